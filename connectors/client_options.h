@@ -1,0 +1,41 @@
+// How to reach one search-engine cluster.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+
+namespace rr::connectors {
+
+struct BasicAuth {
+  std::string user;
+  std::string password;
+};
+
+struct TlsOptions {
+  std::string ca_file;  // empty: the system's CA store
+  bool verify = true;   // verify peer and host; off only for local testing
+};
+
+// Retries apply only to failures that are safe to repeat: connect errors and
+// HTTP 429, 502, 503. Backoff is exponential with full jitter, and never
+// extends past the request's deadline.
+struct RetryPolicy {
+  int max_attempts = 3;  // 1 = no retry
+  std::chrono::milliseconds base_backoff{25};
+  std::chrono::milliseconds max_backoff{1000};
+};
+
+struct ClientOptions {
+  std::string url;  // e.g. "http://127.0.0.1:9200", no trailing path
+  std::optional<BasicAuth> auth;
+  TlsOptions tls;
+  std::chrono::milliseconds connect_timeout{1000};
+  std::chrono::milliseconds request_timeout{30000};  // default deadline
+  RetryPolicy retry;
+  std::size_t pool_size = 16;  // idle connections kept for reuse
+  std::string user_agent = "rerank/0.1";
+};
+
+}  // namespace rr::connectors

@@ -1,0 +1,150 @@
+// The libcurl transport against sockets on loopback: deadlines, refused
+// connections, retries, truncated bodies. A fake upstream stands in only for
+// faults a real engine does not produce on demand.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+
+#include "connectors/engine_client.h"
+#include "tests/support/fake_upstream.h"
+
+using namespace rr::connectors;
+using rr::testing::CannedResponse;
+using rr::testing::FakeUpstream;
+
+namespace {
+
+std::unique_ptr<EngineClient> clientFor(const std::string& url,
+                                        std::chrono::milliseconds timeout,
+                                        int attempts = 3) {
+  ClientOptions options;
+  options.url = url;
+  options.request_timeout = timeout;
+  options.connect_timeout = std::chrono::milliseconds(500);
+  options.retry.max_attempts = attempts;
+  options.retry.base_backoff = std::chrono::milliseconds(5);
+  options.retry.max_backoff = std::chrono::milliseconds(20);
+  auto client = EngineClient::create(options);
+  REQUIRE(client);
+  return std::move(*client);
+}
+
+const std::string kEmptySearch =
+    R"({"took":1,"timed_out":false,"hits":{"total":{"value":0,"relation":"eq"},"max_score":null,"hits":[]}})";
+
+}  // namespace
+
+TEST_CASE("a server that accepts but never answers trips the deadline within its bound",
+          "[component][transport]") {
+  rr::testing::SilentListener silent;
+  auto client = clientFor(silent.url(), std::chrono::milliseconds(300));
+  auto start = Clock::now();
+  auto r = client->search("idx", "{}");
+  auto elapsed = Clock::now() - start;
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::kDeadlineExceeded);
+  CHECK(r.error().cause == TransportCause::kTimeout);
+  CHECK(elapsed >= std::chrono::milliseconds(250));
+  // Generous slack for a loaded 2-core machine; the point is "bounded".
+  CHECK(elapsed < std::chrono::milliseconds(3000));
+}
+
+TEST_CASE("a stalled response trips the deadline and is not retried",
+          "[component][transport]") {
+  FakeUpstream upstream({CannedResponse{.stall = true}});
+  auto client = clientFor(upstream.url(), std::chrono::milliseconds(300));
+  auto r = client->search("idx", "{}");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::kDeadlineExceeded);
+  CHECK(upstream.requestsSeen() == 1);
+}
+
+TEST_CASE("a closed port reports unavailable with the cause connection refused",
+          "[component][transport]") {
+  auto client = clientFor("http://127.0.0.1:" +
+                              std::to_string(rr::testing::closedPort()),
+                          std::chrono::milliseconds(2000));
+  auto r = client->search("idx", "{}");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::kUnavailable);
+  CHECK(r.error().cause == TransportCause::kConnectionRefused);
+  CHECK_THAT(r.error().message, Catch::Contains("connection refused"));
+}
+
+TEST_CASE("an unknown host reports unavailable with the cause DNS",
+          "[component][transport]") {
+  auto client = clientFor("http://no-such-host.invalid:9200",
+                          std::chrono::milliseconds(3000), 1);
+  auto r = client->search("idx", "{}");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::kUnavailable);
+  CHECK(r.error().cause == TransportCause::kDns);
+}
+
+TEST_CASE("503 and 429 are retried until the engine answers",
+          "[component][transport]") {
+  FakeUpstream upstream({CannedResponse{.status = 503, .body = "{}"},
+                         CannedResponse{.status = 429, .body = "{}"},
+                         CannedResponse{.status = 200, .body = kEmptySearch}});
+  auto client = clientFor(upstream.url(), std::chrono::milliseconds(5000), 3);
+  auto r = client->search("idx", "{}");
+  REQUIRE(r);
+  CHECK(upstream.requestsSeen() == 3);
+  CHECK(r->hits.empty());
+}
+
+TEST_CASE("retries stop at max_attempts and report the last status",
+          "[component][transport]") {
+  FakeUpstream upstream({CannedResponse{
+      .status = 503,
+      .body = R"({"error":{"type":"cluster_block_exception","reason":"blocked"},"status":503})"}});
+  auto client = clientFor(upstream.url(), std::chrono::milliseconds(5000), 3);
+  auto r = client->search("idx", "{}");
+  REQUIRE_FALSE(r);
+  CHECK(upstream.requestsSeen() == 3);
+  CHECK(r.error().code == ErrorCode::kUnavailable);
+  CHECK(r.error().http_status == 503);
+  CHECK(r.error().engine_type == "cluster_block_exception");
+}
+
+TEST_CASE("a 400 from the engine is not retried", "[component][transport]") {
+  FakeUpstream upstream({CannedResponse{
+      .status = 400,
+      .body = R"({"error":{"type":"parsing_exception","reason":"bad"},"status":400})"}});
+  auto client = clientFor(upstream.url(), std::chrono::milliseconds(5000), 3);
+  auto r = client->search("idx", "{}");
+  REQUIRE_FALSE(r);
+  CHECK(upstream.requestsSeen() == 1);
+  CHECK(r.error().code == ErrorCode::kEngineError);
+  CHECK(r.error().engine_type == "parsing_exception");
+}
+
+TEST_CASE("a body cut short by the server is a bad response, not a crash",
+          "[component][transport]") {
+  FakeUpstream upstream({CannedResponse{.body = kEmptySearch, .cut_body = true}});
+  auto client = clientFor(upstream.url(), std::chrono::milliseconds(2000), 1);
+  auto r = client->search("idx", "{}");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::kBadResponse);
+  CHECK_THAT(r.error().message, Catch::Contains("truncated"));
+}
+
+TEST_CASE("a garbage 200 body is a bad response naming the problem",
+          "[component][transport]") {
+  FakeUpstream upstream({CannedResponse{.body = "<html>oops</html>",
+                                        .content_type = "text/html"}});
+  auto client = clientFor(upstream.url(), std::chrono::milliseconds(2000), 1);
+  auto r = client->search("idx", "{}");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::kBadResponse);
+}
+
+TEST_CASE("a deadline already passed fails before anything is sent",
+          "[component][transport]") {
+  FakeUpstream upstream({CannedResponse{.body = kEmptySearch}});
+  auto client = clientFor(upstream.url(), std::chrono::milliseconds(2000));
+  auto r = client->search("idx", "{}", {}, Clock::now() - std::chrono::seconds(1));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::kDeadlineExceeded);
+  CHECK(upstream.requestsSeen() == 0);
+}
