@@ -15,47 +15,63 @@ od::parser& threadParser() {
   return parser;
 }
 
-Result<void> parseHit(od::value value, ResponseBuffer& buf, Hit& hit,
-                      const std::string& path) {
+// Paths are built only when something fails: this runs once per hit.
+std::string hitPath(std::string_view hits_path, std::size_t i,
+                    std::string_view leaf = {}) {
+  return std::string(hits_path) + "[" + std::to_string(i) + "]" +
+         std::string(leaf);
+}
+
+Result<void> parseHit(od::document& doc, od::value value, ResponseBuffer& buf,
+                      Hit& hit, std::string_view hits_path, std::size_t i) {
+  // The hit's raw slice runs from its '{' to where the iterator stands once
+  // every field was read: one pass, no second walk over the object.
+  const char* start = value.raw_json_token().data();
   od::object obj;
-  RR_TRY_JSON(value.get_object().get(obj), path);
-  std::string_view raw;
-  RR_TRY_JSON(obj.raw_json().get(raw), path);
-  hit.raw = detail::trimRight(raw);
-  bool nonempty = false;
-  RR_TRY_JSON(obj.reset().get(nonempty), path);
+  RR_TRY_JSON(value.get_object().get(obj), hitPath(hits_path, i));
   for (auto field : obj) {
     od::raw_json_string key;
-    RR_TRY_JSON(field.key().get(key), path);
+    RR_TRY_JSON(field.key().get(key), hitPath(hits_path, i));
     od::value v;
-    RR_TRY_JSON(field.value().get(v), path);
+    RR_TRY_JSON(field.value().get(v), hitPath(hits_path, i));
     if (key == "_id") {
-      RR_ASSIGN(hit.id, detail::readString(v, buf, path + "._id"));
+      RR_TRY_JSON(detail::readString(v, buf, hit.id), hitPath(hits_path, i, "._id"));
     } else if (key == "_index") {
-      RR_ASSIGN(hit.index, detail::readString(v, buf, path + "._index"));
+      RR_TRY_JSON(detail::readString(v, buf, hit.index),
+                  hitPath(hits_path, i, "._index"));
     } else if (key == "_score") {
-      RR_ASSIGN(hit.score, detail::readNullableDouble(v, path + "._score"));
+      RR_TRY_JSON(detail::readNullableDouble(v, hit.score),
+                  hitPath(hits_path, i, "._score"));
     } else if (key == "_source") {
-      RR_ASSIGN(hit.source, detail::readRawContainer(v, path + "._source"));
+      RR_TRY_JSON(detail::readRawContainer(v, hit.source),
+                  hitPath(hits_path, i, "._source"));
     } else if (key == "sort") {
-      RR_ASSIGN(hit.sort, detail::readRawContainer(v, path + ".sort"));
+      RR_TRY_JSON(detail::readRawContainer(v, hit.sort),
+                  hitPath(hits_path, i, ".sort"));
     }
   }
+  const char* end = nullptr;
+  RR_TRY_JSON(doc.current_location().get(end), hitPath(hits_path, i));
+  hit.raw = detail::trimRight(std::string_view(start, static_cast<std::size_t>(end - start)));
+  if (hit.raw.empty() || hit.raw.back() != '}') {
+    return std::unexpected(jsonError(hitPath(hits_path, i), "unterminated object"));
+  }
   if (hit.id.empty() && hit.index.empty()) {
-    return std::unexpected(jsonError(path, "hit has neither _id nor _index"));
+    return std::unexpected(
+        jsonError(hitPath(hits_path, i), "hit has neither _id nor _index"));
   }
   return {};
 }
 
-Result<void> parseHits(od::value value, ResponseBuffer& buf, SearchResult& out,
-                       const std::string& path) {
+Result<void> parseHits(od::document& doc, od::value value, ResponseBuffer& buf,
+                       SearchResult& out, const std::string& path) {
   od::object obj;
   RR_TRY_JSON(value.get_object().get(obj), path);
   for (auto field : obj) {
     std::string_view key;
     RR_TRY_JSON(field.unescaped_key().get(key), path);
     od::value v;
-    RR_TRY_JSON(field.value().get(v), path);
+    RR_TRY_JSON(field.value().get(v), path + "." + std::string(key));
     if (key == "total") {
       od::json_type type;
       RR_TRY_JSON(v.type().get(type), path + ".total");
@@ -77,23 +93,24 @@ Result<void> parseHits(od::value value, ResponseBuffer& buf, SearchResult& out,
         } else if (tkey == "relation") {
           od::value rv;
           RR_TRY_JSON(tf.value().get(rv), path + ".total.relation");
-          RR_ASSIGN(out.total_relation,
-                    detail::readString(rv, buf, path + ".total.relation"));
+          RR_TRY_JSON(detail::readString(rv, buf, out.total_relation),
+                      path + ".total.relation");
         }
       }
     } else if (key == "max_score") {
-      RR_ASSIGN(out.max_score, detail::readNullableDouble(v, path + ".max_score"));
+      RR_TRY_JSON(detail::readNullableDouble(v, out.max_score),
+                  path + ".max_score");
     } else if (key == "hits") {
+      const std::string hits_path = path + ".hits";
       od::array arr;
-      RR_TRY_JSON(v.get_array().get(arr), path + ".hits");
+      RR_TRY_JSON(v.get_array().get(arr), hits_path);
       std::size_t i = 0;
       for (auto element : arr) {
-        std::string hit_path = path + ".hits[" + std::to_string(i++) + "]";
         od::value hv;
-        RR_TRY_JSON(element.get(hv), hit_path);
-        Hit& hit = out.hits.emplace_back();
-        auto r = parseHit(hv, buf, hit, hit_path);
+        RR_TRY_JSON(element.get(hv), hitPath(hits_path, i));
+        auto r = parseHit(doc, hv, buf, out.hits.emplace_back(), hits_path, i);
         if (!r) return r;
+        ++i;
       }
     }
   }
@@ -102,10 +119,11 @@ Result<void> parseHits(od::value value, ResponseBuffer& buf, SearchResult& out,
 
 // Reads one search response object (top level, or an `_msearch` item).
 // An item that is an engine error comes back as kEngineError.
-Result<void> parseSearchObject(od::object obj, ResponseBuffer& buf,
+Result<void> parseSearchObject(od::document& doc, od::object obj,
+                               ResponseBuffer& buf,
                                SearchResult& out, const std::string& path) {
   std::optional<Error> engine_error;
-  const std::string prefix = path.empty() ? "" : path + ".";
+  const std::string prefix = path.empty() ? "" : path + ".";  // once per response
   for (auto field : obj) {
     std::string_view key;
     RR_TRY_JSON(field.unescaped_key().get(key), path);
@@ -116,17 +134,17 @@ Result<void> parseSearchObject(od::object obj, ResponseBuffer& buf,
     } else if (key == "timed_out") {
       RR_TRY_JSON(v.get_bool().get(out.timed_out), prefix + "timed_out");
     } else if (key == "_shards") {
-      RR_ASSIGN(out.shards, detail::readRawContainer(v, prefix + "_shards"));
+      RR_TRY_JSON(detail::readRawContainer(v, out.shards), prefix + "_shards");
     } else if (key == "hits") {
-      auto r = parseHits(v, buf, out, prefix + "hits");
+      auto r = parseHits(doc, v, buf, out, prefix + "hits");
       if (!r) return r;
     } else if (key == "aggregations") {
-      RR_ASSIGN(out.aggregations,
-                detail::readRawContainer(v, prefix + "aggregations"));
+      RR_TRY_JSON(detail::readRawContainer(v, out.aggregations),
+                  prefix + "aggregations");
     } else if (key == "_scroll_id") {
-      RR_ASSIGN(out.scroll_id, detail::readString(v, buf, prefix + "_scroll_id"));
+      RR_TRY_JSON(detail::readString(v, buf, out.scroll_id), prefix + "_scroll_id");
     } else if (key == "pit_id") {
-      RR_ASSIGN(out.pit_id, detail::readString(v, buf, prefix + "pit_id"));
+      RR_TRY_JSON(detail::readString(v, buf, out.pit_id), prefix + "pit_id");
     } else if (key == "status") {
       int64_t status = 0;
       RR_TRY_JSON(v.get_int64().get(status), prefix + "status");
@@ -168,7 +186,7 @@ Result<SearchResponse> parseSearchResponse(std::string body) {
     if (!doc) return std::unexpected(doc.error());
     od::object obj;
     RR_TRY_JSON(doc->get_object().get(obj), "");
-    auto r = parseSearchObject(obj, *buf, out, "");
+    auto r = parseSearchObject(*doc, obj, *buf, out, "");
     if (!r) return std::unexpected(r.error());
     auto end = detail::expectEnd(*doc);
     if (!end) return std::unexpected(end.error());
@@ -207,7 +225,7 @@ Result<MsearchResponse> parseMsearchResponse(std::string body) {
         result.raw = detail::trimRight(raw);
         bool nonempty = false;
         RR_TRY_JSON(item.reset().get(nonempty), path);
-        auto r = parseSearchObject(item, *buf, result, path);
+        auto r = parseSearchObject(*doc, item, *buf, result, path);
         if (r) {
           out.responses.emplace_back(std::move(result));
         } else if (r.error().code == ErrorCode::kBadResponse) {

@@ -35,27 +35,26 @@ std::string_view trimRight(std::string_view s) {
   return s;
 }
 
-Result<std::string_view> readString(od::value value, ResponseBuffer& buffer,
-                                    std::string_view path) {
+simdjson::error_code readString(od::value value, ResponseBuffer& buffer,
+                                std::string_view& out) {
   std::string_view token = trimRight(value.raw_json_token());
   if (token.size() < 2 || token.front() != '"' || token.back() != '"') {
-    return std::unexpected(jsonError(path, "expected a string"));
+    return simdjson::INCORRECT_TYPE;
   }
   std::string_view inner = token.substr(1, token.size() - 2);
-  if (inner.find('\\') == std::string_view::npos) return inner;
-  std::string_view unescaped;
-  if (auto err = value.get_string().get(unescaped)) {
-    return std::unexpected(jsonError(path, err));
+  if (inner.find('\\') == std::string_view::npos) {
+    out = inner;
+    return simdjson::SUCCESS;
   }
-  return std::string_view(buffer.unescaped.emplace_back(unescaped));
+  std::string_view unescaped;
+  if (auto err = value.get_string().get(unescaped)) return err;
+  out = buffer.unescaped.emplace_back(unescaped);
+  return simdjson::SUCCESS;
 }
 
-Result<std::string_view> readRawContainer(od::value value,
-                                          std::string_view path) {
+simdjson::error_code readRawContainer(od::value value, std::string_view& out) {
   od::json_type type;
-  if (auto err = value.type().get(type)) {
-    return std::unexpected(jsonError(path, err));
-  }
+  if (auto err = value.type().get(type)) return err;
   std::string_view raw;
   simdjson::error_code err = simdjson::SUCCESS;
   if (type == od::json_type::object) {
@@ -67,24 +66,24 @@ Result<std::string_view> readRawContainer(od::value value,
     err = value.get_array().get(arr);
     if (!err) err = arr.raw_json().get(raw);
   } else {
-    return std::unexpected(jsonError(path, "expected an object or array"));
+    return simdjson::INCORRECT_TYPE;
   }
-  if (err) return std::unexpected(jsonError(path, err));
-  return trimRight(raw);
+  if (!err) out = trimRight(raw);
+  return err;
 }
 
-Result<std::optional<double>> readNullableDouble(od::value value,
-                                                 std::string_view path) {
+simdjson::error_code readNullableDouble(od::value value,
+                                        std::optional<double>& out) {
   bool is_null = false;
-  if (auto err = value.is_null().get(is_null)) {
-    return std::unexpected(jsonError(path, err));
+  if (auto err = value.is_null().get(is_null)) return err;
+  if (is_null) {
+    out.reset();
+    return simdjson::SUCCESS;
   }
-  if (is_null) return std::optional<double>{};
   double d = 0;
-  if (value.get_double().get(d) != simdjson::SUCCESS) {
-    return std::unexpected(jsonError(path, "expected a number or null"));
-  }
-  return std::optional<double>{d};
+  if (auto err = value.get_double().get(d)) return err;
+  out = d;
+  return simdjson::SUCCESS;
 }
 
 void readEngineErrorObject(od::value value, Error& out) {

@@ -21,16 +21,6 @@
     }                                                                        \
   } while (0)
 
-// Assign the value of a Result, or return its error.
-#define RR_ASSIGN(lhs, expr)                   \
-  do {                                         \
-    auto rr_res_ = (expr);                     \
-    if (!rr_res_) {                            \
-      return std::unexpected(rr_res_.error()); \
-    }                                          \
-    lhs = *rr_res_;                            \
-  } while (0)
-
 namespace rr::connectors::detail {
 
 namespace od = simdjson::ondemand;
@@ -42,18 +32,20 @@ Error jsonError(std::string_view path, std::string_view what);
 // Makes sure `buffer.body` has simdjson's padding after its end.
 void ensurePadding(std::string& body);
 
+// The readers below return simdjson error codes (INCORRECT_TYPE for a value
+// of the wrong kind) so callers build the JSON path only when one fails.
+
 // The string value at the cursor, as a slice of the input when it has no
 // escapes; otherwise unescaped into `buffer.unescaped` (stable addresses).
-Result<std::string_view> readString(od::value value, ResponseBuffer& buffer,
-                                    std::string_view path);
+simdjson::error_code readString(od::value value, ResponseBuffer& buffer,
+                                std::string_view& out);
 
 // The raw JSON text of an object or array value, trailing blanks removed.
-Result<std::string_view> readRawContainer(od::value value,
-                                          std::string_view path);
+simdjson::error_code readRawContainer(od::value value, std::string_view& out);
 
 // A number or null (null -> nullopt).
-Result<std::optional<double>> readNullableDouble(od::value value,
-                                                 std::string_view path);
+simdjson::error_code readNullableDouble(od::value value,
+                                        std::optional<double>& out);
 
 // kBadResponse when anything but whitespace follows the top-level value.
 Result<void> expectEnd(od::document& doc);
