@@ -67,4 +67,12 @@ log "OpenSearch at $RR_OPENSEARCH_URL"
 log "running the test suite"
 ctest_args=(--test-dir build -j "$jobs" --output-on-failure --timeout 600)
 if [[ -n "$labels" ]]; then ctest_args+=(-L "$labels"); fi
-ctest "${ctest_args[@]}"
+set +e
+ctest "${ctest_args[@]}" 2>&1 | tee build/ctest.log
+rc=${PIPESTATUS[0]}
+set -e
+stop_node
+trap - EXIT
+# Repeat CTest's summary so it is the last line, after the node's shutdown.
+grep -E '^[0-9]+% tests passed' build/ctest.log | tail -n 1 || true
+exit "$rc"

@@ -1,0 +1,34 @@
+// The ranker's feature schema: one row of these per candidate. The order is
+// part of the model file; a model whose schema differs is refused at load.
+#pragma once
+
+#include <array>
+#include <string_view>
+
+namespace rr::scoring {
+
+enum Feature : int {
+  kEngineScore = 0,   // engine _score / the window's max score
+  kEngineLogScore,    // log(1 + engine _score)
+  kRankRecip,         // 1 / (1 + engine rank)
+  kQueryItem,         // query vector . item vector
+  kUserAttention,     // history pooled with attention against the item . item
+  kUserLongTerm,      // long-term (decayed, type-weighted) vector . item
+  kUserSession,       // current-session vector . item
+  kMaxHistorySim,     // max over history items of history item . item
+  kClickPrior,        // smoothed click-through of this item for this query
+  kPopularity,        // log(1 + item clicks) / log(1 + max item clicks)
+  kHasHistory,        // 1 when the user has any history
+  kItemKnown,         // 1 when the item had enough history for an ID vector
+  kFeatureCount
+};
+
+inline constexpr std::array<std::string_view, kFeatureCount> kFeatureNames = {
+    "engine_score", "engine_log_score", "rank_recip",   "query_item",
+    "user_attention", "user_long_term", "user_session", "max_history_sim",
+    "click_prior",  "popularity",       "has_history",  "item_known"};
+
+// Comma-separated names, as stored in model files.
+std::string_view featureSchema();
+
+}  // namespace rr::scoring

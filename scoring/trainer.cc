@@ -1,0 +1,225 @@
+#include "scoring/trainer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace rr::scoring {
+namespace {
+
+void addRow(std::unordered_map<uint32_t, Vector>& rows, int64_t row,
+            const Eigen::Ref<const Vector>& g, float scale) {
+  auto [it, inserted] = rows.try_emplace(static_cast<uint32_t>(row));
+  if (inserted) it->second = Vector::Zero(g.size());
+  it->second.noalias() += scale * g;
+}
+
+// In-place softmax; returns log-sum-exp.
+float softmax(std::vector<float>& s) {
+  const float mx = *std::max_element(s.begin(), s.end());
+  float total = 0;
+  for (float& v : s) {
+    v = std::exp(v - mx);
+    total += v;
+  }
+  for (float& v : s) v /= total;
+  return mx + std::log(total);
+}
+
+template <class M>
+void adamDense(M& param, M& m, M& v, const M& g, float lr, const TrainOptions& o,
+               float c1, float c2) {
+  m = o.beta1 * m + (1 - o.beta1) * g;
+  v = o.beta2 * v + (1 - o.beta2) * g.cwiseProduct(g);
+  param.array() -= lr * (m.array() / c1) / ((v.array() / c2).sqrt() + o.epsilon);
+}
+
+}  // namespace
+
+Gradients::Gradients(const Model& model) : mlp(model.params().mlp) {}
+
+void Gradients::clear() {
+  mlp.setZero();
+  for (auto& t : rows) t.clear();
+}
+
+Trainer::Trainer(Model& model, TrainOptions options)
+    : model_(model),
+      options_(options),
+      scorer_(model.params().mlp),
+      rng_(options.seed),
+      mlp_m_(model.params().mlp),
+      mlp_v_(model.params().mlp) {
+  for (int t = 0; t < 6; ++t) {
+    const Matrix& p = table(static_cast<Table>(t));
+    m_[t] = Matrix::Zero(p.rows(), p.cols());
+    v_[t] = Matrix::Zero(p.rows(), p.cols());
+  }
+}
+
+Matrix& Trainer::table(Table t) {
+  Params& p = model_.params();
+  switch (t) {
+    case kItemTokens: return p.item_tokens;
+    case kQueryTokens: return p.query_tokens;
+    case kBrands: return p.brands;
+    case kCategories: return p.categories;
+    case kPrices: return p.prices;
+    case kIds: return p.ids;
+  }
+  return p.item_tokens;
+}
+
+void Trainer::forward(const TrainingExample& ex, std::vector<float>& scores) {
+  const int d = model_.dim();
+  const auto m = static_cast<Eigen::Index>(ex.candidates.size());
+  const auto n = static_cast<Eigen::Index>(ex.history.size());
+  candidates_.resize(m, d);
+  for (Eigen::Index c = 0; c < m; ++c) {
+    model_.itemVector(ex.candidates[static_cast<std::size_t>(c)], candidates_.row(c).data());
+  }
+  history_.resize(n, d);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    model_.itemVector(ex.history[static_cast<std::size_t>(j)], history_.row(j).data());
+  }
+  query_.resize(d);
+  model_.queryVector(ex.query_tokens, query_.data());
+  history_weight_ = Eigen::Map<const Vector>(ex.history_weight.data(), n);
+  session_weight_ = Eigen::Map<const Vector>(ex.session_weight.data(), n);
+  WindowInput in{.candidates = MatrixMap(candidates_.data(), m, d),
+                 .query = VectorMap(query_.data(), d),
+                 .history = MatrixMap(history_.data(), n, d),
+                 .history_weight = VectorMap(history_weight_.data(), n),
+                 .session_weight = VectorMap(session_weight_.data(), n),
+                 .stats = ex.stats};
+  scores.resize(static_cast<std::size_t>(m));
+  scorer_.score(in, scores);
+}
+
+void Trainer::score(const TrainingExample& example, std::vector<float>& out) {
+  forward(example, out);
+}
+
+float Trainer::loss(const TrainingExample& example) {
+  std::vector<float> s;
+  forward(example, s);
+  const float target = s[static_cast<std::size_t>(example.target)];
+  return softmax(s) - target;
+}
+
+void Trainer::scatterItem(const ItemInput& item, const Eigen::Ref<const Vector>& g,
+                          Gradients& grads) const {
+  auto& rows = grads.rows;
+  if (!item.title_tokens.empty()) {
+    const float w = 1.0f / static_cast<float>(item.title_tokens.size());
+    for (uint32_t t : item.title_tokens) addRow(rows[kItemTokens], t, g, w);
+  }
+  if (!item.description_tokens.empty()) {
+    const float w = Model::kDescriptionWeight /
+                    static_cast<float>(item.description_tokens.size());
+    for (uint32_t t : item.description_tokens) addRow(rows[kItemTokens], t, g, w);
+  }
+  if (item.brand >= 0) addRow(rows[kBrands], item.brand, g, 1);
+  if (item.category >= 0) addRow(rows[kCategories], item.category, g, 1);
+  if (item.price >= 0) addRow(rows[kPrices], item.price, g, 1);
+  if (item.id >= 0) addRow(rows[kIds], item.id, g, 1);
+}
+
+float Trainer::accumulate(const TrainingExample& ex, Gradients& grads) {
+  std::vector<float> p;
+  forward(ex, p);
+  const float target_score = p[static_cast<std::size_t>(ex.target)];
+  const float lse = softmax(p);
+  p[static_cast<std::size_t>(ex.target)] -= 1.0f;  // dL/ds = softmax - onehot
+
+  const int d = model_.dim();
+  const auto m = static_cast<Eigen::Index>(ex.candidates.size());
+  const auto n = static_cast<Eigen::Index>(ex.history.size());
+  WindowInput in{.candidates = MatrixMap(candidates_.data(), m, d),
+                 .query = VectorMap(query_.data(), d),
+                 .history = MatrixMap(history_.data(), n, d),
+                 .history_weight = VectorMap(history_weight_.data(), n),
+                 .session_weight = VectorMap(session_weight_.data(), n),
+                 .stats = ex.stats};
+  WindowGrads wg;
+  scorer_.backward(in, p, grads.mlp, wg);
+  for (Eigen::Index c = 0; c < m; ++c) {
+    scatterItem(ex.candidates[static_cast<std::size_t>(c)], wg.candidates.row(c).transpose(),
+                grads);
+  }
+  for (Eigen::Index j = 0; j < n; ++j) {
+    scatterItem(ex.history[static_cast<std::size_t>(j)], wg.history.row(j).transpose(), grads);
+  }
+  if (!ex.query_tokens.empty()) {
+    const float w = 1.0f / static_cast<float>(ex.query_tokens.size());
+    for (uint32_t t : ex.query_tokens) {
+      addRow(grads.rows[kQueryTokens], t, wg.query, w);
+      addRow(grads.rows[kItemTokens], t, wg.query, w);
+    }
+  }
+  return lse - target_score;
+}
+
+void Trainer::step(const Gradients& grads, int count) {
+  ++steps_;
+  const float inv = 1.0f / static_cast<float>(std::max(count, 1));
+  const float c1 = 1.0f - std::pow(options_.beta1, static_cast<float>(steps_));
+  const float c2 = 1.0f - std::pow(options_.beta2, static_cast<float>(steps_));
+  const float lr = options_.learning_rate;
+
+  for (int t = 0; t < 6; ++t) {
+    Matrix& param = table(static_cast<Table>(t));
+    for (const auto& [row, g_raw] : grads.rows[t]) {
+      Vector g = g_raw * inv;
+      auto m = m_[t].row(row);
+      auto v = v_[t].row(row);
+      m = options_.beta1 * m + (1 - options_.beta1) * g.transpose();
+      v = options_.beta2 * v + (1 - options_.beta2) * g.cwiseProduct(g).transpose();
+      param.row(row).array() -=
+          lr * (m.array() / c1) / ((v.array() / c2).sqrt() + options_.epsilon);
+    }
+  }
+
+  Mlp& mlp = model_.params().mlp;
+  MlpGrads g = grads.mlp;
+  g.w1 = g.w1 * inv + options_.l2 * mlp.w1;
+  g.w2 = g.w2 * inv + options_.l2 * mlp.w2;
+  g.b1 *= inv;
+  g.b2 *= inv;
+  g.w3 = g.w3 * inv + options_.l2 * mlp.w3;
+  g.b3 *= inv;
+  adamDense(mlp.w1, mlp_m_.w1, mlp_v_.w1, g.w1, lr, options_, c1, c2);
+  adamDense(mlp.w2, mlp_m_.w2, mlp_v_.w2, g.w2, lr, options_, c1, c2);
+  adamDense(mlp.b1, mlp_m_.b1, mlp_v_.b1, g.b1, lr, options_, c1, c2);
+  adamDense(mlp.b2, mlp_m_.b2, mlp_v_.b2, g.b2, lr, options_, c1, c2);
+  adamDense(mlp.w3, mlp_m_.w3, mlp_v_.w3, g.w3, lr, options_, c1, c2);
+  mlp_m_.b3 = options_.beta1 * mlp_m_.b3 + (1 - options_.beta1) * g.b3;
+  mlp_v_.b3 = options_.beta2 * mlp_v_.b3 + (1 - options_.beta2) * g.b3 * g.b3;
+  mlp.b3 -= lr * (mlp_m_.b3 / c1) / (std::sqrt(mlp_v_.b3 / c2) + options_.epsilon);
+}
+
+float Trainer::trainEpoch(std::span<const TrainingExample> examples) {
+  std::vector<std::size_t> order(examples.size());
+  std::iota(order.begin(), order.end(), 0);
+  // Fisher-Yates with our own draws: the same order on every platform.
+  for (std::size_t i = order.size(); i > 1; --i) {
+    std::swap(order[i - 1], order[rng_() % i]);
+  }
+  Gradients grads(model_);
+  double total = 0;
+  int in_batch = 0;
+  for (std::size_t i : order) {
+    const TrainingExample& ex = examples[i];
+    if (ex.target < 0 || ex.candidates.empty()) continue;
+    total += accumulate(ex, grads);
+    if (++in_batch == options_.batch_size) {
+      step(grads, in_batch);
+      grads.clear();
+      in_batch = 0;
+    }
+  }
+  if (in_batch > 0) step(grads, in_batch);
+  return examples.empty() ? 0.0f : static_cast<float>(total / static_cast<double>(examples.size()));
+}
+
+}  // namespace rr::scoring

@@ -1,0 +1,90 @@
+// Listwise training of a Model: softmax cross-entropy over each logged
+// search's candidate window, with the clicked item as the target; Adam
+// (lazy for embedding rows: only rows an example touched are updated).
+//
+// Single-threaded and deterministic for a seed.
+#pragma once
+
+#include <cstdint>
+#include <array>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "scoring/model.h"
+#include "scoring/window_scorer.h"
+
+namespace rr::scoring {
+
+// One labelled search, ready for the model: everything is already hashed.
+struct TrainingExample {
+  std::vector<ItemInput> candidates;   // the window, engine order first
+  std::vector<CandidateStats> stats;   // one per candidate
+  std::vector<uint32_t> query_tokens;
+  std::vector<ItemInput> history;      // the user's earlier items, oldest first
+  std::vector<float> history_weight;   // > 0, one per history item
+  std::vector<float> session_weight;   // 0 outside the current session
+  int target = -1;                     // index of the clicked candidate
+};
+
+struct TrainOptions {
+  float learning_rate = 0.01f;
+  float beta1 = 0.9f;
+  float beta2 = 0.999f;
+  float epsilon = 1e-8f;
+  float l2 = 1e-6f;  // on MLP weights only
+  int batch_size = 16;
+  uint64_t seed = 1;
+};
+
+// Gradients of one batch: dense for the MLP, sparse rows for the tables.
+struct Gradients {
+  explicit Gradients(const Model& model);
+  void clear();
+  MlpGrads mlp;
+  // table index (see Trainer::Table) -> row -> gradient
+  std::array<std::unordered_map<uint32_t, Vector>, 6> rows;
+};
+
+class Trainer {
+ public:
+  enum Table { kItemTokens, kQueryTokens, kBrands, kCategories, kPrices, kIds };
+
+  Trainer(Model& model, TrainOptions options);
+
+  // One pass over the examples in a seeded random order; mean loss.
+  float trainEpoch(std::span<const TrainingExample> examples);
+
+  // The example's loss; accumulates its gradients into `grads`.
+  float accumulate(const TrainingExample& example, Gradients& grads);
+
+  // The example's loss without touching anything.
+  float loss(const TrainingExample& example);
+
+  // Scores of the example's candidates under the current parameters.
+  void score(const TrainingExample& example, std::vector<float>& out);
+
+  // Applies one Adam step with `grads` (averaged over `count` examples).
+  void step(const Gradients& grads, int count);
+
+  Matrix& table(Table t);
+
+ private:
+  void forward(const TrainingExample& example, std::vector<float>& scores);
+  void scatterItem(const ItemInput& item, const Eigen::Ref<const Vector>& g,
+                   Gradients& grads) const;
+
+  Model& model_;
+  TrainOptions options_;
+  WindowScorer scorer_;
+  std::mt19937_64 rng_;
+  int64_t steps_ = 0;
+  // Forward state of the last example.
+  Matrix candidates_, history_;
+  Vector query_, history_weight_, session_weight_;
+  // Adam moments: tables (lazily updated rows) and the MLP.
+  std::array<Matrix, 6> m_, v_;
+  MlpGrads mlp_m_, mlp_v_;
+};
+
+}  // namespace rr::scoring

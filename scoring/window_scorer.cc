@@ -1,0 +1,180 @@
+#include "scoring/window_scorer.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace rr::scoring {
+namespace {
+
+void growRows(Matrix& m, Eigen::Index rows, Eigen::Index cols) {
+  if (m.rows() < rows || m.cols() < cols) {
+    m.resize(std::max(rows, m.rows()), std::max(cols, m.cols()));
+  }
+}
+
+void growVector(Vector& v, Eigen::Index n) {
+  if (v.size() < n) v.resize(n);
+}
+
+}  // namespace
+
+std::string_view featureSchema() {
+  static const std::string schema = [] {
+    std::string s;
+    for (auto name : kFeatureNames) {
+      if (!s.empty()) s += ',';
+      s += name;
+    }
+    return s;
+  }();
+  return schema;
+}
+
+WindowScorer::WindowScorer(const Mlp& mlp) : mlp_(mlp) {}
+
+void WindowScorer::score(const WindowInput& in, std::span<float> out) {
+  const Eigen::Index m = in.candidates.rows();
+  const Eigen::Index n = in.history.rows();
+  const Eigen::Index d = in.candidates.cols();
+  growRows(x_, m, kFeatureCount);
+  if (x_.cols() != kFeatureCount) x_.resize(x_.rows(), kFeatureCount);
+  growVector(scores_, m);
+  if (argmax_.size() < m) argmax_.resize(m);
+  auto x = x_.topRows(m);
+
+  float max_score = 0;
+  for (const auto& s : in.stats) max_score = std::max(max_score, s.engine_score);
+  const float inv_max = max_score > 0 ? 1.0f / max_score : 0.0f;
+  for (Eigen::Index c = 0; c < m; ++c) {
+    const CandidateStats& s = in.stats[static_cast<std::size_t>(c)];
+    x(c, kEngineScore) = s.engine_score * inv_max;
+    x(c, kEngineLogScore) = std::log1p(std::max(s.engine_score, 0.0f));
+    x(c, kRankRecip) = 1.0f / (1.0f + static_cast<float>(s.engine_rank));
+    x(c, kClickPrior) = s.click_prior;
+    x(c, kPopularity) = s.popularity;
+    x(c, kHasHistory) = n > 0 ? 1.0f : 0.0f;
+    x(c, kItemKnown) = s.item_known ? 1.0f : 0.0f;
+  }
+  x.col(kQueryItem).noalias() = in.candidates * in.query;
+
+  has_session_ = false;
+  if (n == 0) {
+    x.col(kUserAttention).setZero();
+    x.col(kUserLongTerm).setZero();
+    x.col(kUserSession).setZero();
+    x.col(kMaxHistorySim).setZero();
+  } else {
+    growRows(sim_, m, n);
+    growRows(attn_, m, n);
+    auto sim = sim_.topLeftCorner(m, n);
+    auto attn = attn_.topLeftCorner(m, n);
+    sim.noalias() = in.candidates * in.history.transpose();
+    const float inv_sqrt_d = 1.0f / std::sqrt(static_cast<float>(d));
+    for (Eigen::Index c = 0; c < m; ++c) {
+      float best = -INFINITY;
+      float best_sim = -INFINITY;
+      Eigen::Index best_j = 0;
+      for (Eigen::Index j = 0; j < n; ++j) {
+        float logit = sim(c, j) * inv_sqrt_d + std::log(in.history_weight[j]);
+        attn(c, j) = logit;
+        best = std::max(best, logit);
+        if (sim(c, j) > best_sim) {
+          best_sim = sim(c, j);
+          best_j = j;
+        }
+      }
+      float total = 0;
+      for (Eigen::Index j = 0; j < n; ++j) {
+        attn(c, j) = std::exp(attn(c, j) - best);
+        total += attn(c, j);
+      }
+      attn.row(c) /= total;
+      x(c, kUserAttention) = attn.row(c).dot(sim.row(c));
+      x(c, kMaxHistorySim) = best_sim;
+      argmax_[c] = static_cast<int>(best_j);
+    }
+    const float wsum = in.history_weight.sum();
+    // Product first, then scale: "(A * b) / s" would make a temporary.
+    long_term_.noalias() = in.history.transpose() * in.history_weight;
+    long_term_ /= wsum;
+    x.col(kUserLongTerm).noalias() = in.candidates * long_term_;
+    const float ssum = in.session_weight.sum();
+    if (ssum > 0) {
+      has_session_ = true;
+      session_.noalias() = in.history.transpose() * in.session_weight;
+      session_ /= ssum;
+      x.col(kUserSession).noalias() = in.candidates * session_;
+    } else {
+      x.col(kUserSession).setZero();
+    }
+  }
+  mlp_.forward(x, cache_, scores_.head(m));
+  for (Eigen::Index c = 0; c < m; ++c) out[static_cast<std::size_t>(c)] = scores_[c];
+}
+
+void WindowScorer::contributions(Eigen::Index c, std::span<float> out) {
+  // d score / d x for one candidate, by hand: three small mat-vec products.
+  const Eigen::Index h1 = mlp_.w1.cols();
+  const Eigen::Index h2 = mlp_.w2.cols();
+  Vector dz2(h2);
+  for (Eigen::Index k = 0; k < h2; ++k) {
+    dz2[k] = cache_.z2(c, k) > 0 ? mlp_.w3[k] : 0.0f;
+  }
+  Vector dz1 = mlp_.w2 * dz2;
+  for (Eigen::Index k = 0; k < h1; ++k) {
+    if (cache_.z1(c, k) <= 0) dz1[k] = 0;
+  }
+  Vector dx = mlp_.w1 * dz1;
+  for (int f = 0; f < kFeatureCount; ++f) {
+    out[static_cast<std::size_t>(f)] = dx[f] * x_(c, f);
+  }
+}
+
+void WindowScorer::backward(const WindowInput& in, std::span<const float> dscores,
+                            MlpGrads& mlp_grads, WindowGrads& grads) {
+  const Eigen::Index m = in.candidates.rows();
+  const Eigen::Index n = in.history.rows();
+  const Eigen::Index d = in.candidates.cols();
+  // Copied into aligned memory: Eigen's reductions split work by alignment,
+  // so reading the caller's buffer in place would make training results
+  // depend on where the allocator put it.
+  const Vector ds = Eigen::Map<const Vector>(dscores.data(), m);
+  Matrix dx(m, kFeatureCount);
+  mlp_.backward(x_.topRows(m), cache_, ds, mlp_grads, dx);
+
+  const Vector g_q = dx.col(kQueryItem);
+  grads.query.noalias() = in.candidates.transpose() * g_q;
+  grads.candidates.noalias() = g_q * in.query.transpose();
+  grads.history = Matrix::Zero(n, d);
+  if (n == 0) return;
+
+  auto sim = sim_.topLeftCorner(m, n);
+  auto attn = attn_.topLeftCorner(m, n);
+  const float inv_sqrt_d = 1.0f / std::sqrt(static_cast<float>(d));
+  Matrix dsim = Matrix::Zero(m, n);
+  for (Eigen::Index c = 0; c < m; ++c) {
+    const float g_att = dx(c, kUserAttention);
+    const float pooled = x_(c, kUserAttention);
+    for (Eigen::Index j = 0; j < n; ++j) {
+      // f = sum_j a_j s_j with a = softmax(s / sqrt(d) + log w):
+      // df/ds_j = a_j + a_j (s_j - f) / sqrt(d).
+      dsim(c, j) += g_att * attn(c, j) * (1.0f + (sim(c, j) - pooled) * inv_sqrt_d);
+    }
+    dsim(c, argmax_[c]) += dx(c, kMaxHistorySim);
+  }
+  grads.candidates.noalias() += dsim * in.history;
+  grads.history.noalias() += dsim.transpose() * in.candidates;
+
+  auto pooled_grad = [&](int feature, const Vector& pooled,
+                         const VectorMap& weights) {
+    const Vector g = dx.col(feature);
+    grads.candidates.noalias() += g * pooled.transpose();
+    const Vector dpooled = in.candidates.transpose() * g;
+    const float wsum = weights.sum();
+    grads.history.noalias() += (weights / wsum) * dpooled.transpose();
+  };
+  pooled_grad(kUserLongTerm, long_term_, in.history_weight);
+  if (has_session_) pooled_grad(kUserSession, session_, in.session_weight);
+}
+
+}  // namespace rr::scoring

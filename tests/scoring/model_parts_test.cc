@@ -1,0 +1,218 @@
+// The model's parts: tokenizer, click statistics, window scoring, training.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "scoring/click_stats.h"
+#include "scoring/tokenizer.h"
+#include "scoring/window_scorer.h"
+#include "tests/scoring/example_factory.h"
+
+using namespace rr::scoring;
+
+TEST_CASE("a typo shares most token ids with the right word", "[unit][scoring]") {
+  Tokenizer tok;
+  std::vector<uint32_t> right, typo, other;
+  tok.tokenize("Halo", right);
+  tok.tokenize("halo!", typo);  // punctuation and case do not matter
+  CHECK(right == typo);
+  right.clear();
+  typo.clear();
+  tok.tokenize("legendary", right);
+  tok.tokenize("legandary", typo);
+  tok.tokenize("monopoly", other);
+  auto shared = [](std::vector<uint32_t> a, std::vector<uint32_t> b) {
+    std::ranges::sort(a);
+    std::ranges::sort(b);
+    std::vector<uint32_t> both;
+    std::ranges::set_intersection(a, b, std::back_inserter(both));
+    return both.size();
+  };
+  CHECK(shared(right, typo) >= 6);  // 11 pieces each, most trigrams agree
+  CHECK(shared(right, other) <= 1);
+  CHECK(Tokenizer::normalize("  Call of  DUTY: 4 ") == "call of duty 4");
+}
+
+TEST_CASE("token ids depend on the seed, so a model file must record it", "[unit][scoring]") {
+  std::vector<uint32_t> a, b;
+  Tokenizer({.buckets = 1u << 17, .char_trigrams = true, .seed = 1}).tokenize("halo", a);
+  Tokenizer({.buckets = 1u << 17, .char_trigrams = true, .seed = 2}).tokenize("halo", b);
+  CHECK(a.size() == 5);
+  CHECK(a != b);
+}
+
+TEST_CASE("click priors and popularity match hand-computed values", "[unit][scoring]") {
+  ClickStats stats;
+  for (int i = 0; i < 3; ++i) stats.addClick("halo", "A");
+  stats.addClick("halo", "B");
+  stats.addClick("forza", "B");
+  stats.addClick("", "C");  // a click outside search: popularity only
+  // share(A) = 3/6; prior(halo, A) = (3 + 3 * 0.5) / (4 + 3)
+  CHECK(stats.clickPrior("halo", "A") == Approx((3 + 3 * 0.5) / 7.0));
+  // an unseen query falls back to the item's overall share
+  CHECK(stats.clickPrior("kinect", "B") == Approx(2.0 / 6.0));
+  CHECK(stats.clickPrior("halo", "Z") == Approx(0.0));
+  CHECK(stats.popularity("A") == Approx(1.0));
+  CHECK(stats.popularity("C") == Approx(std::log1p(1.0) / std::log1p(3.0)));
+  CHECK(stats.known("A", 3));
+  CHECK_FALSE(stats.known("B", 3));
+}
+
+namespace {
+
+struct Window {
+  Matrix candidates, history;
+  Vector query, weights, session;
+  std::vector<CandidateStats> stats;
+  WindowInput input() const {
+    return {.candidates = MatrixMap(candidates.data(), candidates.rows(), candidates.cols()),
+            .query = VectorMap(query.data(), query.size()),
+            .history = MatrixMap(history.data(), history.rows(), history.cols()),
+            .history_weight = VectorMap(weights.data(), weights.size()),
+            .session_weight = VectorMap(session.data(), session.size()),
+            .stats = stats};
+  }
+};
+
+Window randomWindow(int m, int n, int d, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> normal;
+  Window w;
+  w.candidates = Matrix(m, d);
+  w.history = Matrix(n, d);
+  for (Eigen::Index i = 0; i < w.candidates.size(); ++i) w.candidates.data()[i] = normal(rng);
+  for (Eigen::Index i = 0; i < w.history.size(); ++i) w.history.data()[i] = normal(rng);
+  w.query = Vector(d);
+  for (int i = 0; i < d; ++i) w.query[i] = normal(rng);
+  w.weights = Vector::Constant(n, 1.0f);
+  w.session = Vector::Zero(n);
+  if (n > 0) w.session[n - 1] = 1.0f;
+  for (int c = 0; c < m; ++c) {
+    w.stats.push_back({.engine_score = 20.0f - static_cast<float>(c) * 0.1f,
+                       .engine_rank = c,
+                       .click_prior = 0.01f * static_cast<float>(c % 7),
+                       .popularity = 0.5f,
+                       .item_known = true});
+  }
+  return w;
+}
+
+}  // namespace
+
+TEST_CASE("scoring a window in one batch equals scoring each candidate alone",
+          "[unit][scoring]") {
+  Model model = rr::testing::tinyModel();
+  WindowScorer scorer(model.params().mlp);
+  Window w = randomWindow(9, 4, model.dim(), 21);
+  // Equal engine scores: "score / window max" is then 1 in any window.
+  for (auto& st : w.stats) st.engine_score = 5.0f;
+  std::vector<float> batch(9);
+  scorer.score(w.input(), batch);
+  for (int c = 0; c < 9; ++c) {
+    Window one = w;
+    one.candidates = w.candidates.row(c);
+    one.stats = {w.stats[static_cast<std::size_t>(c)]};
+    std::vector<float> single(1);
+    WindowScorer fresh(model.params().mlp);
+    fresh.score(one.input(), single);
+    CHECK(single[0] == Approx(batch[static_cast<std::size_t>(c)]).epsilon(1e-5));
+  }
+  // Scores do not depend on the order of candidates.
+  Window reversed = w;
+  reversed.candidates = w.candidates.colwise().reverse();
+  std::reverse(reversed.stats.begin(), reversed.stats.end());
+  std::vector<float> rev(9);
+  scorer.score(reversed.input(), rev);
+  for (int c = 0; c < 9; ++c) CHECK(rev[static_cast<std::size_t>(8 - c)] == Approx(batch[static_cast<std::size_t>(c)]).epsilon(1e-5));
+}
+
+TEST_CASE("a shopper with no history gets zero user features", "[unit][scoring]") {
+  Model model = rr::testing::tinyModel();
+  WindowScorer scorer(model.params().mlp);
+  Window w = randomWindow(5, 0, model.dim(), 4);
+  std::vector<float> scores(5);
+  scorer.score(w.input(), scores);
+  auto x = scorer.features(5);
+  for (int f : {kUserAttention, kUserLongTerm, kUserSession, kMaxHistorySim, kHasHistory}) {
+    CHECK(x.col(f).cwiseAbs().maxCoeff() == 0.0f);
+  }
+  CHECK(x(0, kEngineScore) == Approx(1.0f));
+  CHECK(x(0, kRankRecip) == Approx(1.0f));
+  CHECK(x(1, kRankRecip) == Approx(0.5f));
+  for (float s : scores) CHECK(std::isfinite(s));
+}
+
+TEST_CASE("attention pools history toward the items most like the candidate",
+          "[unit][scoring]") {
+  Model model = rr::testing::tinyModel();
+  WindowScorer scorer(model.params().mlp);
+  Window w = randomWindow(1, 3, model.dim(), 8);
+  w.history.row(0) = w.candidates.row(0) * 3.0f;  // very similar
+  w.history.row(1) = -w.candidates.row(0);         // opposite
+  std::vector<float> s(1);
+  scorer.score(w.input(), s);
+  auto x = scorer.features(1);
+  const float to_similar = w.history.row(0).dot(w.candidates.row(0));
+  CHECK(x(0, kMaxHistorySim) == Approx(to_similar));
+  // Attention leans to the similar item, so it beats the plain mean.
+  CHECK(x(0, kUserAttention) > x(0, kUserLongTerm));
+}
+
+TEST_CASE("explain gives one contribution per feature, zero for absent features",
+          "[unit][scoring]") {
+  Model model = rr::testing::tinyModel();
+  WindowScorer scorer(model.params().mlp);
+  Window w = randomWindow(4, 0, model.dim(), 2);
+  std::vector<float> s(4);
+  scorer.score(w.input(), s);
+  std::vector<float> contrib(kFeatureCount);
+  scorer.contributions(1, contrib);
+  CHECK(contrib[kUserAttention] == 0.0f);
+  CHECK(contrib[kHasHistory] == 0.0f);
+  CHECK(std::ranges::any_of(contrib, [](float c) { return c != 0.0f; }));
+}
+
+TEST_CASE("training learns a query-item match and is deterministic for a seed",
+          "[unit][scoring]") {
+  // Candidate k carries title token k; the query names the target's token.
+  // A model that cannot learn q.v cannot beat 1/window accuracy here.
+  auto make = [](const Model& model) {
+    std::vector<TrainingExample> data;
+    std::mt19937_64 rng(9);
+    for (int i = 0; i < 300; ++i) {
+      TrainingExample ex;
+      for (int c = 0; c < 8; ++c) {
+        ItemInput item;
+        item.title_tokens = {static_cast<uint32_t>((i * 8 + c) % 40)};
+        ex.candidates.push_back(item);
+        ex.stats.push_back({.engine_score = 1.0f, .engine_rank = c});
+      }
+      ex.target = static_cast<int>(rng() % 8);
+      ex.query_tokens = ex.candidates[static_cast<std::size_t>(ex.target)].title_tokens;
+      data.push_back(ex);
+    }
+    (void)model;
+    return data;
+  };
+  auto run = [&](uint64_t seed) {
+    Model model = rr::testing::tinyModel(seed);
+    Trainer trainer(model, {.learning_rate = 0.05f, .seed = seed});
+    auto data = make(model);
+    float first = trainer.trainEpoch(data);
+    float last = first;
+    for (int e = 0; e < 8; ++e) last = trainer.trainEpoch(data);
+    int correct = 0;
+    std::vector<float> s;
+    for (const auto& ex : data) {
+      trainer.score(ex, s);
+      correct += std::max_element(s.begin(), s.end()) - s.begin() == ex.target;
+    }
+    return std::tuple{first, last, correct, model.params().mlp.w1};
+  };
+  auto [first, last, correct, w1] = run(4);
+  CHECK(last < first * 0.5f);
+  CHECK(correct > 250);  // of 300; chance is ~38
+  auto [first2, last2, correct2, w1b] = run(4);
+  CHECK(last2 == last);
+  CHECK(w1b == w1);
+}
