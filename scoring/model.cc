@@ -41,6 +41,9 @@ Model::Model(ModelDims dims, TokenizerSettings tokenizer, uint64_t seed)
   params_.mlp = Mlp(kFeatureCountForModel, dims.hidden1, dims.hidden2, rng);
 }
 
+Model::Model(ModelDims dims, TokenizerSettings tokenizer, Unfilled)
+    : dims_(dims), tokenizer_(tokenizer) {}
+
 ItemInput Model::itemInput(const ItemText& item) const {
   ItemInput in;
   tokenizer_.tokenize(item.title, in.title_tokens);

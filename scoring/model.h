@@ -77,6 +77,13 @@ class Model {
   // A freshly initialized model (small random vectors, He-initialized MLP).
   Model(ModelDims dims, TokenizerSettings tokenizer, uint64_t seed);
 
+  // A model whose parameters the caller fills in (the model-file reader).
+  struct Unfilled {};
+  Model(ModelDims dims, TokenizerSettings tokenizer, Unfilled);
+
+  // Version string stored in the model file (e.g. "bestbuy-20261122-1").
+  std::string version;
+
   const ModelDims& dims() const { return dims_; }
   const Tokenizer& tokenizer() const { return tokenizer_; }
   int dim() const { return dims_.dim; }

@@ -39,7 +39,6 @@ void WindowScorer::score(const WindowInput& in, std::span<float> out) {
   growRows(x_, m, kFeatureCount);
   if (x_.cols() != kFeatureCount) x_.resize(x_.rows(), kFeatureCount);
   growVector(scores_, m);
-  if (argmax_.size() < m) argmax_.resize(m);
   auto x = x_.topRows(m);
 
   float max_score = 0;
@@ -70,29 +69,20 @@ void WindowScorer::score(const WindowInput& in, std::span<float> out) {
     auto attn = attn_.topLeftCorner(m, n);
     sim.noalias() = in.candidates * in.history.transpose();
     const float inv_sqrt_d = 1.0f / std::sqrt(static_cast<float>(d));
-    for (Eigen::Index c = 0; c < m; ++c) {
-      float best = -INFINITY;
-      float best_sim = -INFINITY;
-      Eigen::Index best_j = 0;
-      for (Eigen::Index j = 0; j < n; ++j) {
-        float logit = sim(c, j) * inv_sqrt_d + std::log(in.history_weight[j]);
-        attn(c, j) = logit;
-        best = std::max(best, logit);
-        if (sim(c, j) > best_sim) {
-          best_sim = sim(c, j);
-          best_j = j;
-        }
-      }
-      float total = 0;
-      for (Eigen::Index j = 0; j < n; ++j) {
-        attn(c, j) = std::exp(attn(c, j) - best);
-        total += attn(c, j);
-      }
-      attn.row(c) /= total;
-      x(c, kUserAttention) = attn.row(c).dot(sim.row(c));
-      x(c, kMaxHistorySim) = best_sim;
-      argmax_[c] = static_cast<int>(best_j);
-    }
+    growVector(log_weight_, n);
+    auto log_w = log_weight_.head(n);
+    log_w = in.history_weight.array().log();
+    // Row-wise softmax of sim / sqrt(d) + log w, vectorized over the window.
+    attn = (sim * inv_sqrt_d).rowwise() + log_w.transpose();
+    growVector(row_tmp_, m);
+    auto row_tmp = row_tmp_.head(m);
+    row_tmp = attn.rowwise().maxCoeff();
+    attn.colwise() -= row_tmp;
+    attn = attn.array().exp();
+    row_tmp = attn.rowwise().sum();
+    attn.array().colwise() /= row_tmp.array();
+    x.col(kUserAttention) = attn.cwiseProduct(sim).rowwise().sum();
+    x.col(kMaxHistorySim) = sim.rowwise().maxCoeff();
     const float wsum = in.history_weight.sum();
     // Product first, then scale: "(A * b) / s" would make a temporary.
     long_term_.noalias() = in.history.transpose() * in.history_weight;
@@ -160,7 +150,9 @@ void WindowScorer::backward(const WindowInput& in, std::span<const float> dscore
       // df/ds_j = a_j + a_j (s_j - f) / sqrt(d).
       dsim(c, j) += g_att * attn(c, j) * (1.0f + (sim(c, j) - pooled) * inv_sqrt_d);
     }
-    dsim(c, argmax_[c]) += dx(c, kMaxHistorySim);
+    Eigen::Index best = 0;
+    sim.row(c).maxCoeff(&best);
+    dsim(c, best) += dx(c, kMaxHistorySim);
   }
   grads.candidates.noalias() += dsim * in.history;
   grads.history.noalias() += dsim.transpose() * in.candidates;

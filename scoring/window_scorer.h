@@ -66,7 +66,8 @@ class WindowScorer {
   Matrix attn_;      // m x n: attention weights
   Vector long_term_; // d
   Vector session_;   // d
-  Eigen::VectorXi argmax_;
+  Vector log_weight_; // n
+  Vector row_tmp_;    // m
   Vector scores_;
   bool has_session_ = false;
 };
