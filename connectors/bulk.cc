@@ -40,7 +40,7 @@ Result<void> parseItem(od::value action_value, BulkItemResult& item,
       od::value v;
       RR_TRY_JSON(field.value().get(v), path + ".error");
       Error e;
-      detail::readEngineErrorObject(v, e);
+      RR_TRY_JSON(detail::readEngineErrorObject(v, e), path + ".error");
       item.error_type = std::move(e.engine_type);
       item.error_reason = std::move(e.engine_reason);
       if (item.error_type.empty() && item.error_reason.empty()) {

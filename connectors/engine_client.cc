@@ -11,6 +11,8 @@ namespace {
 namespace od = simdjson::ondemand;
 using detail::jsonError;
 
+// http(s)://host[:port] with nothing after it but optional slashes: no
+// userinfo (auth has its own option), path, query or fragment.
 bool validUrl(std::string_view url) {
   std::string_view rest;
   if (url.starts_with("http://")) {
@@ -21,8 +23,35 @@ bool validUrl(std::string_view url) {
     return false;
   }
   while (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
-  return !rest.empty() && rest.find('/') == std::string_view::npos &&
-         rest.find(' ') == std::string_view::npos;
+  std::string_view host = rest, port;
+  if (rest.starts_with('[')) {  // [IPv6]
+    auto close = rest.find(']');
+    if (close == std::string_view::npos) return false;
+    host = rest.substr(0, close + 1);
+    std::string_view after = rest.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return false;
+      port = after.substr(1);
+      if (port.empty()) return false;
+    }
+  } else if (auto colon = rest.rfind(':'); colon != std::string_view::npos) {
+    host = rest.substr(0, colon);
+    port = rest.substr(colon + 1);
+    if (port.empty()) return false;
+  }
+  if (host.empty() || host == "[]") return false;
+  const bool bracketed = host.front() == '[';
+  for (char c : host) {
+    if (c == '/' || c == '?' || c == '#' || c == '@' || c == ' ' || (c == ':' && !bracketed)) {
+      return false;
+    }
+  }
+  if (!port.empty()) {
+    int n = 0;
+    auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+    if (ec != std::errc{} || p != port.data() + port.size() || n <= 0 || n > 65535) return false;
+  }
+  return true;
 }
 
 std::string indexPath(std::string_view index, std::string_view suffix) {
@@ -108,6 +137,7 @@ Result<EngineInfo> parseEngineInfo(std::string body) {
       }
     }
   }
+  if (auto end = detail::expectEnd(doc); !end) return std::unexpected(end.error());
   if (!have_version) {
     return std::unexpected(jsonError("version.number", "missing"));
   }

@@ -151,7 +151,7 @@ Result<void> parseSearchObject(od::document& doc, od::object obj,
       out.status = static_cast<int>(status);
     } else if (key == "error") {
       engine_error.emplace();
-      detail::readEngineErrorObject(v, *engine_error);
+      RR_TRY_JSON(detail::readEngineErrorObject(v, *engine_error), prefix + "error");
     }
   }
   if (engine_error) {
@@ -187,9 +187,11 @@ Result<SearchResponse> parseSearchResponse(std::string body) {
     od::object obj;
     RR_TRY_JSON(doc->get_object().get(obj), "");
     auto r = parseSearchObject(*doc, obj, *buf, out, "");
-    if (!r) return std::unexpected(r.error());
+    // A malformed body is a bad response even when it began like an error.
+    if (!r && r.error().code == ErrorCode::kBadResponse) return std::unexpected(r.error());
     auto end = detail::expectEnd(*doc);
     if (!end) return std::unexpected(end.error());
+    if (!r) return std::unexpected(r.error());
   }
   out.buffer = std::move(buf);
   return out;

@@ -86,26 +86,33 @@ simdjson::error_code readNullableDouble(od::value value,
   return simdjson::SUCCESS;
 }
 
-void readEngineErrorObject(od::value value, Error& out) {
+simdjson::error_code readEngineErrorObject(od::value value, Error& out) {
   od::json_type type;
-  if (value.type().get(type)) return;
+  if (auto err = value.type().get(type)) return err;
   if (type == od::json_type::string) {
     std::string_view s;
-    if (!value.get_string().get(s)) out.engine_reason = std::string(s);
-    return;
+    if (auto err = value.get_string().get(s)) return err;
+    out.engine_reason = std::string(s);
+    return simdjson::SUCCESS;
   }
   od::object obj;
-  if (type != od::json_type::object || value.get_object().get(obj)) return;
+  if (type != od::json_type::object) return simdjson::INCORRECT_TYPE;
+  if (auto err = value.get_object().get(obj)) return err;
   for (auto field : obj) {
     std::string_view key;
-    if (field.unescaped_key().get(key)) return;
+    if (auto err = field.unescaped_key().get(key)) return err;
+    od::value v;
+    if (auto err = field.value().get(v)) return err;
     std::string_view s;
     if (key == "type") {
-      if (!field.value().get_string().get(s)) out.engine_type = std::string(s);
+      if (auto err = v.get_string().get(s)) return err;
+      out.engine_type = std::string(s);
     } else if (key == "reason") {
-      if (!field.value().get_string().get(s)) out.engine_reason = std::string(s);
+      if (auto err = v.get_string().get(s)) return err;
+      out.engine_reason = std::string(s);
     }
   }
+  return simdjson::SUCCESS;
 }
 
 namespace {
@@ -138,8 +145,7 @@ Error engineError(int http_status, std::string_view body) {
       if (key == "error") {
         od::value v;
         if (field.value().get(v)) break;
-        readEngineErrorObject(v, e);
-        found = true;
+        found = readEngineErrorObject(v, e) == simdjson::SUCCESS;
       }
     }
   }

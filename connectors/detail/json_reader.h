@@ -58,7 +58,8 @@ std::string_view trimRight(std::string_view s);
 Error engineError(int http_status, std::string_view body);
 
 // Parses the engine error object at the cursor (`{"type":..,"reason":..}` or
-// a bare string, as old engines send) into `out`.
-void readEngineErrorObject(od::value value, Error& out);
+// a bare string, as old engines send) into `out`. Any malformed or cut part
+// is reported, never skipped: a truncated error is not the engine's answer.
+simdjson::error_code readEngineErrorObject(od::value value, Error& out);
 
 }  // namespace rr::connectors::detail
