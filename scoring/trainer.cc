@@ -1,5 +1,7 @@
 #include "scoring/trainer.h"
 
+#include "scoring/example_scorer.h"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -46,7 +48,7 @@ void Gradients::clear() {
 Trainer::Trainer(Model& model, TrainOptions options)
     : model_(model),
       options_(options),
-      scorer_(model.params().mlp),
+      scorer_(std::make_unique<ExampleScorer>(model)),
       rng_(options.seed),
       mlp_m_(model.params().mlp),
       mlp_v_(model.params().mlp) {
@@ -56,6 +58,8 @@ Trainer::Trainer(Model& model, TrainOptions options)
     v_[t] = Matrix::Zero(p.rows(), p.cols());
   }
 }
+
+Trainer::~Trainer() = default;
 
 Matrix& Trainer::table(Table t) {
   Params& p = model_.params();
@@ -70,39 +74,13 @@ Matrix& Trainer::table(Table t) {
   return p.item_tokens;
 }
 
-void Trainer::forward(const TrainingExample& ex, std::vector<float>& scores) {
-  const int d = model_.dim();
-  const auto m = static_cast<Eigen::Index>(ex.candidates.size());
-  const auto n = static_cast<Eigen::Index>(ex.history.size());
-  candidates_.resize(m, d);
-  for (Eigen::Index c = 0; c < m; ++c) {
-    model_.itemVector(ex.candidates[static_cast<std::size_t>(c)], candidates_.row(c).data());
-  }
-  history_.resize(n, d);
-  for (Eigen::Index j = 0; j < n; ++j) {
-    model_.itemVector(ex.history[static_cast<std::size_t>(j)], history_.row(j).data());
-  }
-  query_.resize(d);
-  model_.queryVector(ex.query_tokens, query_.data());
-  history_weight_ = Eigen::Map<const Vector>(ex.history_weight.data(), n);
-  session_weight_ = Eigen::Map<const Vector>(ex.session_weight.data(), n);
-  WindowInput in{.candidates = MatrixMap(candidates_.data(), m, d),
-                 .query = VectorMap(query_.data(), d),
-                 .history = MatrixMap(history_.data(), n, d),
-                 .history_weight = VectorMap(history_weight_.data(), n),
-                 .session_weight = VectorMap(session_weight_.data(), n),
-                 .stats = ex.stats};
-  scores.resize(static_cast<std::size_t>(m));
-  scorer_.score(in, scores);
-}
-
 void Trainer::score(const TrainingExample& example, std::vector<float>& out) {
-  forward(example, out);
+  scorer_->score(example, out);
 }
 
 float Trainer::loss(const TrainingExample& example) {
   std::vector<float> s;
-  forward(example, s);
+  scorer_->score(example, s);
   const float target = s[static_cast<std::size_t>(example.target)];
   return softmax(s) - target;
 }
@@ -127,22 +105,15 @@ void Trainer::scatterItem(const ItemInput& item, const Eigen::Ref<const Vector>&
 
 float Trainer::accumulate(const TrainingExample& ex, Gradients& grads) {
   std::vector<float> p;
-  forward(ex, p);
+  scorer_->score(ex, p);
   const float target_score = p[static_cast<std::size_t>(ex.target)];
   const float lse = softmax(p);
   p[static_cast<std::size_t>(ex.target)] -= 1.0f;  // dL/ds = softmax - onehot
 
-  const int d = model_.dim();
   const auto m = static_cast<Eigen::Index>(ex.candidates.size());
   const auto n = static_cast<Eigen::Index>(ex.history.size());
-  WindowInput in{.candidates = MatrixMap(candidates_.data(), m, d),
-                 .query = VectorMap(query_.data(), d),
-                 .history = MatrixMap(history_.data(), n, d),
-                 .history_weight = VectorMap(history_weight_.data(), n),
-                 .session_weight = VectorMap(session_weight_.data(), n),
-                 .stats = ex.stats};
   WindowGrads wg;
-  scorer_.backward(in, p, grads.mlp, wg);
+  scorer_->windowScorer().backward(scorer_->lastInput(ex), p, grads.mlp, wg);
   for (Eigen::Index c = 0; c < m; ++c) {
     scatterItem(ex.candidates[static_cast<std::size_t>(c)], wg.candidates.row(c).transpose(),
                 grads);

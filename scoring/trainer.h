@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <array>
+#include <memory>
 #include <span>
 #include <unordered_map>
 #include <vector>
@@ -15,6 +16,8 @@
 #include "scoring/window_scorer.h"
 
 namespace rr::scoring {
+
+class ExampleScorer;
 
 // One labelled search, ready for the model: everything is already hashed.
 struct TrainingExample {
@@ -51,6 +54,7 @@ class Trainer {
   enum Table { kItemTokens, kQueryTokens, kBrands, kCategories, kPrices, kIds };
 
   Trainer(Model& model, TrainOptions options);
+  ~Trainer();
 
   // One pass over the examples in a seeded random order; mean loss.
   float trainEpoch(std::span<const TrainingExample> examples);
@@ -70,18 +74,14 @@ class Trainer {
   Matrix& table(Table t);
 
  private:
-  void forward(const TrainingExample& example, std::vector<float>& scores);
   void scatterItem(const ItemInput& item, const Eigen::Ref<const Vector>& g,
                    Gradients& grads) const;
 
   Model& model_;
   TrainOptions options_;
-  WindowScorer scorer_;
+  std::unique_ptr<ExampleScorer> scorer_;
   std::mt19937_64 rng_;
   int64_t steps_ = 0;
-  // Forward state of the last example.
-  Matrix candidates_, history_;
-  Vector query_, history_weight_, session_weight_;
   // Adam moments: tables (lazily updated rows) and the MLP.
   std::array<Matrix, 6> m_, v_;
   MlpGrads mlp_m_, mlp_v_;

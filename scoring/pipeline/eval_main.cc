@@ -1,0 +1,86 @@
+// rerank-eval: measures a model against the engine's own order on a time
+// split of the storefront's log, through the real engine.
+//
+//   rerank-eval --model bestbuy.rrm --catalog catalog.jsonl --events events.jsonl
+//       --engine http://127.0.0.1:9250 --index bestbuy-products
+//       --test-start 2011-10-01 --test-end 2011-10-15 --report out/eval
+#include <cstdio>
+#include <iostream>
+
+#include "connectors/engine_client.h"
+#include "scoring/model_file.h"
+#include "scoring/pipeline/cli_args.h"
+#include "scoring/pipeline/evaluator.h"
+#include "scoring/pipeline/log_loader.h"
+#include "scoring/pipeline/report.h"
+
+using namespace rr::scoring;
+using namespace rr::scoring::pipeline;
+
+namespace {
+
+int fail(const std::string& message) {
+  std::cerr << "rerank-eval: " << message << "\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto args = CliArgs::parse(argc, argv,
+                             {"model", "catalog", "events", "engine", "index", "test-start",
+                              "test-end", "window", "cache", "report", "title"});
+  if (!args) return fail(args.error() + " (see the README: rerank-eval)");
+  std::string model_path, catalog_path, events_path, engine_url, index;
+  for (auto [name, ref] : {std::pair{"model", &model_path}, {"catalog", &catalog_path},
+                           {"events", &events_path}, {"engine", &engine_url},
+                           {"index", &index}}) {
+    auto v = args->require(name);
+    if (!v) return fail(v.error());
+    *ref = *v;
+  }
+  auto test_start = parseDate(args->getOr("test-start", ""));
+  if (!test_start) return fail("--test-start: " + test_start.error());
+  auto test_end = parseDate(args->getOr("test-end", ""));
+  if (!test_end) return fail("--test-end: " + test_end.error());
+  auto window = args->integer("window", 100);
+  if (!window) return fail(window.error());
+
+  auto loaded = loadModel(model_path);
+  if (!loaded) return fail(loaded.error().message);
+  Model model = **loaded;  // the replay rebuilds its statistics as of test start
+  auto catalog = loadCatalogFile(catalog_path);
+  if (!catalog) return fail(catalog.error());
+  auto events = loadEventsFile(events_path);
+  if (!events) return fail(events.error());
+
+  rr::connectors::ClientOptions options;
+  options.url = engine_url;
+  auto client = rr::connectors::EngineClient::create(options);
+  if (!client) return fail("--engine: " + client.error().message);
+  WindowSource windows(**client, {.index = index,
+                                  .window = static_cast<int>(*window),
+                                  .cache_file = args->getOr("cache", "")});
+  if (auto r = windows.ensureIndexed(*catalog); !r) return fail("indexing the catalog: " + r.error());
+  if (auto r = windows.prefetch(labelledQueries(*events, *test_start, *test_end)); !r) {
+    return fail("fetching candidate windows: " + r.error());
+  }
+  ExampleBuilder builder(*catalog, windows, {.window = static_cast<int>(*window)});
+  EvalResult result =
+      evaluate(builder, *events, model, *test_start, *test_start, *test_end, static_cast<int>(*window));
+  RunInfo info{.title = args->getOr("title", model.version + ", test " + formatDate(*test_start) +
+                                                 ".." + formatDate(*test_end)),
+               .facts = {{"model", model_path},
+                         {"model version", model.version},
+                         {"engine index", index},
+                         {"test period", formatDate(*test_start) + " .. " + formatDate(*test_end)},
+                         {"labelled searches", std::to_string(result.queries.size())},
+                         {"with earlier events", std::to_string(result.with_history)},
+                         {"window", std::to_string(*window)}}};
+  std::cout << evaluationMarkdown(info, result);
+  if (auto dir = args->get("report")) {
+    if (auto r = writeEvaluationReport(*dir, info, result); !r) return fail(r.error());
+    std::printf("\n[eval] report: %s/evaluation.md\n", dir->c_str());
+  }
+  return 0;
+}

@@ -1,0 +1,170 @@
+#include "scoring/pipeline/example_builder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_set>
+
+#include "scoring/tokenizer.h"
+
+namespace rr::scoring::pipeline {
+namespace {
+
+float typeWeight(LogEvent::Kind kind) {
+  switch (kind) {
+    case LogEvent::Kind::kPurchase: return 4.0f;
+    case LogEvent::Kind::kCart: return 3.0f;
+    case LogEvent::Kind::kClick: return 2.0f;
+    case LogEvent::Kind::kView: return 1.0f;
+    case LogEvent::Kind::kSearch: return 0.0f;
+  }
+  return 0.0f;
+}
+
+}  // namespace
+
+ExampleBuilder::ExampleBuilder(const std::vector<scoring::ItemText>& catalog,
+                               const WindowSource& windows, BuildOptions options)
+    : catalog_(catalog), windows_(windows), options_(options) {
+  for (std::size_t i = 0; i < catalog.size(); ++i) by_id_.emplace(catalog[i].id, i);
+}
+
+scoring::ItemInput ExampleBuilder::input(const std::string& id,
+                                         const scoring::Model& model) const {
+  auto it = by_id_.find(id);
+  scoring::ItemInput in;
+  if (it != by_id_.end()) in = inputs_[it->second];
+  // The ID vector only for items with enough clicks so far.
+  if (model.stats().known(id, scoring::Model::kMinClicksForId)) {
+    in.id = model.tokenizer().hashValue("id:" + id, model.dims().id_buckets);
+  }
+  return in;
+}
+
+void ExampleBuilder::nearestToQuery(const scoring::Model& model,
+                                    const std::vector<uint32_t>& tokens,
+                                    std::vector<std::string>& out) {
+  if (options_.vector_extras <= 0 || catalog_.empty() || tokens.empty()) return;
+  scoring::Vector q(model.dim());
+  model.queryVector(tokens, q.data());
+  scoring::Vector sims = catalog_vectors_ * q;
+  std::vector<int> order(static_cast<std::size_t>(sims.size()));
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  const auto k = std::min<std::size_t>(order.size(), static_cast<std::size_t>(options_.vector_extras));
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
+                    [&](int a, int b) { return sims[a] > sims[b]; });
+  for (std::size_t i = 0; i < k; ++i) out.push_back(catalog_[static_cast<std::size_t>(order[i])].id);
+}
+
+void ExampleBuilder::build(const LogEvent& search, scoring::Model& model, Labelled& out) {
+  out = Labelled{};
+  out.ts_ms = search.ts_ms;
+  out.user = search.user;
+  out.query = scoring::Tokenizer::normalize(search.query);
+  out.target = search.item;
+
+  // Candidates: engine window, then extras not already there.
+  std::unordered_set<std::string> seen;
+  const Window& w = windows_.window(out.query);
+  std::vector<float> engine_scores;
+  for (const auto& s : w) {
+    if (static_cast<int>(out.candidates.size()) >= options_.window) break;
+    if (!by_id_.count(s.id) || !seen.insert(s.id).second) continue;
+    out.candidates.push_back(s.id);
+    engine_scores.push_back(s.score);
+  }
+  out.engine_count = static_cast<int>(out.candidates.size());
+  for (int i = 0; i < out.engine_count; ++i) {
+    if (out.candidates[static_cast<std::size_t>(i)] == out.target) out.engine_rank = i;
+  }
+  std::vector<std::string> extras;
+  if (auto it = query_clicks_.find(out.query); it != query_clicks_.end()) {
+    std::vector<std::pair<int, std::string>> clicked;
+    for (const auto& [item, n] : it->second) clicked.emplace_back(-n, item);
+    std::sort(clicked.begin(), clicked.end());
+    for (std::size_t i = 0; i < clicked.size() && static_cast<int>(i) < options_.prior_extras; ++i) {
+      extras.push_back(clicked[i].second);
+    }
+  }
+  auto& ex = out.example;
+  model.queryTokens(out.query, ex.query_tokens);
+  nearestToQuery(model, ex.query_tokens, extras);
+  for (const auto& id : extras) {
+    if (by_id_.count(id) && seen.insert(id).second) {
+      out.candidates.push_back(id);
+      engine_scores.push_back(0.0f);
+    }
+  }
+
+  const scoring::ClickStats& stats = model.stats();
+  for (std::size_t c = 0; c < out.candidates.size(); ++c) {
+    const std::string& id = out.candidates[c];
+    ex.candidates.push_back(input(id, model));
+    ex.stats.push_back({.engine_score = engine_scores[c],
+                        .engine_rank = static_cast<int>(c) < out.engine_count
+                                           ? static_cast<int>(c)
+                                           : options_.window,
+                        .click_prior = stats.clickPrior(out.query, id),
+                        .popularity = stats.popularity(id),
+                        .item_known = ex.candidates.back().id >= 0});
+    if (id == out.target) ex.target = static_cast<int>(c);
+  }
+
+  // History: the user's earlier interactions, most recent last.
+  if (auto it = history_.find(search.user); it != history_.end() && !it->second.empty()) {
+    out.has_history = true;
+    const double half_life_ms = options_.half_life_days * 86400e3;
+    for (const Past& p : it->second) {
+      ex.history.push_back(input(p.item, model));
+      const double age = static_cast<double>(search.ts_ms - p.ts_ms);
+      const float weight = typeWeight(p.kind) *
+                           static_cast<float>(std::pow(0.5, std::max(0.0, age) / half_life_ms));
+      ex.history_weight.push_back(std::max(weight, 1e-6f));
+      ex.session_weight.push_back(p.session == search.session ? ex.history_weight.back() : 0.0f);
+    }
+  }
+}
+
+void ExampleBuilder::replay(const std::vector<LogEvent>& events, scoring::Model& model,
+                            int64_t stats_until_ms, int64_t from_ms, int64_t to_ms,
+                            const std::function<void(Labelled&)>& on_search) {
+  history_.clear();
+  query_clicks_.clear();
+  model.stats() = scoring::ClickStats();
+  // Content inputs once; ID rows are decided per use from the stats so far.
+  if (inputs_.size() != catalog_.size()) {
+    inputs_.clear();
+    for (const auto& item : catalog_) {
+      scoring::ItemText text = item;
+      text.id.clear();
+      inputs_.push_back(model.itemInput(text));
+      inputs_.back().id = -1;
+    }
+  }
+  // Vectors for the learned retrieval, with the model as it is now.
+  catalog_vectors_.resize(static_cast<Eigen::Index>(catalog_.size()), model.dim());
+  for (std::size_t i = 0; i < catalog_.size(); ++i) {
+    model.itemVector(inputs_[i], catalog_vectors_.row(static_cast<Eigen::Index>(i)).data());
+  }
+
+  Labelled labelled;
+  for (const LogEvent& e : events) {
+    if (e.ts_ms >= to_ms && e.ts_ms >= stats_until_ms) break;
+    if (e.kind == LogEvent::Kind::kSearch) {
+      if (!e.item.empty() && e.ts_ms >= from_ms && e.ts_ms < to_ms) {
+        build(e, model, labelled);
+        on_search(labelled);
+      }
+      if (!e.item.empty() && e.ts_ms < stats_until_ms) {
+        const std::string q = scoring::Tokenizer::normalize(e.query);
+        model.stats().addClick(q, e.item);
+        ++query_clicks_[q][e.item];
+      }
+      continue;
+    }
+    auto& past = history_[e.user];
+    past.push_back({e.item, e.kind, e.ts_ms, e.session});
+    while (static_cast<int>(past.size()) > options_.max_history) past.pop_front();
+  }
+}
+
+}  // namespace rr::scoring::pipeline

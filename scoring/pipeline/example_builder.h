@@ -1,0 +1,89 @@
+// Replays an event log in time order and turns each labelled search into a
+// model input, using only what happened before that search: the user's
+// earlier interactions (history), the click statistics so far, and the
+// engine's own candidate window for the query plus extra candidates (items
+// clicked for this query before, and the items nearest the model's query
+// vector: the learned query->item retrieval).
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "scoring/model.h"
+#include "scoring/pipeline/window_source.h"
+#include "scoring/trainer.h"
+
+namespace rr::scoring::pipeline {
+
+struct LogEvent {
+  enum class Kind { kSearch, kView, kClick, kCart, kPurchase };
+  Kind kind = Kind::kSearch;
+  std::string user;
+  std::string session;
+  std::string item;   // interactions; for searches, the clicked item if known
+  std::string query;  // searches
+  int64_t ts_ms = 0;
+};
+
+struct BuildOptions {
+  int window = 100;           // engine candidates used
+  int prior_extras = 10;      // items clicked before for this exact query
+  int vector_extras = 20;     // nearest items to the query vector
+  int max_history = 30;
+  double half_life_days = 30;
+};
+
+// One labelled search, ready to score.
+struct Labelled {
+  int64_t ts_ms = 0;
+  std::string user;
+  std::string query;                    // normalized
+  std::string target;                   // the clicked item
+  std::vector<std::string> candidates;  // ids, engine window first
+  int engine_count = 0;                 // candidates that came from the engine
+  int engine_rank = -1;                 // target's rank in the engine window
+  bool has_history = false;
+  scoring::TrainingExample example;     // target = -1 when not a candidate
+};
+
+class ExampleBuilder {
+ public:
+  ExampleBuilder(const std::vector<scoring::ItemText>& catalog, const WindowSource& windows,
+                 BuildOptions options);
+
+  // Replays `events` (sorted by time). Statistics are gathered into
+  // `model.stats()` from events before `stats_until_ms` only (later ones
+  // are the test period); history always follows the log. Calls
+  // `on_search` for each labelled search with ts in [from_ms, to_ms).
+  // `model` supplies the query vectors for the vector extras (pass the model
+  // being trained; its stats are reset first).
+  void replay(const std::vector<LogEvent>& events, scoring::Model& model,
+              int64_t stats_until_ms, int64_t from_ms, int64_t to_ms,
+              const std::function<void(Labelled&)>& on_search);
+
+ private:
+  struct Past {
+    std::string item;
+    LogEvent::Kind kind;
+    int64_t ts_ms;
+    std::string session;
+  };
+  scoring::ItemInput input(const std::string& id, const scoring::Model& model) const;
+  void build(const LogEvent& search, scoring::Model& model, Labelled& out);
+  void nearestToQuery(const scoring::Model& model, const std::vector<uint32_t>& tokens,
+                      std::vector<std::string>& out);
+
+  const std::vector<scoring::ItemText>& catalog_;
+  std::unordered_map<std::string, std::size_t> by_id_;
+  std::vector<scoring::ItemInput> inputs_;  // per catalog item, without ID row
+  const WindowSource& windows_;
+  BuildOptions options_;
+  std::unordered_map<std::string, std::deque<Past>> history_;
+  std::unordered_map<std::string, std::unordered_map<std::string, int>> query_clicks_;
+  scoring::Matrix catalog_vectors_;  // recomputed per replay
+};
+
+}  // namespace rr::scoring::pipeline

@@ -1,0 +1,23 @@
+// Reads the catalog and event-log files (formats in scoring/data) into the
+// pipeline's types. Errors name the file, line and field.
+#pragma once
+
+#include <expected>
+#include <string>
+#include <vector>
+
+#include "scoring/model.h"
+#include "scoring/pipeline/example_builder.h"
+
+namespace rr::scoring::pipeline {
+
+std::expected<std::vector<scoring::ItemText>, std::string> loadCatalogFile(const std::string& path);
+
+// Events sorted by time (stable).
+std::expected<std::vector<LogEvent>, std::string> loadEventsFile(const std::string& path);
+
+// The queries of every labelled search in [from_ms, to_ms).
+std::vector<std::string> labelledQueries(const std::vector<LogEvent>& events, int64_t from_ms,
+                                         int64_t to_ms);
+
+}  // namespace rr::scoring::pipeline

@@ -1,0 +1,158 @@
+// rerank-train: fits a storefront model on its own logs.
+//
+//   rerank-train --catalog catalog.jsonl --events events.jsonl
+//       --engine http://127.0.0.1:9250 --index bestbuy-products
+//       --train-end 2011-10-01 --out bestbuy.rrm --report out/train
+//
+// Searches before --train-end are training data; the last --valid-days of
+// them are held out for early stopping. Candidate windows come from the real
+// engine (BM25 over the catalog it indexes), cached in --cache.
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "connectors/engine_client.h"
+#include "scoring/model_file.h"
+#include "scoring/pipeline/cli_args.h"
+#include "scoring/pipeline/evaluator.h"
+#include "scoring/pipeline/log_loader.h"
+#include "scoring/pipeline/report.h"
+
+using namespace rr::scoring;
+using namespace rr::scoring::pipeline;
+
+namespace {
+
+int fail(const std::string& message) {
+  std::cerr << "rerank-train: " << message << "\n";
+  return 2;
+}
+
+double secondsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto args = CliArgs::parse(argc, argv,
+                             {"catalog", "events", "engine", "index", "train-end", "valid-days",
+                              "window", "dim", "epochs", "patience", "lr", "seed", "cache",
+                              "out", "report", "version", "token-buckets"});
+  if (!args) return fail(args.error() + " (see the README: rerank-train)");
+  std::string catalog_path, events_path, engine_url, index, out_path;
+  for (auto [name, ref] : {std::pair{"catalog", &catalog_path}, {"events", &events_path},
+                           {"engine", &engine_url}, {"index", &index}, {"out", &out_path}}) {
+    auto v = args->require(name);
+    if (!v) return fail(v.error());
+    *ref = *v;
+  }
+  auto train_end = parseDate(args->getOr("train-end", ""));
+  if (!train_end) return fail("--train-end: " + train_end.error());
+  auto valid_days = args->integer("valid-days", 7);
+  auto window = args->integer("window", 100);
+  auto dim = args->integer("dim", 32);
+  auto epochs = args->integer("epochs", 10);
+  auto patience = args->integer("patience", 2);
+  auto seed = args->integer("seed", 1);
+  auto buckets = args->integer("token-buckets", 1 << 17);
+  auto lr = args->number("lr", 0.01);
+  for (const auto* r : {&valid_days, &window, &dim, &epochs, &patience, &seed, &buckets}) {
+    if (!*r) return fail(r->error());
+  }
+  if (!lr) return fail(lr.error());
+  if (*window < 1 || *window > 1000) return fail("--window must be in 1..1000");
+
+  auto start = std::chrono::steady_clock::now();
+  auto catalog = loadCatalogFile(catalog_path);
+  if (!catalog) return fail(catalog.error());
+  auto events = loadEventsFile(events_path);
+  if (!events) return fail(events.error());
+  const int64_t valid_start = *train_end - *valid_days * 86400000LL;
+  const int64_t begin = events->empty() ? 0 : events->front().ts_ms;
+  std::printf("[train] %zu products, %zu events; train %s..%s, validation %s..%s\n",
+              catalog->size(), events->size(), formatDate(begin).c_str(),
+              formatDate(valid_start).c_str(), formatDate(valid_start).c_str(),
+              formatDate(*train_end).c_str());
+
+  rr::connectors::ClientOptions options;
+  options.url = engine_url;
+  auto client = rr::connectors::EngineClient::create(options);
+  if (!client) return fail("--engine: " + client.error().message);
+  WindowSource windows(**client, {.index = index,
+                                  .window = static_cast<int>(*window),
+                                  .cache_file = args->getOr("cache", "")});
+  if (auto r = windows.ensureIndexed(*catalog); !r) return fail("indexing the catalog: " + r.error());
+  if (auto r = windows.prefetch(labelledQueries(*events, begin, *train_end)); !r) {
+    return fail("fetching candidate windows: " + r.error());
+  }
+  std::printf("[train] catalog indexed in %s, windows ready (%.1fs)\n", index.c_str(),
+              secondsSince(start));
+
+  ModelDims dims;
+  dims.dim = static_cast<int>(*dim);
+  TokenizerSettings tok;
+  tok.buckets = static_cast<uint32_t>(*buckets);
+  Model model(dims, tok, static_cast<uint64_t>(*seed));
+  ExampleBuilder builder(*catalog, windows, {.window = static_cast<int>(*window)});
+  Trainer trainer(model, {.learning_rate = static_cast<float>(*lr),
+                          .seed = static_cast<uint64_t>(*seed)});
+
+  std::vector<EpochRecord> history;
+  double best = -1;
+  int best_epoch = 0;
+  std::optional<Model> best_model;
+  for (int epoch = 1; epoch <= *epochs; ++epoch) {
+    auto t = std::chrono::steady_clock::now();
+    std::vector<TrainingExample> examples;
+    std::size_t skipped = 0;
+    builder.replay(*events, model, valid_start, begin, valid_start, [&](Labelled& l) {
+      if (l.example.target < 0) {
+        ++skipped;
+        return;
+      }
+      examples.push_back(std::move(l.example));
+    });
+    const float loss = trainer.trainEpoch(examples);
+    const double ndcg = validationNdcg(builder, *events, model, valid_start, valid_start, *train_end);
+    history.push_back({epoch, loss, ndcg, examples.size(), secondsSince(t)});
+    const bool improved = ndcg > best;
+    if (improved) {
+      best = ndcg;
+      best_epoch = epoch;
+      best_model = model;
+    }
+    std::printf("[train] epoch %d/%lld: %zu lists (%zu without the clicked item), loss %.4f, "
+                "validation NDCG@10 %.4f%s (%.1fs)\n",
+                epoch, static_cast<long long>(*epochs), examples.size(), skipped, loss, ndcg,
+                improved ? " best" : "", secondsSince(t));
+    std::fflush(stdout);
+    if (epoch - best_epoch >= *patience) {
+      std::printf("[train] no improvement for %lld epochs: stopping\n",
+                  static_cast<long long>(*patience));
+      break;
+    }
+  }
+  Model& final_model = *best_model;
+  // The shipped statistics cover every training event, validation included.
+  builder.replay(*events, final_model, *train_end, 0, 0, [](Labelled&) {});
+  final_model.version = args->getOr("version", index + "-" + formatDate(*train_end) + "-e" +
+                                                   std::to_string(best_epoch));
+  final_model.summary() = {{"catalog", catalog_path},
+                           {"events", events_path},
+                           {"train_end", formatDate(*train_end)},
+                           {"valid_days", std::to_string(*valid_days)},
+                           {"window", std::to_string(*window)},
+                           {"best_epoch", std::to_string(best_epoch)},
+                           {"valid_ndcg10", std::to_string(best)},
+                           {"seed", std::to_string(*seed)}};
+  if (auto r = saveModel(final_model, out_path); !r) return fail(r.error().message);
+  std::printf("[train] wrote %s (version %s, best epoch %d, validation NDCG@10 %.4f, %.1fs)\n",
+              out_path.c_str(), final_model.version.c_str(), best_epoch, best, secondsSince(start));
+  if (auto dir = args->get("report")) {
+    RunInfo info{.title = final_model.version, .facts = final_model.summary()};
+    if (auto r = writeTrainingReport(*dir, info, history, best_epoch); !r) return fail(r.error());
+    std::printf("[train] report: %s/training.md\n", dir->c_str());
+  }
+  return 0;
+}

@@ -1,0 +1,160 @@
+#include "scoring/pipeline/window_source.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "connectors/json_writer.h"
+#include "scoring/tokenizer.h"
+
+namespace rr::scoring::pipeline {
+
+using connectors::appendJsonString;
+using connectors::jsonString;
+
+WindowSource::WindowSource(connectors::EngineClient& client, WindowSourceOptions options)
+    : client_(client), options_(std::move(options)) {
+  loadCache();
+}
+
+std::string WindowSource::queryBody(const std::string& query, int size) {
+  return "{\"size\":" + std::to_string(size) +
+         ",\"_source\":false,\"query\":{\"multi_match\":{\"query\":" + jsonString(query) +
+         ",\"fields\":[\"title\",\"description\",\"brand\",\"category\"]}}}";
+}
+
+std::expected<void, std::string> WindowSource::ensureIndexed(
+    const std::vector<scoring::ItemText>& catalog) {
+  auto exists = client_.indexExists(options_.index);
+  if (!exists) return std::unexpected(exists.error().message);
+  if (*exists) {
+    auto count = client_.search(options_.index, R"({"size":0,"track_total_hits":true})");
+    if (count && count->total == catalog.size()) return {};
+    if (auto del = client_.deleteIndex(options_.index); !del) {
+      return std::unexpected(del.error().message);
+    }
+  }
+  auto created = client_.createIndex(options_.index, R"({
+    "settings":{"number_of_shards":1,"number_of_replicas":0},
+    "mappings":{"properties":{
+      "title":{"type":"text"},"description":{"type":"text"},
+      "brand":{"type":"text"},"category":{"type":"text"},
+      "price":{"type":"float"}}}})");
+  if (!created) return std::unexpected(created.error().message);
+  std::vector<connectors::BulkOp> ops;
+  auto flush = [&]() -> std::expected<void, std::string> {
+    if (ops.empty()) return {};
+    auto r = client_.bulk(ops);
+    if (!r) return std::unexpected(r.error().message);
+    if (!r->allOk()) {
+      for (const auto& item : r->items) {
+        if (!item.ok) {
+          return std::unexpected("indexing " + item.id + " failed: " + item.error_type + ": " +
+                                 item.error_reason);
+        }
+      }
+    }
+    ops.clear();
+    return {};
+  };
+  for (const auto& item : catalog) {
+    std::string doc = "{\"title\":";
+    appendJsonString(doc, item.title);
+    doc += ",\"description\":";
+    appendJsonString(doc, item.description);
+    doc += ",\"brand\":";
+    appendJsonString(doc, item.brand);
+    doc += ",\"category\":";
+    appendJsonString(doc, item.category);
+    if (item.price) doc += ",\"price\":" + std::to_string(*item.price);
+    doc += "}";
+    ops.push_back({.action = connectors::BulkOp::Action::kIndex,
+                   .index = options_.index,
+                   .id = item.id,
+                   .body = std::move(doc)});
+    if (ops.size() == 500) {
+      if (auto r = flush(); !r) return r;
+    }
+  }
+  if (auto r = flush(); !r) return r;
+  if (auto r = client_.refresh(options_.index); !r) return std::unexpected(r.error().message);
+  return {};
+}
+
+std::expected<void, std::string> WindowSource::prefetch(const std::vector<std::string>& queries) {
+  std::vector<std::string> missing;
+  std::unordered_map<std::string, bool> seen;
+  for (const auto& q : queries) {
+    std::string norm = Tokenizer::normalize(q);
+    if (norm.empty() || windows_.count(norm) || seen[norm]) continue;
+    seen[norm] = true;
+    missing.push_back(norm);
+  }
+  for (std::size_t start = 0; start < missing.size();
+       start += static_cast<std::size_t>(options_.batch)) {
+    const std::size_t end =
+        std::min(missing.size(), start + static_cast<std::size_t>(options_.batch));
+    std::string ndjson;
+    for (std::size_t i = start; i < end; ++i) {
+      ndjson += "{\"index\":" + jsonString(options_.index) + "}\n";
+      ndjson += queryBody(missing[i], options_.window) + "\n";
+    }
+    auto r = client_.msearch(std::move(ndjson));
+    if (!r) return std::unexpected(r.error().message);
+    for (std::size_t i = start; i < end; ++i) {
+      const auto& one = r->responses[i - start];
+      if (!one) return std::unexpected("query '" + missing[i] + "': " + one.error().message);
+      Window w;
+      for (const auto& hit : one->hits) {
+        w.push_back({std::string(hit.id), static_cast<float>(hit.score.value_or(0.0))});
+      }
+      appendCache(missing[i], w);
+      windows_[missing[i]] = std::move(w);
+    }
+  }
+  return {};
+}
+
+const Window& WindowSource::window(const std::string& normalized_query) const {
+  auto it = windows_.find(normalized_query);
+  return it == windows_.end() ? empty_ : it->second;
+}
+
+// Cache format, one query per line: query<TAB>id:score<SPACE>id:score...
+// The first line names the index and window size; a different one is ignored.
+void WindowSource::loadCache() {
+  if (options_.cache_file.empty()) return;
+  std::ifstream in(options_.cache_file);
+  std::string line;
+  const std::string header = "#windows index=" + options_.index + " size=" +
+                             std::to_string(options_.window);
+  if (!std::getline(in, line) || line != header) return;
+  while (std::getline(in, line)) {
+    auto tab = line.find('\t');
+    if (tab == std::string::npos) continue;
+    Window w;
+    std::istringstream items(line.substr(tab + 1));
+    std::string pair;
+    while (items >> pair) {
+      auto colon = pair.rfind(':');
+      if (colon == std::string::npos) continue;
+      w.push_back({pair.substr(0, colon), std::stof(pair.substr(colon + 1))});
+    }
+    windows_[line.substr(0, tab)] = std::move(w);
+  }
+}
+
+void WindowSource::appendCache(const std::string& query, const Window& w) {
+  if (options_.cache_file.empty()) return;
+  const std::string header = "#windows index=" + options_.index + " size=" +
+                             std::to_string(options_.window);
+  std::ifstream probe(options_.cache_file);
+  std::string first;
+  const bool fresh = !std::getline(probe, first) || first != header;
+  std::ofstream out(options_.cache_file, fresh ? std::ios::trunc : std::ios::app);
+  if (fresh) out << header << "\n";
+  out << query << '\t';
+  for (const auto& s : w) out << s.id << ':' << s.score << ' ';
+  out << '\n';
+}
+
+}  // namespace rr::scoring::pipeline
