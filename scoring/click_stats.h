@@ -26,6 +26,10 @@ class ClickStats {
   // share for this query, pulled toward its overall share when q is rare.
   float clickPrior(std::string_view normalized_query, std::string_view item) const;
 
+  // The same share per query word, averaged over the query's words: it
+  // generalizes to queries never seen whole ("halo 3 odst" from "halo").
+  float tokenPrior(std::string_view normalized_query, std::string_view item) const;
+
   uint32_t itemClicks(std::string_view item) const;
   bool known(std::string_view item, uint32_t min_clicks) const {
     return itemClicks(item) >= min_clicks;
@@ -40,19 +44,30 @@ class ClickStats {
   }
   const std::unordered_map<uint64_t, uint32_t>& pairTable() const { return pair_clicks_; }
   const std::unordered_map<uint64_t, uint32_t>& queryTable() const { return query_clicks_; }
+  const std::unordered_map<uint64_t, uint32_t>& tokenPairTable() const {
+    return token_pair_clicks_;
+  }
+  const std::unordered_map<uint64_t, uint32_t>& tokenTable() const { return token_clicks_; }
   void restore(std::unordered_map<std::string, uint32_t> items,
                std::unordered_map<uint64_t, uint32_t> pairs,
-               std::unordered_map<uint64_t, uint32_t> queries);
+               std::unordered_map<uint64_t, uint32_t> queries,
+               std::unordered_map<uint64_t, uint32_t> token_pairs,
+               std::unordered_map<uint64_t, uint32_t> tokens);
 
   static constexpr float kSmoothing = 3.0f;
 
  private:
   static uint64_t queryKey(std::string_view q);
   static uint64_t pairKey(std::string_view q, std::string_view item);
+  static uint64_t tokenKey(std::string_view word);
+  float share(std::string_view item) const;
 
   std::unordered_map<std::string, uint32_t> item_clicks_;
   std::unordered_map<uint64_t, uint32_t> pair_clicks_;
   std::unordered_map<uint64_t, uint32_t> query_clicks_;
+  // Per query word: keys share the tables above, hashed in their own space.
+  std::unordered_map<uint64_t, uint32_t> token_pair_clicks_;
+  std::unordered_map<uint64_t, uint32_t> token_clicks_;
   uint64_t total_ = 0;
   uint32_t max_item_ = 0;
 };

@@ -17,6 +17,7 @@ enum Feature : int {
   kUserSession,       // current-session vector . item
   kMaxHistorySim,     // max over history items of history item . item
   kClickPrior,        // smoothed click-through of this item for this query
+  kTokenPrior,        // the same per query word, averaged over the words
   kPopularity,        // log(1 + item clicks) / log(1 + max item clicks)
   kHasHistory,        // 1 when the user has any history
   kItemKnown,         // 1 when the item had enough history for an ID vector
@@ -26,7 +27,8 @@ enum Feature : int {
 inline constexpr std::array<std::string_view, kFeatureCount> kFeatureNames = {
     "engine_score", "engine_log_score", "rank_recip",   "query_item",
     "user_attention", "user_long_term", "user_session", "max_history_sim",
-    "click_prior",  "popularity",       "has_history",  "item_known"};
+    "click_prior",  "token_prior",      "popularity",   "has_history",
+    "item_known"};
 
 // Comma-separated names, as stored in model files.
 std::string_view featureSchema();

@@ -10,7 +10,7 @@ namespace rr::scoring {
 namespace {
 
 constexpr std::string_view kMagic = "RRMODEL";
-constexpr int kFormatVersion = 1;
+constexpr int kFormatVersion = 2;
 
 uint64_t fnv1a(std::string_view data) {
   uint64_t h = 14695981039346656037ull;
@@ -144,7 +144,8 @@ std::expected<void, ModelFileError> saveModel(const Model& model,
     out += id;
     put<uint32_t>(out, n);
   }
-  for (const auto* table : {&s.pairTable(), &s.queryTable()}) {
+  for (const auto* table : {&s.pairTable(), &s.queryTable(), &s.tokenPairTable(),
+                            &s.tokenTable()}) {
     put<uint64_t>(out, table->size());
     for (const auto& [key, n] : *table) {
       put<uint64_t>(out, key);
@@ -305,7 +306,7 @@ std::expected<std::shared_ptr<const Model>, ModelFileError> loadModel(
     }
     items.emplace(std::move(id), count);
   }
-  std::unordered_map<uint64_t, uint32_t> tables[2];
+  std::unordered_map<uint64_t, uint32_t> tables[4];
   for (auto& table : tables) {
     if (!r.get(n)) return r.fail("query statistics are cut short");
     table.reserve(n);
@@ -316,7 +317,8 @@ std::expected<std::shared_ptr<const Model>, ModelFileError> loadModel(
       table.emplace(key, count);
     }
   }
-  model->stats().restore(std::move(items), std::move(tables[0]), std::move(tables[1]));
+  model->stats().restore(std::move(items), std::move(tables[0]), std::move(tables[1]),
+                         std::move(tables[2]), std::move(tables[3]));
   return std::shared_ptr<const Model>(std::move(model));
 }
 

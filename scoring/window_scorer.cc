@@ -50,6 +50,7 @@ void WindowScorer::score(const WindowInput& in, std::span<float> out) {
     x(c, kEngineLogScore) = std::log1p(std::max(s.engine_score, 0.0f));
     x(c, kRankRecip) = 1.0f / (1.0f + static_cast<float>(s.engine_rank));
     x(c, kClickPrior) = s.click_prior;
+    x(c, kTokenPrior) = s.token_prior;
     x(c, kPopularity) = s.popularity;
     x(c, kHasHistory) = n > 0 ? 1.0f : 0.0f;
     x(c, kItemKnown) = s.item_known ? 1.0f : 0.0f;

@@ -21,6 +21,7 @@ struct CandidateStats {
   float engine_score = 0;  // raw engine _score (0 when missing)
   int engine_rank = 0;     // 0-based position in the engine's order
   float click_prior = 0;
+  float token_prior = 0;
   float popularity = 0;
   bool item_known = false;
 };

@@ -104,6 +104,7 @@ void ExampleBuilder::build(const LogEvent& search, scoring::Model& model, Labell
                                            ? static_cast<int>(c)
                                            : options_.window,
                         .click_prior = stats.clickPrior(out.query, id),
+                        .token_prior = stats.tokenPrior(out.query, id),
                         .popularity = stats.popularity(id),
                         .item_known = ex.candidates.back().id >= 0});
     if (id == out.target) ex.target = static_cast<int>(c);

@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   auto args = CliArgs::parse(argc, argv,
                              {"catalog", "events", "engine", "index", "train-end", "valid-days",
                               "window", "dim", "epochs", "patience", "lr", "seed", "cache",
-                              "out", "report", "version", "token-buckets"});
+                              "out", "report", "version", "token-buckets", "refit"});
   if (!args) return fail(args.error() + " (see the README: rerank-train)");
   std::string catalog_path, events_path, engine_url, index, out_path;
   for (auto [name, ref] : {std::pair{"catalog", &catalog_path}, {"events", &events_path},
@@ -133,7 +133,29 @@ int main(int argc, char** argv) {
       break;
     }
   }
-  Model& final_model = *best_model;
+  // Refit: the validation days are the most recent data, and click data
+  // goes stale fast, so the shipped model is retrained from scratch on every
+  // search before --train-end for the epoch count validation chose.
+  Model refit(dims, tok, static_cast<uint64_t>(*seed));
+  if (args->getOr("refit", "1") != "0") {
+    Trainer refit_trainer(refit, {.learning_rate = static_cast<float>(*lr),
+                                  .seed = static_cast<uint64_t>(*seed)});
+    for (int epoch = 1; epoch <= best_epoch; ++epoch) {
+      auto t = std::chrono::steady_clock::now();
+      std::vector<TrainingExample> examples;
+      builder.replay(*events, refit, *train_end, begin, *train_end, [&](Labelled& l) {
+        if (l.example.target >= 0) examples.push_back(std::move(l.example));
+      });
+      const float loss = refit_trainer.trainEpoch(examples);
+      std::printf("[train] refit epoch %d/%d on all %zu lists before %s: loss %.4f (%.1fs)\n",
+                  epoch, best_epoch, examples.size(), formatDate(*train_end).c_str(), loss,
+                  secondsSince(t));
+      std::fflush(stdout);
+    }
+  } else {
+    refit = *best_model;
+  }
+  Model& final_model = refit;
   // The shipped statistics cover every training event, validation included.
   builder.replay(*events, final_model, *train_end, 0, 0, [](Labelled&) {});
   final_model.version = args->getOr("version", index + "-" + formatDate(*train_end) + "-e" +
@@ -144,6 +166,7 @@ int main(int argc, char** argv) {
                            {"valid_days", std::to_string(*valid_days)},
                            {"window", std::to_string(*window)},
                            {"best_epoch", std::to_string(best_epoch)},
+                           {"refit_on_all", args->getOr("refit", "1") != "0" ? "yes" : "no"},
                            {"valid_ndcg10", std::to_string(best)},
                            {"seed", std::to_string(*seed)}};
   if (auto r = saveModel(final_model, out_path); !r) return fail(r.error().message);

@@ -43,6 +43,7 @@ struct Setup {
       stats.push_back({.engine_score = 30.0f / (1.0f + static_cast<float>(c)),
                        .engine_rank = c,
                        .click_prior = 0.01f * static_cast<float>(c % 5),
+                       .token_prior = 0.02f * static_cast<float>(c % 3),
                        .popularity = 0.3f,
                        .item_known = c % 3 == 0});
     }
@@ -110,6 +111,7 @@ void naiveScores(const Setup& s, std::vector<float>& out) {
     x[kUserSession] = dot(v, sess.data(), d);
     x[kMaxHistorySim] = best;
     x[kClickPrior] = st.click_prior;
+    x[kTokenPrior] = st.token_prior;
     x[kPopularity] = st.popularity;
     x[kHasHistory] = 1.0f;
     x[kItemKnown] = st.item_known ? 1.0f : 0.0f;

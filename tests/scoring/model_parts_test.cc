@@ -54,6 +54,11 @@ TEST_CASE("click priors and popularity match hand-computed values", "[unit][scor
   CHECK(stats.clickPrior("halo", "Z") == Approx(0.0));
   CHECK(stats.popularity("A") == Approx(1.0));
   CHECK(stats.popularity("C") == Approx(std::log1p(1.0) / std::log1p(3.0)));
+  // word level: "halo" clicks on A: 3 of 4 -> (3 + 3 * 0.5) / (4 + 3); a
+  // query never seen whole still gets it through its known word.
+  CHECK(stats.tokenPrior("halo", "A") == Approx((3 + 3 * 0.5) / 7.0));
+  CHECK(stats.tokenPrior("halo wars", "A") ==
+        Approx(((3 + 3 * 0.5) / 7.0 + (0 + 3 * 0.5) / 3.0) / 2.0));
   CHECK(stats.known("A", 3));
   CHECK_FALSE(stats.known("B", 3));
 }
