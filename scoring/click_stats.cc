@@ -14,18 +14,6 @@ uint64_t fnv(std::string_view s, uint64_t h = 14695981039346656037ull) {
   return h;
 }
 
-}  // namespace
-
-uint64_t ClickStats::queryKey(std::string_view q) { return fnv(q); }
-
-uint64_t ClickStats::pairKey(std::string_view q, std::string_view item) {
-  return fnv(item, fnv("\x1f", fnv(q)));
-}
-
-uint64_t ClickStats::tokenKey(std::string_view word) { return fnv(word, fnv("\x1ew")); }
-
-namespace {
-
 template <class F>
 void forEachWord(std::string_view q, F&& f) {
   std::size_t start = 0;
@@ -37,87 +25,103 @@ void forEachWord(std::string_view q, F&& f) {
   }
 }
 
+template <class Map, class Key>
+double lookup(const Map& m, const Key& k) {
+  auto it = m.find(k);
+  return it == m.end() ? 0.0 : it->second;
+}
+
 }  // namespace
 
-void ClickStats::addClick(std::string_view normalized_query, std::string_view item) {
-  uint32_t& n = item_clicks_[std::string(item)];
-  ++n;
-  max_item_ = std::max(max_item_, n);
-  ++total_;
+ClickStats::ClickStats(double half_life_days) : half_life_days_(half_life_days) {
+  t_.half_life_days = half_life_days;
+}
+
+uint64_t ClickStats::queryKey(std::string_view q) { return fnv(q); }
+uint64_t ClickStats::pairKey(std::string_view q, std::string_view item) {
+  return fnv(item, fnv("\x1f", fnv(q)));
+}
+uint64_t ClickStats::tokenKey(std::string_view word) { return fnv(word, fnv("\x1ew")); }
+uint64_t ClickStats::tokenPairKey(uint64_t token, std::string_view item) {
+  return fnv(item, fnv("\x1f", token));
+}
+
+double ClickStats::mass(int64_t ts_ms) const {
+  if (half_life_days_ <= 0 || !t_.anchored) return 1.0;
+  const double days = static_cast<double>(ts_ms - t_.anchor_ms) / 86400e3;
+  return std::exp2(days / half_life_days_);
+}
+
+double ClickStats::scaleNow() const { return mass(now_ms_ != 0 ? now_ms_ : t_.latest_ms); }
+
+void ClickStats::addClick(std::string_view normalized_query, std::string_view item,
+                          int64_t ts_ms) {
+  if (!t_.anchored) {
+    t_.anchored = true;
+    t_.anchor_ms = ts_ms;
+  }
+  const double m = mass(ts_ms);
+  t_.latest_ms = std::max(t_.latest_ms, ts_ms);
+  ++t_.raw_items[std::string(item)];
+  double& n = t_.items[std::string(item)];
+  n += m;
+  t_.max_item = std::max(t_.max_item, n);
+  t_.total += m;
   if (!normalized_query.empty()) {
-    ++query_clicks_[queryKey(normalized_query)];
-    ++pair_clicks_[pairKey(normalized_query, item)];
+    t_.queries[queryKey(normalized_query)] += m;
+    t_.pairs[pairKey(normalized_query, item)] += m;
     forEachWord(normalized_query, [&](std::string_view w) {
       const uint64_t k = tokenKey(w);
-      ++token_clicks_[k];
-      ++token_pair_clicks_[fnv(item, fnv("\x1f", k))];
+      t_.tokens[k] += m;
+      t_.token_pairs[tokenPairKey(k, item)] += m;
     });
   }
 }
 
 uint32_t ClickStats::itemClicks(std::string_view item) const {
-  auto it = item_clicks_.find(std::string(item));
-  return it == item_clicks_.end() ? 0 : it->second;
-}
-
-float ClickStats::popularity(std::string_view item) const {
-  if (max_item_ == 0) return 0;
-  return static_cast<float>(std::log1p(itemClicks(item)) / std::log1p(max_item_));
+  auto it = t_.raw_items.find(std::string(item));
+  return it == t_.raw_items.end() ? 0 : it->second;
 }
 
 float ClickStats::share(std::string_view item) const {
-  return total_ == 0 ? 0.0f
-                     : static_cast<float>(itemClicks(item)) / static_cast<float>(total_);
+  return t_.total <= 0 ? 0.0f
+                       : static_cast<float>(lookup(t_.items, std::string(item)) / t_.total);
+}
+
+float ClickStats::popularity(std::string_view item) const {
+  if (t_.max_item <= 0) return 0;
+  // Anchored masses all shrink by the same factor as time passes, so the
+  // largest one is the most-clicked item at any "now".
+  const double scale = scaleNow();
+  const double n = lookup(t_.items, std::string(item)) / scale;
+  return static_cast<float>(std::log1p(n) / std::log1p(t_.max_item / scale));
+}
+
+float ClickStats::clickPrior(std::string_view normalized_query, std::string_view item) const {
+  // Smoothing is worth kSmoothing clicks made now.
+  const double a = kSmoothing * scaleNow();
+  const double pair = lookup(t_.pairs, pairKey(normalized_query, item));
+  const double query = lookup(t_.queries, queryKey(normalized_query));
+  return static_cast<float>((pair + a * share(item)) / (query + a));
 }
 
 float ClickStats::tokenPrior(std::string_view normalized_query, std::string_view item) const {
-  const float base = share(item);
-  float sum = 0;
+  const double a = kSmoothing * scaleNow();
+  const double base = share(item);
+  double sum = 0;
   int words = 0;
   forEachWord(normalized_query, [&](std::string_view w) {
     const uint64_t k = tokenKey(w);
-    float pair = 0, token = 0;
-    if (auto it = token_pair_clicks_.find(fnv(item, fnv("\x1f", k))); it != token_pair_clicks_.end()) {
-      pair = static_cast<float>(it->second);
-    }
-    if (auto it = token_clicks_.find(k); it != token_clicks_.end()) {
-      token = static_cast<float>(it->second);
-    }
-    sum += (pair + kSmoothing * base) / (token + kSmoothing);
+    sum += (lookup(t_.token_pairs, tokenPairKey(k, item)) + a * base) /
+           (lookup(t_.tokens, k) + a);
     ++words;
   });
-  return words == 0 ? base : sum / static_cast<float>(words);
+  return static_cast<float>(words == 0 ? base : sum / words);
 }
 
-float ClickStats::clickPrior(std::string_view normalized_query,
-                             std::string_view item) const {
-  const float share = this->share(item);
-  float pair = 0, query = 0;
-  if (auto it = pair_clicks_.find(pairKey(normalized_query, item)); it != pair_clicks_.end()) {
-    pair = static_cast<float>(it->second);
-  }
-  if (auto it = query_clicks_.find(queryKey(normalized_query)); it != query_clicks_.end()) {
-    query = static_cast<float>(it->second);
-  }
-  return (pair + kSmoothing * share) / (query + kSmoothing);
-}
-
-void ClickStats::restore(std::unordered_map<std::string, uint32_t> items,
-                         std::unordered_map<uint64_t, uint32_t> pairs,
-                         std::unordered_map<uint64_t, uint32_t> queries,
-                         std::unordered_map<uint64_t, uint32_t> token_pairs,
-                         std::unordered_map<uint64_t, uint32_t> tokens) {
-  item_clicks_ = std::move(items);
-  pair_clicks_ = std::move(pairs);
-  query_clicks_ = std::move(queries);
-  token_pair_clicks_ = std::move(token_pairs);
-  token_clicks_ = std::move(tokens);
-  total_ = 0;
-  max_item_ = 0;
-  for (const auto& [id, n] : item_clicks_) {
-    total_ += n;
-    max_item_ = std::max(max_item_, n);
-  }
+void ClickStats::restore(Tables tables) {
+  t_ = std::move(tables);
+  half_life_days_ = t_.half_life_days;
 }
 
 }  // namespace rr::scoring

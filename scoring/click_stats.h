@@ -1,7 +1,13 @@
 // Counts learned from a storefront's logs: how often each item was clicked,
-// and how often each item was clicked for each (normalized) query. They give
-// the ranker's popularity and query-item click-prior features, and decide
-// which items are "known" enough for an ID vector.
+// and how often for each (normalized) query and each query word. They give
+// the ranker's popularity and click-prior features, and decide which items
+// are "known" enough for an ID vector.
+//
+// With a half-life, every click counts 2^(-age / half_life): what shoppers
+// click now outweighs what they clicked last month. Clicks are stored as
+// mass anchored at the first click's time (a click at t adds
+// 2^((t - anchor) / half_life)), so adding is O(1) and ratios of counts need
+// no clock at all; only popularity depends on "now" (setNow).
 //
 // Not thread-safe for writes; reads of a finished ClickStats are.
 #pragma once
@@ -15,9 +21,15 @@ namespace rr::scoring {
 
 class ClickStats {
  public:
+  // half_life_days <= 0: plain counts, no decay.
+  explicit ClickStats(double half_life_days = 0);
+
   // One click of `item` after searching `normalized_query` (may be empty:
-  // a click outside search counts for popularity only).
-  void addClick(std::string_view normalized_query, std::string_view item);
+  // a click outside search counts for popularity only), at `ts_ms`.
+  void addClick(std::string_view normalized_query, std::string_view item, int64_t ts_ms = 0);
+
+  // The time reads are made at (default: the newest click).
+  void setNow(int64_t ts_ms) { now_ms_ = ts_ms; }
 
   // log(1 + clicks(item)) / log(1 + max clicks of any item), in [0, 1].
   float popularity(std::string_view item) const;
@@ -30,46 +42,44 @@ class ClickStats {
   // generalizes to queries never seen whole ("halo 3 odst" from "halo").
   float tokenPrior(std::string_view normalized_query, std::string_view item) const;
 
+  // Undecayed click count (decides ID vectors).
   uint32_t itemClicks(std::string_view item) const;
   bool known(std::string_view item, uint32_t min_clicks) const {
     return itemClicks(item) >= min_clicks;
   }
 
-  std::size_t items() const { return item_clicks_.size(); }
-  uint64_t totalClicks() const { return total_; }
-
-  // Raw tables, for the model file.
-  const std::unordered_map<std::string, uint32_t>& itemTable() const {
-    return item_clicks_;
-  }
-  const std::unordered_map<uint64_t, uint32_t>& pairTable() const { return pair_clicks_; }
-  const std::unordered_map<uint64_t, uint32_t>& queryTable() const { return query_clicks_; }
-  const std::unordered_map<uint64_t, uint32_t>& tokenPairTable() const {
-    return token_pair_clicks_;
-  }
-  const std::unordered_map<uint64_t, uint32_t>& tokenTable() const { return token_clicks_; }
-  void restore(std::unordered_map<std::string, uint32_t> items,
-               std::unordered_map<uint64_t, uint32_t> pairs,
-               std::unordered_map<uint64_t, uint32_t> queries,
-               std::unordered_map<uint64_t, uint32_t> token_pairs,
-               std::unordered_map<uint64_t, uint32_t> tokens);
+  std::size_t items() const { return t_.raw_items.size(); }
+  double halfLifeDays() const { return half_life_days_; }
 
   static constexpr float kSmoothing = 3.0f;
+
+  // Everything the model file stores.
+  struct Tables {
+    double half_life_days = 0;
+    int64_t anchor_ms = 0;
+    bool anchored = false;
+    std::unordered_map<std::string, uint32_t> raw_items;
+    std::unordered_map<std::string, double> items;
+    std::unordered_map<uint64_t, double> pairs, queries, token_pairs, tokens;
+    double total = 0;
+    double max_item = 0;
+    int64_t latest_ms = 0;  // the newest click: "now" until setNow is called
+  };
+  const Tables& tables() const { return t_; }
+  void restore(Tables tables);
 
  private:
   static uint64_t queryKey(std::string_view q);
   static uint64_t pairKey(std::string_view q, std::string_view item);
   static uint64_t tokenKey(std::string_view word);
+  static uint64_t tokenPairKey(uint64_t token, std::string_view item);
+  double mass(int64_t ts_ms) const;  // weight of a click at ts, anchored
+  double scaleNow() const;            // the mass of one click made "now"
   float share(std::string_view item) const;
 
-  std::unordered_map<std::string, uint32_t> item_clicks_;
-  std::unordered_map<uint64_t, uint32_t> pair_clicks_;
-  std::unordered_map<uint64_t, uint32_t> query_clicks_;
-  // Per query word: keys share the tables above, hashed in their own space.
-  std::unordered_map<uint64_t, uint32_t> token_pair_clicks_;
-  std::unordered_map<uint64_t, uint32_t> token_clicks_;
-  uint64_t total_ = 0;
-  uint32_t max_item_ = 0;
+  Tables t_;
+  double half_life_days_ = 0;
+  int64_t now_ms_ = 0;  // 0: t_.latest_ms
 };
 
 }  // namespace rr::scoring

@@ -1,6 +1,7 @@
 #include "scoring/model_file.h"
 
 #include <charconv>
+#include <climits>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -10,7 +11,7 @@ namespace rr::scoring {
 namespace {
 
 constexpr std::string_view kMagic = "RRMODEL";
-constexpr int kFormatVersion = 2;
+constexpr int kFormatVersion = 3;
 
 uint64_t fnv1a(std::string_view data) {
   uint64_t h = 14695981039346656037ull;
@@ -137,19 +138,24 @@ std::expected<void, ModelFileError> saveModel(const Model& model,
   putMatrix(out, Matrix(p.mlp.w3.transpose()));
   put<float>(out, p.mlp.b3);
 
-  const ClickStats& s = model.stats();
-  put<uint64_t>(out, s.itemTable().size());
-  for (const auto& [id, n] : s.itemTable()) {
+  const ClickStats::Tables& s = model.stats().tables();
+  put<double>(out, s.half_life_days);
+  put<int64_t>(out, s.anchored ? s.anchor_ms : INT64_MIN);
+  put<int64_t>(out, s.latest_ms);
+  put<double>(out, s.total);
+  put<double>(out, s.max_item);
+  put<uint64_t>(out, s.raw_items.size());
+  for (const auto& [id, n] : s.raw_items) {
     put<uint32_t>(out, static_cast<uint32_t>(id.size()));
     out += id;
     put<uint32_t>(out, n);
+    put<double>(out, s.items.count(id) ? s.items.at(id) : 0.0);
   }
-  for (const auto* table : {&s.pairTable(), &s.queryTable(), &s.tokenPairTable(),
-                            &s.tokenTable()}) {
+  for (const auto* table : {&s.pairs, &s.queries, &s.token_pairs, &s.tokens}) {
     put<uint64_t>(out, table->size());
-    for (const auto& [key, n] : *table) {
+    for (const auto& [key, m] : *table) {
       put<uint64_t>(out, key);
-      put<uint32_t>(out, n);
+      put<double>(out, m);
     }
   }
   out += "\nchecksum=" + hex16(fnv1a(out)) + "\n";
@@ -294,31 +300,37 @@ std::expected<std::shared_ptr<const Model>, ModelFileError> loadModel(
   if (!r.get(p.mlp.b3)) return r.fail("mlp.b3 is cut short");
 
   // Click statistics.
+  ClickStats::Tables t;
+  int64_t anchor = 0;
+  if (!r.get(t.half_life_days) || !r.get(anchor) || !r.get(t.latest_ms) || !r.get(t.total) ||
+      !r.get(t.max_item)) {
+    return r.fail("click statistics are cut short");
+  }
+  t.anchored = anchor != INT64_MIN;
+  t.anchor_ms = t.anchored ? anchor : 0;
   uint64_t n = 0;
   if (!r.get(n)) return r.fail("item statistics are cut short");
-  std::unordered_map<std::string, uint32_t> items;
-  items.reserve(n);
   for (uint64_t i = 0; i < n; ++i) {
     uint32_t len = 0, count = 0;
+    double m = 0;
     std::string id;
-    if (!r.get(len) || !r.bytes(len, id) || !r.get(count)) {
+    if (!r.get(len) || !r.bytes(len, id) || !r.get(count) || !r.get(m)) {
       return r.fail("item statistics are cut short");
     }
-    items.emplace(std::move(id), count);
+    t.raw_items.emplace(id, count);
+    t.items.emplace(std::move(id), m);
   }
-  std::unordered_map<uint64_t, uint32_t> tables[4];
-  for (auto& table : tables) {
+  for (auto* table : {&t.pairs, &t.queries, &t.token_pairs, &t.tokens}) {
     if (!r.get(n)) return r.fail("query statistics are cut short");
-    table.reserve(n);
+    table->reserve(n);
     for (uint64_t i = 0; i < n; ++i) {
       uint64_t key = 0;
-      uint32_t count = 0;
-      if (!r.get(key) || !r.get(count)) return r.fail("query statistics are cut short");
-      table.emplace(key, count);
+      double m = 0;
+      if (!r.get(key) || !r.get(m)) return r.fail("query statistics are cut short");
+      table->emplace(key, m);
     }
   }
-  model->stats().restore(std::move(items), std::move(tables[0]), std::move(tables[1]),
-                         std::move(tables[2]), std::move(tables[3]));
+  model->stats().restore(std::move(t));
   return std::shared_ptr<const Model>(std::move(model));
 }
 

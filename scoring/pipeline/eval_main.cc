@@ -65,7 +65,10 @@ int main(int argc, char** argv) {
   if (auto r = windows.prefetch(labelledQueries(*events, *test_start, *test_end)); !r) {
     return fail("fetching candidate windows: " + r.error());
   }
-  ExampleBuilder builder(*catalog, windows, {.window = static_cast<int>(*window)});
+  // The statistics are rebuilt as the model was trained: same decay.
+  ExampleBuilder builder(*catalog, windows,
+                         {.window = static_cast<int>(*window),
+                          .stats_half_life_days = model.stats().halfLifeDays()});
   EvalResult result =
       evaluate(builder, *events, model, *test_start, *test_start, *test_end, static_cast<int>(*window));
   RunInfo info{.title = args->getOr("title", model.version + ", test " + formatDate(*test_start) +

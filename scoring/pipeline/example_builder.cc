@@ -95,6 +95,7 @@ void ExampleBuilder::build(const LogEvent& search, scoring::Model& model, Labell
     }
   }
 
+  model.stats().setNow(search.ts_ms);
   const scoring::ClickStats& stats = model.stats();
   for (std::size_t c = 0; c < out.candidates.size(); ++c) {
     const std::string& id = out.candidates[c];
@@ -130,7 +131,7 @@ void ExampleBuilder::replay(const std::vector<LogEvent>& events, scoring::Model&
                             const std::function<void(Labelled&)>& on_search) {
   history_.clear();
   query_clicks_.clear();
-  model.stats() = scoring::ClickStats();
+  model.stats() = scoring::ClickStats(options_.stats_half_life_days);
   // Content inputs once; ID rows are decided per use from the stats so far.
   if (inputs_.size() != catalog_.size()) {
     inputs_.clear();
@@ -157,7 +158,7 @@ void ExampleBuilder::replay(const std::vector<LogEvent>& events, scoring::Model&
       }
       if (!e.item.empty() && e.ts_ms < stats_until_ms) {
         const std::string q = scoring::Tokenizer::normalize(e.query);
-        model.stats().addClick(q, e.item);
+        model.stats().addClick(q, e.item, e.ts_ms);
         ++query_clicks_[q][e.item];
       }
       continue;

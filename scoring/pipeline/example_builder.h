@@ -33,7 +33,8 @@ struct BuildOptions {
   int prior_extras = 10;      // items clicked before for this exact query
   int vector_extras = 20;     // nearest items to the query vector
   int max_history = 30;
-  double half_life_days = 30;
+  double half_life_days = 30;        // history weights
+  double stats_half_life_days = 0;   // click statistics (0: no decay)
 };
 
 // One labelled search, ready to score.

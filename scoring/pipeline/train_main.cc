@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
   auto args = CliArgs::parse(argc, argv,
                              {"catalog", "events", "engine", "index", "train-end", "valid-days",
                               "window", "dim", "epochs", "patience", "lr", "seed", "cache",
-                              "out", "report", "version", "token-buckets", "refit"});
+                              "out", "report", "version", "token-buckets", "refit",
+                              "stats-half-life-days"});
   if (!args) return fail(args.error() + " (see the README: rerank-train)");
   std::string catalog_path, events_path, engine_url, index, out_path;
   for (auto [name, ref] : {std::pair{"catalog", &catalog_path}, {"events", &events_path},
@@ -57,6 +58,8 @@ int main(int argc, char** argv) {
   auto seed = args->integer("seed", 1);
   auto buckets = args->integer("token-buckets", 1 << 17);
   auto lr = args->number("lr", 0.01);
+  auto stats_half_life = args->number("stats-half-life-days", 0);
+  if (!stats_half_life) return fail(stats_half_life.error());
   for (const auto* r : {&valid_days, &window, &dim, &epochs, &patience, &seed, &buckets}) {
     if (!*r) return fail(r->error());
   }
@@ -94,7 +97,8 @@ int main(int argc, char** argv) {
   TokenizerSettings tok;
   tok.buckets = static_cast<uint32_t>(*buckets);
   Model model(dims, tok, static_cast<uint64_t>(*seed));
-  ExampleBuilder builder(*catalog, windows, {.window = static_cast<int>(*window)});
+  ExampleBuilder builder(*catalog, windows, {.window = static_cast<int>(*window),
+                                             .stats_half_life_days = *stats_half_life});
   Trainer trainer(model, {.learning_rate = static_cast<float>(*lr),
                           .seed = static_cast<uint64_t>(*seed)});
 
@@ -168,7 +172,8 @@ int main(int argc, char** argv) {
                            {"best_epoch", std::to_string(best_epoch)},
                            {"refit_on_all", args->getOr("refit", "1") != "0" ? "yes" : "no"},
                            {"valid_ndcg10", std::to_string(best)},
-                           {"seed", std::to_string(*seed)}};
+                           {"seed", std::to_string(*seed)},
+                           {"stats_half_life_days", std::to_string(*stats_half_life)}};
   if (auto r = saveModel(final_model, out_path); !r) return fail(r.error().message);
   std::printf("[train] wrote %s (version %s, best epoch %d, validation NDCG@10 %.4f, %.1fs)\n",
               out_path.c_str(), final_model.version.c_str(), best_epoch, best, secondsSince(start));

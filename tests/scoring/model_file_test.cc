@@ -74,6 +74,24 @@ TEST_CASE("a saved model loads back and scores identically", "[unit][scoring]") 
   fs::remove(path);
 }
 
+TEST_CASE("decayed click statistics survive a round trip", "[unit][scoring]") {
+  Model model = rr::testing::tinyModel(17);
+  model.stats() = ClickStats(14.0);
+  model.stats().addClick("halo", "a", 1000);
+  model.stats().addClick("halo wars", "b", 1000 + 20LL * 86400000);
+  const std::string path = tempPath("decay");
+  REQUIRE(saveModel(model, path));
+  auto loaded = loadModel(path);
+  REQUIRE(loaded);
+  const ClickStats& s = (*loaded)->stats();
+  CHECK(s.halfLifeDays() == 14.0);
+  CHECK(s.clickPrior("halo", "a") == model.stats().clickPrior("halo", "a"));
+  CHECK(s.tokenPrior("halo wars", "b") == model.stats().tokenPrior("halo wars", "b"));
+  CHECK(s.popularity("a") == model.stats().popularity("a"));
+  CHECK(s.itemClicks("b") == 1);
+  fs::remove(path);
+}
+
 TEST_CASE("a model file with one flipped byte is refused as corrupt", "[unit][scoring]") {
   const std::string path = tempPath("corrupt");
   REQUIRE(saveModel(sampleModel(), path));

@@ -63,6 +63,33 @@ TEST_CASE("click priors and popularity match hand-computed values", "[unit][scor
   CHECK_FALSE(stats.known("B", 3));
 }
 
+TEST_CASE("with a half-life, recent clicks outweigh old ones", "[unit][scoring]") {
+  constexpr int64_t kDay = 86400000;
+  ClickStats stats(1.0);  // half-life: one day
+  stats.addClick("halo", "old", 0);
+  stats.addClick("halo", "old", 0);
+  stats.addClick("halo", "new", 2 * kDay);  // worth 4 clicks made on day 0
+  // Masses as of day 2: old = 2 * 1/4 = 0.5, new = 1; query total 1.5.
+  stats.setNow(2 * kDay);
+  const double share_new = 1.0 / 1.5, share_old = 0.5 / 1.5;
+  CHECK(stats.clickPrior("halo", "new") == Approx((1.0 + 3 * share_new) / (1.5 + 3)));
+  CHECK(stats.clickPrior("halo", "old") == Approx((0.5 + 3 * share_old) / (1.5 + 3)));
+  CHECK(stats.clickPrior("halo", "new") > stats.clickPrior("halo", "old"));
+  CHECK(stats.popularity("new") == Approx(1.0));
+  CHECK(stats.popularity("old") == Approx(std::log1p(0.5) / std::log1p(1.0)));
+  // A day later everything has halved; the ratios have not moved.
+  const float prior = stats.clickPrior("halo", "new");
+  stats.setNow(3 * kDay);
+  CHECK(stats.popularity("new") == Approx(std::log1p(0.5) / std::log1p(0.5)));
+  CHECK(stats.clickPrior("halo", "new") == Approx(prior));
+  // ID vectors still follow the plain counts.
+  CHECK(stats.itemClicks("old") == 2);
+  ClickStats plain;
+  plain.addClick("halo", "old", 0);
+  plain.addClick("halo", "new", 5 * kDay);
+  CHECK(plain.popularity("old") == Approx(plain.popularity("new")));
+}
+
 namespace {
 
 struct Window {

@@ -1,0 +1,245 @@
+#include "scoring/data/amazon_scientific_converter.h"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "scoring/data/delimited_reader.h"
+#include "scoring/data/detail/converter_support.h"
+#include "scoring/data/sessions.h"
+#include "scoring/data/text_encoding.h"
+
+namespace rr::scoring::data {
+namespace {
+
+constexpr std::string_view kRootCategory = "Industrial & Scientific";
+constexpr int64_t kMsPerHour = 3600LL * 1000;
+constexpr int64_t kMsPerDay = 24 * kMsPerHour;
+constexpr int64_t kFirstSearchMs = 1514764800000LL;  // 2018-01-01T00:00:00Z
+
+std::vector<std::string_view> splitOn(std::string_view text, std::string_view separator) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t at = text.find(separator, start);
+    if (at == std::string_view::npos) {
+      parts.push_back(text.substr(start));
+      return parts;
+    }
+    parts.push_back(text.substr(start, at - start));
+    start = at + separator.size();
+  }
+}
+
+std::string joinParts(const std::vector<std::string_view>& parts, std::size_t from,
+                      std::size_t to) {
+  std::string out;
+  for (std::size_t i = from; i < to; ++i) {
+    if (i > from) out += ". ";
+    out += parts[i];
+  }
+  return out;
+}
+
+// A user's sequence: history items then, when known, the target.
+struct Sequence {
+  std::vector<int64_t> history;
+  std::optional<int64_t> target;
+};
+
+struct InterRow {
+  int64_t user = 0;
+  std::vector<int64_t> history;
+  int64_t next = 0;
+};
+
+template <class Use>
+std::expected<void, LoadError> readInter(const std::string& path,
+                                         const std::unordered_map<int64_t, std::string>& items,
+                                         Use&& use) {
+  auto reader = DelimitedReader::open(path, detail::tsv(true));
+  if (!reader) return std::unexpected(std::move(reader.error()));
+  auto cols =
+      detail::headerColumns(*reader, {"user_id:token", "item_id_list:token_seq", "item_id:token"});
+  if (!cols) return std::unexpected(std::move(cols.error()));
+  const auto& c = *cols;
+  std::vector<std::string> row;
+  while (true) {
+    auto more = detail::nextRow(*reader, row, reader->header().size());
+    if (!more) return std::unexpected(std::move(more.error()));
+    if (!*more) break;
+    auto user = detail::integerField(*reader, row, c[0], "user_id");
+    if (!user) return std::unexpected(std::move(user.error()));
+    auto history = detail::integerListField(*reader, row, c[1], "item_id_list");
+    if (!history) return std::unexpected(std::move(history.error()));
+    auto next = detail::integerField(*reader, row, c[2], "item_id");
+    if (!next) return std::unexpected(std::move(next.error()));
+    history->push_back(*next);
+    for (int64_t item : *history) {
+      if (!items.contains(item)) {
+        return std::unexpected(reader->error(
+            "item_id", std::to_string(item) + " is not an item of Scientific.item2index"));
+      }
+    }
+    history->pop_back();
+    use(InterRow{.user = *user, .history = std::move(*history), .next = *next});
+  }
+  return {};
+}
+
+}  // namespace
+
+ScientificText splitScientificText(std::string_view text) {
+  text = trim(text);
+  if (!text.empty() && text.back() == '.') text.remove_suffix(1);
+  const auto parts = splitOn(text, ". ");
+  ScientificText out;
+  if (parts.size() == 1) {
+    out.title = std::string(parts[0]);
+    return out;
+  }
+  if (parts.size() == 2) {
+    out.title = std::string(parts[0]);
+    out.brand = std::string(parts[1]);
+    return out;
+  }
+  std::size_t category = parts.size() - 2;
+  for (std::size_t k = parts.size() - 2; k >= 1; --k) {
+    if (parts[k].starts_with(kRootCategory)) {
+      category = k;
+      break;
+    }
+  }
+  out.title = joinParts(parts, 0, category);
+  out.category_path = std::string(parts[category]);
+  out.brand = joinParts(parts, category + 1, parts.size());
+  return out;
+}
+
+std::expected<DataSet, LoadError> convertAmazonScientific(const std::string& dir) {
+  if (auto ok = detail::requireDirectory(dir); !ok) return std::unexpected(std::move(ok.error()));
+  auto items = detail::readIndexFile(dir + "/Scientific.item2index");
+  if (!items) return std::unexpected(std::move(items.error()));
+  auto users = detail::readIndexFile(dir + "/Scientific.user2index");
+  if (!users) return std::unexpected(std::move(users.error()));
+
+  DataSet out;
+  std::unordered_map<std::string, std::string> category_of;  // ASIN -> path
+  {
+    auto reader = DelimitedReader::open(dir + "/Scientific.text", detail::tsv(true));
+    if (!reader) return std::unexpected(std::move(reader.error()));
+    std::vector<std::string> row;
+    int64_t without_category = 0;
+    while (true) {
+      auto more = detail::nextRow(*reader, row, 2);
+      if (!more) return std::unexpected(std::move(more.error()));
+      if (!*more) break;
+      if (row[0].empty()) return std::unexpected(reader->error("item_id", "is empty"));
+      if (!items->by_key.contains(row[0])) {
+        return std::unexpected(
+            reader->error("item_id", "'" + row[0] + "' is not in Scientific.item2index"));
+      }
+      if (category_of.contains(row[0])) {
+        return std::unexpected(reader->error("item_id", "'" + row[0] + "' is listed twice"));
+      }
+      ScientificText parts = splitScientificText(row[1]);
+      without_category += parts.category_path.empty() ? 1 : 0;
+      category_of[row[0]] = parts.category_path;
+      out.products.push_back(Product{.id = row[0],
+                                     .title = std::move(parts.title),
+                                     .brand = std::move(parts.brand),
+                                     .category = std::move(parts.category_path)});
+    }
+    out.count("products", static_cast<int64_t>(out.products.size()));
+    out.count("products without a category path", without_category);
+  }
+
+  // Whole sequences: valid.inter has one row per user with the full history;
+  // train.inter only prefixes of it, read to cover users missing from
+  // valid.inter and to check that the two agree.
+  std::map<int64_t, Sequence> sequences;
+  auto valid = readInter(dir + "/Scientific.valid.inter", items->by_value, [&](InterRow row) {
+    sequences[row.user] = Sequence{.history = std::move(row.history), .target = row.next};
+  });
+  if (!valid) return std::unexpected(std::move(valid.error()));
+  std::map<int64_t, std::vector<int64_t>> longest_train;
+  auto train = readInter(dir + "/Scientific.train.inter", items->by_value, [&](InterRow row) {
+    row.history.push_back(row.next);
+    auto& longest = longest_train[row.user];
+    if (row.history.size() > longest.size()) longest = std::move(row.history);
+  });
+  if (!train) return std::unexpected(std::move(train.error()));
+  // valid.inter keeps only the last 50 history items; train.inter may hold
+  // a longer (earlier-starting) sequence for the same user.
+  int64_t completed = 0;
+  int64_t disagreeing = 0;
+  for (auto& [user, train_sequence] : longest_train) {
+    auto it = sequences.find(user);
+    if (it == sequences.end()) {
+      sequences[user] = Sequence{.history = std::move(train_sequence)};
+      continue;
+    }
+    auto& history = it->second.history;
+    if (train_sequence.size() <= history.size()) {
+      if (!std::equal(train_sequence.begin(), train_sequence.end(), history.begin())) {
+        ++disagreeing;
+      }
+    } else if (std::equal(history.begin(), history.end(),
+                          train_sequence.end() - static_cast<std::ptrdiff_t>(history.size()))) {
+      history = std::move(train_sequence);
+      ++completed;
+    } else {
+      ++disagreeing;
+    }
+  }
+
+  int64_t purchases = 0;
+  int64_t searches = 0;
+  int64_t targets_without_category = 0;
+  for (const auto& [user_index, sequence] : sequences) {
+    auto user = users->by_value.find(user_index);
+    if (user == users->by_value.end()) {
+      return std::unexpected(
+          LoadError{.file = dir + "/Scientific.user2index",
+                    .message = "user index " + std::to_string(user_index) +
+                               " of the .inter files is missing"});
+    }
+    const int64_t search_ms = kFirstSearchMs + user_index * kMsPerHour;
+    const auto n = static_cast<int64_t>(sequence.history.size());
+    for (int64_t j = 0; j < n; ++j) {
+      const int64_t item = sequence.history[static_cast<std::size_t>(j)];
+      out.events.push_back(Event{.type = Event::Type::kPurchase,
+                                 .user = user->second,
+                                 .ts_ms = search_ms - (n - j) * kMsPerDay,
+                                 .item = items->by_value.at(item)});
+      ++purchases;
+    }
+    if (!sequence.target) continue;
+    const std::string& target = items->by_value.at(*sequence.target);
+    auto category = category_of.find(target);
+    if (category == category_of.end() || category->second.empty()) {
+      ++targets_without_category;
+      continue;
+    }
+    out.events.push_back(Event{.type = Event::Type::kSearch,
+                               .user = user->second,
+                               .ts_ms = search_ms,
+                               .item = target,
+                               .query = category->second});
+    ++searches;
+  }
+
+  sortAndAssignSessions(out.events);
+  out.count("users", static_cast<int64_t>(sequences.size()));
+  out.count("history purchases", purchases);
+  out.count("target searches", searches);
+  out.count("targets without a category path (no search)", targets_without_category);
+  out.count("histories completed from train.inter", completed);
+  out.count("train sequences disagreeing with valid.inter", disagreeing);
+  out.count("events", static_cast<int64_t>(out.events.size()));
+  return out;
+}
+
+}  // namespace rr::scoring::data
