@@ -54,7 +54,7 @@ struct OfficeCatalog {
 };
 
 // Office.text -> out.products (texts split), and the lookups events need.
-std::expected<OfficeCatalog, LoadError> readCatalog(const std::string& dir, DataSet& out) {
+std::expected<OfficeCatalog, LoadError> readOfficeCatalog(const std::string& dir, DataSet& out) {
   auto index = detail::readIndexFile(dir + "/Office.item2index");
   if (!index) return std::unexpected(std::move(index.error()));
   auto meta = readItemMeta(dir + "/item_meta.csv");
@@ -147,7 +147,7 @@ std::expected<void, LoadError> readInteractions(const std::string& path,
 std::expected<DataSet, LoadError> convertAmazonOffice(const std::string& dir) {
   if (auto ok = detail::requireDirectory(dir); !ok) return std::unexpected(std::move(ok.error()));
   DataSet out;
-  auto catalog = readCatalog(dir, out);
+  auto catalog = readOfficeCatalog(dir, out);
   if (!catalog) return std::unexpected(std::move(catalog.error()));
 
   int64_t purchases = 0;
@@ -176,11 +176,11 @@ std::expected<DataSet, LoadError> convertAmazonOffice(const std::string& dir) {
   sortAndAssignSessions(out.events);
   std::unordered_set<std::string> users;
   for (const auto& e : out.events) users.insert(e.user);
-  out.count("products", static_cast<int64_t>(out.products.size()));
-  out.count("users", static_cast<int64_t>(users.size()));
-  out.count("history purchases", purchases);
-  out.count("target searches", searches);
-  out.count("events", static_cast<int64_t>(out.events.size()));
+  out.addCount("products", static_cast<int64_t>(out.products.size()));
+  out.addCount("users", static_cast<int64_t>(users.size()));
+  out.addCount("history purchases", purchases);
+  out.addCount("target searches", searches);
+  out.addCount("events", static_cast<int64_t>(out.events.size()));
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -118,61 +119,61 @@ ScientificText splitScientificText(std::string_view text) {
   return out;
 }
 
-std::expected<DataSet, LoadError> convertAmazonScientific(const std::string& dir) {
-  if (auto ok = detail::requireDirectory(dir); !ok) return std::unexpected(std::move(ok.error()));
-  auto items = detail::readIndexFile(dir + "/Scientific.item2index");
-  if (!items) return std::unexpected(std::move(items.error()));
-  auto users = detail::readIndexFile(dir + "/Scientific.user2index");
-  if (!users) return std::unexpected(std::move(users.error()));
+namespace {
 
-  DataSet out;
-  std::unordered_map<std::string, std::string> category_of;  // ASIN -> path
-  {
-    auto reader = DelimitedReader::open(dir + "/Scientific.text", detail::tsv(true));
-    if (!reader) return std::unexpected(std::move(reader.error()));
-    std::vector<std::string> row;
-    int64_t without_category = 0;
-    while (true) {
-      auto more = detail::nextRow(*reader, row, 2);
-      if (!more) return std::unexpected(std::move(more.error()));
-      if (!*more) break;
-      if (row[0].empty()) return std::unexpected(reader->error("item_id", "is empty"));
-      if (!items->by_key.contains(row[0])) {
-        return std::unexpected(
-            reader->error("item_id", "'" + row[0] + "' is not in Scientific.item2index"));
-      }
-      if (category_of.contains(row[0])) {
-        return std::unexpected(reader->error("item_id", "'" + row[0] + "' is listed twice"));
-      }
-      ScientificText parts = splitScientificText(row[1]);
-      without_category += parts.category_path.empty() ? 1 : 0;
-      category_of[row[0]] = parts.category_path;
-      out.products.push_back(Product{.id = row[0],
-                                     .title = std::move(parts.title),
-                                     .brand = std::move(parts.brand),
-                                     .category = std::move(parts.category_path)});
+// Scientific.text -> out.products; returns ASIN -> category path.
+std::expected<std::unordered_map<std::string, std::string>, LoadError> readScientificCatalog(
+    const std::string& path, const detail::IndexFile& items, DataSet& out) {
+  auto reader = DelimitedReader::open(path, detail::tsv(true));
+  if (!reader) return std::unexpected(std::move(reader.error()));
+  std::unordered_map<std::string, std::string> category_of;
+  std::vector<std::string> row;
+  int64_t without_category = 0;
+  while (true) {
+    auto more = detail::nextRow(*reader, row, 2);
+    if (!more) return std::unexpected(std::move(more.error()));
+    if (!*more) break;
+    const std::string& asin = row[0];
+    if (asin.empty()) return std::unexpected(reader->error("item_id", "is empty"));
+    if (!items.by_key.contains(asin)) {
+      return std::unexpected(
+          reader->error("item_id", "'" + asin + "' is not in Scientific.item2index"));
     }
-    out.count("products", static_cast<int64_t>(out.products.size()));
-    out.count("products without a category path", without_category);
+    if (category_of.contains(asin)) {
+      return std::unexpected(reader->error("item_id", "'" + asin + "' is listed twice"));
+    }
+    ScientificText parts = splitScientificText(row[1]);
+    without_category += parts.category_path.empty() ? 1 : 0;
+    category_of[asin] = parts.category_path;
+    out.products.push_back(Product{.id = asin,
+                                   .title = std::move(parts.title),
+                                   .brand = std::move(parts.brand),
+                                   .category = std::move(parts.category_path)});
   }
+  out.addCount("products", static_cast<int64_t>(out.products.size()));
+  out.addCount("products without a category path", without_category);
+  return category_of;
+}
 
-  // Whole sequences: valid.inter has one row per user with the full history;
-  // train.inter only prefixes of it, read to cover users missing from
-  // valid.inter and to check that the two agree.
+// Every user's whole sequence, by user index. valid.inter has one row per
+// user but keeps only the last 50 history items; train.inter holds prefixes
+// of the same sequences, sometimes one that starts earlier. Users missing
+// from valid.inter get their longest train sequence, without a target.
+std::expected<std::map<int64_t, Sequence>, LoadError> readSequences(
+    const std::string& dir, const detail::IndexFile& items, DataSet& out) {
   std::map<int64_t, Sequence> sequences;
-  auto valid = readInter(dir + "/Scientific.valid.inter", items->by_value, [&](InterRow row) {
+  auto valid = readInter(dir + "/Scientific.valid.inter", items.by_value, [&](InterRow row) {
     sequences[row.user] = Sequence{.history = std::move(row.history), .target = row.next};
   });
   if (!valid) return std::unexpected(std::move(valid.error()));
   std::map<int64_t, std::vector<int64_t>> longest_train;
-  auto train = readInter(dir + "/Scientific.train.inter", items->by_value, [&](InterRow row) {
+  auto train = readInter(dir + "/Scientific.train.inter", items.by_value, [&](InterRow row) {
     row.history.push_back(row.next);
     auto& longest = longest_train[row.user];
     if (row.history.size() > longest.size()) longest = std::move(row.history);
   });
   if (!train) return std::unexpected(std::move(train.error()));
-  // valid.inter keeps only the last 50 history items; train.inter may hold
-  // a longer (earlier-starting) sequence for the same user.
+
   int64_t completed = 0;
   int64_t disagreeing = 0;
   for (auto& [user, train_sequence] : longest_train) {
@@ -182,23 +183,41 @@ std::expected<DataSet, LoadError> convertAmazonScientific(const std::string& dir
       continue;
     }
     auto& history = it->second.history;
+    const auto cut = static_cast<std::ptrdiff_t>(history.size());
     if (train_sequence.size() <= history.size()) {
       if (!std::equal(train_sequence.begin(), train_sequence.end(), history.begin())) {
         ++disagreeing;
       }
-    } else if (std::equal(history.begin(), history.end(),
-                          train_sequence.end() - static_cast<std::ptrdiff_t>(history.size()))) {
+    } else if (std::equal(history.begin(), history.end(), train_sequence.end() - cut)) {
       history = std::move(train_sequence);
       ++completed;
     } else {
       ++disagreeing;
     }
   }
+  out.addCount("histories completed from train.inter", completed);
+  out.addCount("train sequences disagreeing with valid.inter", disagreeing);
+  return sequences;
+}
+
+}  // namespace
+
+std::expected<DataSet, LoadError> convertAmazonScientific(const std::string& dir) {
+  if (auto ok = detail::requireDirectory(dir); !ok) return std::unexpected(std::move(ok.error()));
+  auto items = detail::readIndexFile(dir + "/Scientific.item2index");
+  if (!items) return std::unexpected(std::move(items.error()));
+  auto users = detail::readIndexFile(dir + "/Scientific.user2index");
+  if (!users) return std::unexpected(std::move(users.error()));
+  DataSet out;
+  auto category_of = readScientificCatalog(dir + "/Scientific.text", *items, out);
+  if (!category_of) return std::unexpected(std::move(category_of.error()));
+  auto sequences = readSequences(dir, *items, out);
+  if (!sequences) return std::unexpected(std::move(sequences.error()));
 
   int64_t purchases = 0;
   int64_t searches = 0;
   int64_t targets_without_category = 0;
-  for (const auto& [user_index, sequence] : sequences) {
+  for (const auto& [user_index, sequence] : *sequences) {
     auto user = users->by_value.find(user_index);
     if (user == users->by_value.end()) {
       return std::unexpected(
@@ -218,8 +237,8 @@ std::expected<DataSet, LoadError> convertAmazonScientific(const std::string& dir
     }
     if (!sequence.target) continue;
     const std::string& target = items->by_value.at(*sequence.target);
-    auto category = category_of.find(target);
-    if (category == category_of.end() || category->second.empty()) {
+    auto category = category_of->find(target);
+    if (category == category_of->end() || category->second.empty()) {
       ++targets_without_category;
       continue;
     }
@@ -232,13 +251,11 @@ std::expected<DataSet, LoadError> convertAmazonScientific(const std::string& dir
   }
 
   sortAndAssignSessions(out.events);
-  out.count("users", static_cast<int64_t>(sequences.size()));
-  out.count("history purchases", purchases);
-  out.count("target searches", searches);
-  out.count("targets without a category path (no search)", targets_without_category);
-  out.count("histories completed from train.inter", completed);
-  out.count("train sequences disagreeing with valid.inter", disagreeing);
-  out.count("events", static_cast<int64_t>(out.events.size()));
+  out.addCount("users", static_cast<int64_t>(sequences->size()));
+  out.addCount("history purchases", purchases);
+  out.addCount("target searches", searches);
+  out.addCount("targets without a category path (no search)", targets_without_category);
+  out.addCount("events", static_cast<int64_t>(out.events.size()));
   return out;
 }
 

@@ -152,15 +152,15 @@ std::expected<DataSet, LoadError> convertBestBuy(const std::string& dir) {
       unknown_clicked += catalog.count(e.item) == 0 ? 1 : 0;
     }
   }
-  out.count("products", static_cast<int64_t>(out.products.size()));
-  out.count("duplicate product rows", *duplicates);
-  out.count("labelled searches", *labelled);
-  out.count("unlabelled searches", *unlabelled);
-  out.count("clicks", clicks);
-  out.count("clicks on SKUs not in the catalog", unknown_clicked);
-  out.count("users", static_cast<int64_t>(users.size()));
-  out.count("sessions", static_cast<int64_t>(sessions.size()));
-  out.count("events", static_cast<int64_t>(out.events.size()));
+  out.addCount("products", static_cast<int64_t>(out.products.size()));
+  out.addCount("duplicate product rows", *duplicates);
+  out.addCount("labelled searches", *labelled);
+  out.addCount("unlabelled searches", *unlabelled);
+  out.addCount("clicks", clicks);
+  out.addCount("clicks on SKUs not in the catalog", unknown_clicked);
+  out.addCount("users", static_cast<int64_t>(users.size()));
+  out.addCount("sessions", static_cast<int64_t>(sessions.size()));
+  out.addCount("events", static_cast<int64_t>(out.events.size()));
   return out;
 }
 

@@ -19,7 +19,7 @@ struct DataSet {
   // Named counts in the order they should be reported, e.g. {"products", 437}.
   std::vector<std::pair<std::string, int64_t>> counts;
 
-  void count(std::string name, int64_t value) { counts.emplace_back(std::move(name), value); }
+  void addCount(std::string name, int64_t value) { counts.emplace_back(std::move(name), value); }
 
   // The count called `name`, or -1.
   int64_t countOf(const std::string& name) const;

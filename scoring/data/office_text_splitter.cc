@@ -5,6 +5,7 @@
 #include <map>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace rr::scoring::data {
 namespace {
@@ -191,19 +192,18 @@ void trimLongBrands(const std::vector<OfficeItemText>& items, const std::vector<
   }
 }
 
-}  // namespace
+using BrandGroups = std::map<int64_t, std::vector<std::size_t>>;
 
-std::vector<OfficeTextParts> splitOfficeTexts(const std::vector<OfficeItemText>& items) {
-  const std::size_t n = items.size();
-  std::vector<Words> words(n);
-  for (std::size_t i = 0; i < n; ++i) words[i] = splitWords(items[i].text);
+// Items without a brand id count as a brand of their own.
+int64_t brandKey(const std::vector<OfficeItemText>& items, std::size_t i) {
+  return items[i].brand_id != 0 ? items[i].brand_id : -static_cast<int64_t>(i) - 1;
+}
 
-  std::map<int64_t, std::vector<std::size_t>> by_brand;
-  for (std::size_t i = 0; i < n; ++i) by_brand[items[i].brand_id].push_back(i);
-
-  // 1. Brands shared by several items: their common word suffix, which may
-  //    also hold the leaf when every item of the brand shares it.
-  std::vector<Split> splits(n);
+// Step 1: the brand words of items whose brand id is shared (or 0).
+std::vector<Split> splitSharedBrands(const std::vector<OfficeItemText>& items,
+                                     const std::vector<Words>& words,
+                                     const BrandGroups& by_brand) {
+  std::vector<Split> splits(items.size());
   std::vector<std::pair<int64_t, std::size_t>> long_suffixes;  // brand, words
   for (const auto& [brand, members] : by_brand) {
     if (brand != 0 && members.size() < 2) continue;
@@ -215,83 +215,81 @@ std::vector<OfficeTextParts> splitOfficeTexts(const std::vector<OfficeItemText>&
     }
   }
   trimLongBrands(items, words, by_brand, long_suffixes, splits);
+  return splits;
+}
 
-  // 2. Leaf categories of the items whose brand is known.
-  SuffixBrands suffixes;
-  for (std::size_t i = 0; i < n; ++i) {
+// Step 2: leaves of the items whose brand is known; returns the leaves seen.
+std::unordered_set<std::string> splitLeaves(const std::vector<OfficeItemText>& items,
+                                            const std::vector<Words>& words,
+                                            SuffixBrands& suffixes, std::vector<Split>& splits) {
+  for (std::size_t i = 0; i < items.size(); ++i) {
     if (!splits[i].resolved) continue;
     const auto brand_words = static_cast<std::ptrdiff_t>(splits[i].brand_words);
-    Words rest(words[i].begin(), words[i].end() - brand_words);
-    // Items without a brand id count as a brand of their own.
-    const int64_t key = items[i].brand_id != 0 ? items[i].brand_id : -static_cast<int64_t>(i) - 1;
-    suffixes.add(rest, key);
+    suffixes.add(Words(words[i].begin(), words[i].end() - brand_words), brandKey(items, i));
   }
-  std::unordered_map<std::string, bool> known_leaves;
-  for (std::size_t i = 0; i < n; ++i) {
+  std::unordered_set<std::string> known_leaves;
+  for (std::size_t i = 0; i < items.size(); ++i) {
     if (!splits[i].resolved) continue;
     const std::size_t rest = words[i].size() - splits[i].brand_words;
     Words head(words[i].begin(), words[i].begin() + static_cast<std::ptrdiff_t>(rest));
     const std::size_t leaf = head.empty() ? 0 : leafLength(head, suffixes);
     splits[i].title_words = rest - leaf;
-    known_leaves[join(head, rest - leaf, rest)] = true;
+    known_leaves.insert(join(head, rest - leaf, rest));
   }
+  return known_leaves;
+}
 
-  // 3. Items alone with their brand id: a tail the title starts with
-  //    ("Arrow PT50 ... Staple Guns Arrow"), else a tail after a known leaf.
-  for (std::size_t i = 0; i < n; ++i) {
-    if (splits[i].resolved) continue;
-    const Words& w = words[i];
-    for (std::size_t tail = kMaxBrandWords; tail >= 1 && !splits[i].resolved; --tail) {
-      if (w.size() < 2 * tail + 1) continue;
-      if (startsWithTail(w, tail)) {
-        Words rest(w.begin(), w.end() - static_cast<std::ptrdiff_t>(tail));
-        splits[i] = Split{.title_words = rest.size() - leafLength(rest, suffixes),
-                          .brand_words = tail,
-                          .resolved = true};
+// Step 3: items alone with their brand id.
+Split splitLoneBrand(const Words& w, const SuffixBrands& suffixes,
+                     const std::unordered_set<std::string>& known_leaves) {
+  // A tail the text also starts with ("Arrow PT50 ... Staple Guns Arrow").
+  for (std::size_t tail = kMaxBrandWords; tail >= 1; --tail) {
+    if (w.size() < 2 * tail + 1 || !startsWithTail(w, tail)) continue;
+    const Words rest(w.begin(), w.end() - static_cast<std::ptrdiff_t>(tail));
+    return Split{.title_words = rest.size() - leafLength(rest, suffixes),
+                 .brand_words = tail,
+                 .resolved = true};
+  }
+  // The shortest tail with a known leaf just before it.
+  for (std::size_t tail = 1; tail <= kMaxBrandWords && w.size() >= tail + 2; ++tail) {
+    const std::size_t end = w.size() - tail;
+    for (std::size_t leaf = std::min(kMaxLeafWords, end - 1); leaf >= 1; --leaf) {
+      const std::string candidate = join(w, end - leaf, end);
+      if (known_leaves.contains(candidate) && suffixes.shared(candidate)) {
+        return Split{.title_words = end - leaf, .brand_words = tail, .resolved = true};
       }
     }
-    for (std::size_t tail = 1; tail <= kMaxBrandWords && !splits[i].resolved; ++tail) {
-      if (w.size() < tail + 2) break;
-      const std::size_t end = w.size() - tail;
-      for (std::size_t leaf = kMaxLeafWords; leaf >= 1; --leaf) {
-        if (leaf >= end) continue;
-        const std::string candidate = join(w, end - leaf, end);
-        if (known_leaves.count(candidate) && suffixes.shared(candidate)) {
-          splits[i] = Split{.title_words = end - leaf, .brand_words = tail, .resolved = true};
-          break;
-        }
-      }
-    }
-    if (!splits[i].resolved) {
-      splits[i] = Split{.title_words = w.size() - (w.empty() ? 0 : leafLength(w, suffixes)),
-                        .brand_words = 0,
-                        .resolved = true};
-    }
   }
+  return Split{.title_words = w.size() - (w.empty() ? 0 : leafLength(w, suffixes)),
+               .brand_words = 0,
+               .resolved = true};
+}
 
-  std::vector<OfficeTextParts> out(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const Words& w = words[i];
-    const std::size_t leaf_end = w.size() - splits[i].brand_words;
-    out[i].title = join(w, 0, splits[i].title_words);
-    out[i].remainder = join(w, splits[i].title_words, w.size());
-    out[i].leaf_category = join(w, splits[i].title_words, leaf_end);
-    out[i].brand = join(w, leaf_end, w.size());
-  }
+OfficeTextParts partsOf(const Words& w, const Split& split) {
+  const std::size_t leaf_end = w.size() - split.brand_words;
+  return OfficeTextParts{.title = join(w, 0, split.title_words),
+                         .remainder = join(w, split.title_words, w.size()),
+                         .leaf_category = join(w, split.title_words, leaf_end),
+                         .brand = join(w, leaf_end, w.size())};
+}
 
-  // 4. Leaves that are model numbers: the category's most common leaf.
+bool usableLeaf(const std::string& leaf) { return !leaf.empty() && !isModelLike(leaf); }
+
+// Step 4: leaves that are model numbers get the category's most common leaf,
+// and the title keeps every word before the brand.
+void replaceModelLeaves(const std::vector<OfficeItemText>& items, const std::vector<Words>& words,
+                        const std::vector<Split>& splits, std::vector<OfficeTextParts>& out) {
   std::map<int64_t, std::map<std::string, int>> leaves_by_category;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!isModelLike(out[i].leaf_category) && !out[i].leaf_category.empty()) {
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (usableLeaf(out[i].leaf_category)) {
       ++leaves_by_category[items[i].category_id][out[i].leaf_category];
     }
   }
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!isModelLike(out[i].leaf_category) && !out[i].leaf_category.empty()) continue;
-    const auto& counts = leaves_by_category[items[i].category_id];
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (usableLeaf(out[i].leaf_category)) continue;
     std::string best;
     int best_count = 0;
-    for (const auto& [leaf, count] : counts) {
+    for (const auto& [leaf, count] : leaves_by_category[items[i].category_id]) {
       if (count > best_count) {
         best = leaf;
         best_count = count;
@@ -303,6 +301,28 @@ std::vector<OfficeTextParts> splitOfficeTexts(const std::vector<OfficeItemText>&
     out[i].remainder = join(w, title_end, w.size());
     out[i].leaf_category = best;
   }
+}
+
+}  // namespace
+
+std::vector<OfficeTextParts> splitOfficeTexts(const std::vector<OfficeItemText>& items) {
+  const std::size_t n = items.size();
+  std::vector<Words> words(n);
+  BrandGroups by_brand;
+  for (std::size_t i = 0; i < n; ++i) {
+    words[i] = splitWords(items[i].text);
+    by_brand[items[i].brand_id].push_back(i);
+  }
+  std::vector<Split> splits = splitSharedBrands(items, words, by_brand);
+  SuffixBrands suffixes;
+  const auto known_leaves = splitLeaves(items, words, suffixes, splits);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!splits[i].resolved) splits[i] = splitLoneBrand(words[i], suffixes, known_leaves);
+  }
+  std::vector<OfficeTextParts> out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) out.push_back(partsOf(words[i], splits[i]));
+  replaceModelLeaves(items, words, splits, out);
   return out;
 }
 

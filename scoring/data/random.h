@@ -23,7 +23,7 @@ class Random {
   // Uniform in [low, high).
   double uniform(double low, double high) { return low + (high - low) * uniform(); }
 
-  // Uniform integer in [0, n), without modulo bias. n must be > 0.
+  // Uniform integer in [0, n), without modulo bias. Precondition: n > 0.
   uint64_t below(uint64_t n);
 
   // Uniform integer in [low, high].

@@ -164,6 +164,7 @@ std::expected<ShopperSimulator, std::string> ShopperSimulator::create(
     std::vector<Product> products, SimulationSettings settings) {
   if (settings.users == 0) return std::unexpected("--users must be at least 1");
   if (settings.impressions == 0) return std::unexpected("--impressions must be at least 1");
+  if (settings.span_days < 1) return std::unexpected("span_days must be at least 1");
   SimulatedCatalog catalog(std::move(products));
   if (branded(catalog).ids.empty()) {
     return std::unexpected("the catalog has no product with both a brand and a category");
@@ -231,16 +232,16 @@ DataSet ShopperSimulator::run() const {
     }
   }
   sortAndAssignSessions(out.events);
-  out.count("products", static_cast<int64_t>(out.products.size()));
-  out.count("users", static_cast<int64_t>(shoppers_.size()));
-  out.count("searches", tally.searches);
-  out.count("searches with a click", tally.searches_with_click);
-  out.count("clicks", tally.clicks);
-  out.count("carts", tally.carts);
-  out.count("purchases", tally.purchases);
-  out.count("views", tally.views);
-  out.count("clicks on the preferred brand", tally.preferred_brand_clicks);
-  out.count("events", static_cast<int64_t>(out.events.size()));
+  out.addCount("products", static_cast<int64_t>(out.products.size()));
+  out.addCount("users", static_cast<int64_t>(shoppers_.size()));
+  out.addCount("searches", tally.searches);
+  out.addCount("searches with a click", tally.searches_with_click);
+  out.addCount("clicks", tally.clicks);
+  out.addCount("carts", tally.carts);
+  out.addCount("purchases", tally.purchases);
+  out.addCount("views", tally.views);
+  out.addCount("clicks on the preferred brand", tally.preferred_brand_clicks);
+  out.addCount("events", static_cast<int64_t>(out.events.size()));
   return out;
 }
 

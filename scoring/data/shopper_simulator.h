@@ -14,8 +14,10 @@
 // Before some searches they browse: views (and clicks) on products drawn
 // with the same preference model.
 //
-// Deterministic for a seed: one std::mt19937_64 stream, own distributions
-// (see random.h), no iteration over unordered containers.
+// Deterministic for a seed: seeded std::mt19937_64 streams, own
+// distributions (see random.h), no iteration over unordered containers.
+// Immutable once created: run() and the accessors may be called from several
+// threads.
 #pragma once
 
 #include <cstddef>
@@ -65,7 +67,7 @@ struct ShopperProfile {
 class ShopperSimulator {
  public:
   // Errors: no product with both a brand and a category, a setting of 0
-  // users/impressions. Products without a price are never in anyone's price
+  // users, impressions or span_days. Products without a price are never in anyone's price
   // band (see fillMissingPrices() in catalog_generator.h).
   static std::expected<ShopperSimulator, std::string> create(std::vector<Product> products,
                                                              SimulationSettings settings);

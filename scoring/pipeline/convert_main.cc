@@ -2,6 +2,7 @@
 // catalog and event-log files rerank-train reads (see the README).
 //
 //   rerank-convert bestbuy --data ../shared/data/bestbuy-xbox --out data/bestbuy
+//   rerank-convert amazon-scientific --data ../shared/data/amazon-scientific --out data/sci
 //
 // bestbuy: products.csv (latin-1, each SKU listed twice) -> catalog; each row
 // of clicks.csv -> a search with its clicked SKU at query_time plus a click at
@@ -53,7 +54,7 @@ std::string trim(const std::string& s) {
 
 // Plain delimited rows: these files quote nothing that holds the delimiter.
 bool readRows(const std::string& path, char sep, std::size_t min_fields, bool latin1,
-              std::vector<Row>& rows, std::string& error) {
+              std::vector<Row>& rows, std::string& error, bool header = true) {
   std::ifstream in(path);
   if (!in) {
     error = "cannot open " + path;
@@ -61,8 +62,10 @@ bool readRows(const std::string& path, char sep, std::size_t min_fields, bool la
   }
   std::string line;
   std::size_t n = 0;
-  std::getline(in, line);  // header
-  ++n;
+  if (header) {
+    std::getline(in, line);
+    ++n;
+  }
   while (std::getline(in, line)) {
     ++n;
     if (trim(line).empty()) continue;
@@ -223,6 +226,103 @@ int convertBestBuy(const std::string& data, const std::string& out) {
   return 0;
 }
 
+std::vector<std::string> splitSpaces(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string w;
+  while (ss >> w) out.push_back(w);
+  return out;
+}
+
+// The Amazon sets carry no times: each user's history is laid on a
+// synthetic clock that ends at the same instant for everyone (purchase i of
+// n at kEnd - (n - i) days), so "the last days before the end" are every
+// user's latest purchases (a validation split), and the evaluation searches
+// all happen at kEnd (test split [kEnd, kEnd + 1 day)).
+constexpr int64_t kDayMs = 86400000;
+constexpr int64_t kAmazonEnd = 1600000000000;  // 2020-09-13T12:26:40Z
+
+void emitHistory(const std::string& user, const std::vector<std::string>& asins,
+                 std::unordered_map<std::string, std::string>& category_of,
+                 std::vector<Event>& events, std::size_t& searches) {
+  const auto n = static_cast<int64_t>(asins.size());
+  for (int64_t i = 0; i < n; ++i) {
+    const std::string& asin = asins[static_cast<std::size_t>(i)];
+    const int64_t t = kAmazonEnd - (n - i) * kDayMs;
+    const std::string session = user + "#" + std::to_string(i);
+    if (i > 0) {  // a training search: the category names it, history picks it
+      events.push_back({t - 60000, eventLine("search", user, session, t - 60000, asin,
+                                             &category_of[asin])});
+      ++searches;
+    }
+    events.push_back({t, eventLine("purchase", user, session, t, asin, nullptr)});
+  }
+}
+
+int convertScientific(const std::string& data, const std::string& out) {
+  std::vector<Row> text, index, valid;
+  std::string error;
+  if (!readRows(data + "/Scientific.text", '\t', 2, false, text, error) ||
+      !readRows(data + "/Scientific.item2index", '\t', 2, false, index, error, false) ||
+      !readRows(data + "/Scientific.valid.inter", '\t', 3, false, valid, error)) {
+    std::cerr << "rerank-convert: " << error << "\n";
+    return 2;
+  }
+  std::unordered_map<std::string, std::string> asin_of, category_of;
+  for (const auto& r : index) asin_of[trim(r.fields[1])] = trim(r.fields[0]);
+  std::string catalog;
+  for (const auto& r : text) {
+    // "title. category path. brand." (a title may itself hold ". ")
+    std::string t = trim(r.fields[1]);
+    if (!t.empty() && t.back() == '.') t.pop_back();
+    const auto last = t.rfind(". ");
+    const auto mid = last == std::string::npos || last == 0 ? std::string::npos
+                                                            : t.rfind(". ", last - 1);
+    if (mid == std::string::npos) {
+      std::cerr << "rerank-convert: " << data << "/Scientific.text:" << r.line
+                << ": expected 'title. category path. brand.'\n";
+      return 2;
+    }
+    const std::string asin = trim(r.fields[0]);
+    category_of[asin] = t.substr(mid + 2, last - mid - 2);
+    catalog += productLine(asin, t.substr(0, mid), "", t.substr(last + 2), category_of[asin]);
+  }
+  // Each user's row in the valid split holds their whole known history and
+  // the next item (the evaluation target); the test items are held back.
+  std::vector<Event> events;
+  std::size_t searches = 0;
+  for (const auto& r : valid) {
+    const std::string user = "u" + trim(r.fields[0]);
+    std::vector<std::string> asins;
+    for (const auto& idx : splitSpaces(r.fields[1])) {
+      auto it = asin_of.find(idx);
+      if (it == asin_of.end()) {
+        std::cerr << "rerank-convert: Scientific.valid.inter:" << r.line << ": unknown item "
+                  << idx << "\n";
+        return 2;
+      }
+      asins.push_back(it->second);
+    }
+    auto target = asin_of.find(trim(r.fields[2]));
+    if (target == asin_of.end()) {
+      std::cerr << "rerank-convert: Scientific.valid.inter:" << r.line << ": unknown item\n";
+      return 2;
+    }
+    emitHistory(user, asins, category_of, events, searches);
+    events.push_back({kAmazonEnd + 60000,
+                      eventLine("search", user, user + "#eval", kAmazonEnd + 60000,
+                                target->second, &category_of[target->second])});
+  }
+  if (!writeAll(out, catalog, events, error)) {
+    std::cerr << "rerank-convert: " << error << "\n";
+    return 2;
+  }
+  std::printf("[convert] amazon-scientific: %zu products, %zu users, %zu training searches, "
+              "%zu evaluation searches at 2020-09-13 -> %s\n",
+              category_of.size(), valid.size(), searches, valid.size(), out.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -239,10 +339,12 @@ int main(int argc, char** argv) {
     }
   }
   if (data.empty() || out.empty()) {
-    std::cerr << "usage: rerank-convert bestbuy --data DIR --out DIR\n";
+    std::cerr << "usage: rerank-convert bestbuy|amazon-scientific --data DIR --out DIR\n";
     return 2;
   }
   if (set == "bestbuy") return convertBestBuy(data, out);
-  std::cerr << "rerank-convert: unknown data set '" << set << "' (known: bestbuy)\n";
+  if (set == "amazon-scientific") return convertScientific(data, out);
+  std::cerr << "rerank-convert: unknown data set '" << set
+            << "' (known: bestbuy, amazon-scientific)\n";
   return 2;
 }

@@ -64,9 +64,9 @@ std::expected<std::vector<data::Product>, std::string> readRetrotech(const std::
     if (!products) return std::unexpected(products.error().toString());
     return *products;
   }
-  const fs::path dir = fs::temp_directory_path() /
-                       ("rerank-simulate-" + std::to_string(::getpid()));
-  fs::create_directories(dir, ec);
+  const fs::path dir =
+      fs::temp_directory_path(ec) / ("rerank-simulate-" + std::to_string(::getpid()));
+  if (!ec) fs::create_directories(dir, ec);
   if (ec) return std::unexpected(dir.string() + ": cannot create: " + ec.message());
   const std::string command =
       "tar -xzf " + shellQuote(path) + " -C " + shellQuote(dir.string()) + " products.csv";
