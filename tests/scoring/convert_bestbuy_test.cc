@@ -51,3 +51,37 @@ TEST_CASE("the Best Buy log converts to 437 products and 29,526 labelled searche
   CHECK(events->front().query == "episode");
   fs::remove_all(out);
 }
+
+TEST_CASE("Amazon Scientific converts to one evaluation search per user after their history",
+          "[unit][convert]") {
+  const std::string data = std::string(RR_SOURCE_DIR) + "/../shared/data/amazon-scientific";
+  if (!fs::exists(data + "/Scientific.valid.inter")) {
+    WARN("skipped: " << data << " is not here (the real data lives in ../shared/data)");
+    return;
+  }
+  const std::string out = (fs::temp_directory_path() /
+                           ("rr-convert-sci-" + std::to_string(::getpid()))).string();
+  const std::string cmd = std::string(RR_CONVERT_BINARY) + " amazon-scientific --data " + data +
+                          " --out " + out + " > /dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  auto catalog = loadCatalogFile(out + "/catalog.jsonl");
+  REQUIRE(catalog);
+  CHECK(catalog->size() == 4385);
+  for (const auto& item : *catalog) REQUIRE_FALSE(item.category.empty());
+  auto events = loadEventsFile(out + "/events.jsonl");
+  REQUIRE(events);
+  const int64_t end = events->back().ts_ms;
+  std::size_t at_end = 0;
+  std::set<std::string> users;
+  for (const auto& e : *events) {
+    if (e.ts_ms == end) {
+      CHECK(e.kind == LogEvent::Kind::kSearch);
+      CHECK_FALSE(e.item.empty());
+      ++at_end;
+      users.insert(e.user);
+    }
+  }
+  CHECK(at_end == 8442);
+  CHECK(users.size() == 8442);  // one evaluation search per user, all after every history
+  fs::remove_all(out);
+}
