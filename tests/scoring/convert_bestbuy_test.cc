@@ -67,7 +67,10 @@ TEST_CASE("Amazon Scientific converts to one evaluation search per user after th
   auto catalog = loadCatalogFile(out + "/catalog.jsonl");
   REQUIRE(catalog);
   CHECK(catalog->size() == 4385);
-  for (const auto& item : *catalog) REQUIRE_FALSE(item.category.empty());
+  // The set itself leaves the category path empty for 133 items.
+  std::size_t no_category = 0;
+  for (const auto& item : *catalog) no_category += item.category.empty();
+  CHECK(no_category == 133);
   auto events = loadEventsFile(out + "/events.jsonl");
   REQUIRE(events);
   const int64_t end = events->back().ts_ms;
