@@ -1,0 +1,52 @@
+#include "scoring/tools/tool_args.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace rr::scoring::tools {
+
+std::expected<ToolArgs, std::string> ToolArgs::parse(int argc, char** argv, int first,
+                                                     const std::vector<std::string>& known) {
+  ToolArgs args;
+  for (int i = first; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (!arg.starts_with("--")) return std::unexpected("unexpected argument '" + arg + "'");
+    const std::string name = arg.substr(2);
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      return std::unexpected("unknown option " + arg);
+    }
+    if (i + 1 >= argc) return std::unexpected(arg + " needs a value");
+    if (!args.values_.emplace(name, argv[++i]).second) {
+      return std::unexpected(arg + " is given twice");
+    }
+  }
+  return args;
+}
+
+std::optional<std::string> ToolArgs::get(const std::string& name) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::expected<std::string, std::string> ToolArgs::require(const std::string& name) const {
+  auto value = get(name);
+  if (!value) return std::unexpected("--" + name + " is required");
+  return *value;
+}
+
+std::expected<int64_t, std::string> ToolArgs::integer(const std::string& name, int64_t fallback,
+                                                      int64_t min) const {
+  auto value = get(name);
+  if (!value) return fallback;
+  int64_t number = 0;
+  auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), number);
+  if (value->empty() || ec != std::errc() || end != value->data() + value->size() ||
+      number < min) {
+    return std::unexpected("--" + name + ": '" + *value + "' is not a whole number >= " +
+                           std::to_string(min));
+  }
+  return number;
+}
+
+}  // namespace rr::scoring::tools
