@@ -148,3 +148,39 @@ TEST_CASE("a deadline already passed fails before anything is sent",
   CHECK(r.error().code == ErrorCode::kDeadlineExceeded);
   CHECK(upstream.requestsSeen() == 0);
 }
+
+TEST_CASE("basic auth credentials are sent on every request", "[component][transport]") {
+  FakeUpstream upstream({CannedResponse{.body = kEmptySearch}});
+  ClientOptions options;
+  options.url = upstream.url();
+  options.auth = BasicAuth{"shop", "s3cret"};
+  auto client = EngineClient::create(options);
+  REQUIRE(client);
+  REQUIRE((*client)->search("idx", "{}"));
+  REQUIRE((*client)->search("idx", "{}"));
+  auto heads = upstream.requestHeads();
+  REQUIRE(heads.size() == 2);
+  // base64("shop:s3cret")
+  for (const auto& h : heads) CHECK_THAT(h, Catch::Contains("Authorization: Basic c2hvcDpzM2NyZXQ="));
+}
+
+TEST_CASE("no credentials are sent when none are configured", "[component][transport]") {
+  FakeUpstream upstream({CannedResponse{.body = kEmptySearch}});
+  auto client = clientFor(upstream.url(), std::chrono::milliseconds(2000), 1);
+  REQUIRE(client->search("idx", "{}"));
+  CHECK_THAT(upstream.requestHeads().at(0), !Catch::Contains("Authorization"));
+}
+
+TEST_CASE("a CA file that does not exist is a TLS error, not a silent fallback",
+          "[component][transport]") {
+  FakeUpstream upstream({CannedResponse{.body = kEmptySearch}});
+  ClientOptions options;
+  options.url = "https://127.0.0.1:" + std::to_string(upstream.port());
+  options.tls.ca_file = "/nonexistent/ca.pem";
+  options.retry.max_attempts = 1;
+  auto client = EngineClient::create(options);
+  REQUIRE(client);
+  auto r = (*client)->search("idx", "{}");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().cause == TransportCause::kTls);
+}

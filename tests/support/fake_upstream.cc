@@ -69,6 +69,11 @@ FakeUpstream::~FakeUpstream() {
   thread_.join();
 }
 
+std::vector<std::string> FakeUpstream::requestHeads() const {
+  std::lock_guard lock(mu_);
+  return heads_;
+}
+
 std::vector<std::string> FakeUpstream::requestLines() const {
   std::lock_guard lock(mu_);
   return lines_;
@@ -116,6 +121,7 @@ bool FakeUpstream::handleConnection(int fd) {
   {
     std::lock_guard lock(mu_);
     lines_.push_back(data.substr(0, data.find("\r\n")));
+    heads_.push_back(data.substr(0, header_end));
   }
   const CannedResponse& r =
       script_[std::min<std::size_t>(static_cast<std::size_t>(index), script_.size() - 1)];

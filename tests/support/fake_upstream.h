@@ -33,6 +33,8 @@ class FakeUpstream {
   int requestsSeen() const { return requests_.load(); }
   // The request lines seen so far, e.g. "POST /idx/_search HTTP/1.1".
   std::vector<std::string> requestLines() const;
+  // The header blocks of the requests seen so far, as received.
+  std::vector<std::string> requestHeads() const;
 
  private:
   void serve();
@@ -45,6 +47,7 @@ class FakeUpstream {
   std::atomic<int> requests_{0};
   mutable std::mutex mu_;
   std::vector<std::string> lines_;
+  std::vector<std::string> heads_;
   std::thread thread_;
 };
 
