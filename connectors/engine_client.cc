@@ -70,6 +70,7 @@ std::string scanBody(const ScanRequest& request, std::string_view extra) {
   std::string body = "{\"size\":" + std::to_string(request.page_size) +
                      ",\"query\":" + request.query;
   if (!request.source.empty()) body += ",\"_source\":" + request.source;
+  if (!request.extra_body.empty()) body += "," + request.extra_body;
   body += extra;
   body += "}";
   return body;
@@ -429,6 +430,10 @@ Result<EngineInfo> EngineClient::info(std::optional<Deadline> deadline) {
   std::lock_guard lock(info_mu_);
   info_ = *parsed;
   return parsed;
+}
+
+Error engineErrorFromResponse(const HttpResponse& response) {
+  return detail::engineError(response.status, response.body);
 }
 
 }  // namespace rr::connectors

@@ -53,6 +53,9 @@ struct ScanRequest {
   std::string index;
   std::string query = R"({"match_all":{}})";  // a query clause, raw JSON
   std::string source;  // optional raw `_source` filter, e.g. ["title"]
+  // Optional further members of the search body, raw JSON without the outer
+  // braces, e.g. "\"docvalue_fields\":[\"f\"],\"seq_no_primary_term\":true".
+  std::string extra_body;
   int page_size = 1000;
   std::string keep_alive = "2m";
   bool allow_pit = true;  // false forces the scroll API (for tests, old nodes)
@@ -139,6 +142,11 @@ class EngineClient {
   std::mutex info_mu_;
   std::optional<EngineInfo> info_;
 };
+
+// The Error for a non-2xx answer: kEngineError with the engine's status,
+// type and reason (or a generic message when the body is not an engine
+// error object). For callers of raw() that decide a status is a failure.
+Error engineErrorFromResponse(const HttpResponse& response);
 
 // Parses the body of GET / (pure; exposed for tests).
 Result<EngineInfo> parseEngineInfo(std::string body);

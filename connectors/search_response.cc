@@ -48,6 +48,17 @@ Result<void> parseHit(od::document& doc, od::value value, ResponseBuffer& buf,
     } else if (key == "sort") {
       RR_TRY_JSON(detail::readRawContainer(v, hit.sort),
                   hitPath(hits_path, i, ".sort"));
+    } else if (key == "fields") {
+      RR_TRY_JSON(detail::readRawContainer(v, hit.fields),
+                  hitPath(hits_path, i, ".fields"));
+    } else if (key == "_seq_no") {
+      int64_t n = 0;
+      RR_TRY_JSON(v.get_int64().get(n), hitPath(hits_path, i, "._seq_no"));
+      hit.seq_no = n;
+    } else if (key == "_primary_term") {
+      int64_t n = 0;
+      RR_TRY_JSON(v.get_int64().get(n), hitPath(hits_path, i, "._primary_term"));
+      hit.primary_term = n;
     }
   }
   const char* end = nullptr;

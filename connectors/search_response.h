@@ -32,6 +32,9 @@ struct Hit {
   std::string_view raw;        // the whole hit object, `{` to `}`
   std::string_view source;     // the `_source` object; empty when absent
   std::string_view sort;       // the `sort` array; empty when absent
+  std::string_view fields;     // the `fields` object (docvalue_fields etc.)
+  std::optional<int64_t> seq_no;        // `_seq_no`, when asked for
+  std::optional<int64_t> primary_term;  // `_primary_term`, when asked for
 };
 
 struct SearchResult {

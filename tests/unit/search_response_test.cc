@@ -421,3 +421,25 @@ TEST_CASE("trailing content after an engine error body is a bad response",
   const Error e = parseErr(readFixture("error_index_not_found.json") + "{}");
   CHECK(e.code == ErrorCode::kBadResponse);
 }
+
+TEST_CASE("a hit's fields object, sequence number and primary term are read",
+          "[search_response]") {
+  // Shaped like OpenSearch 3.6.0's answer to docvalue_fields +
+  // seq_no_primary_term (recorded by hand from the node).
+  const std::string body =
+      R"({"took":3,"timed_out":false,"_shards":{"total":1,"successful":1,"skipped":0,"failed":0},)"
+      R"("hits":{"total":{"value":2,"relation":"eq"},"max_score":1.0,"hits":[)"
+      R"({"_index":"p","_id":"2","_seq_no":1,"_primary_term":1,"_score":1.0,"_source":{"title":"world"}},)"
+      R"({"_index":"p","_id":"1","_seq_no":4,"_primary_term":3,"_score":1.0,"_source":{"title":"hello"},)"
+      R"("fields":{"rr_vector_a":["AACAPw"],"rr_vector_a_m":["v1|abc"]}}]}})";
+  const auto r = parseOk(body);
+  REQUIRE(r.hits.size() == 2);
+  CHECK(r.hits[0].fields.empty());
+  CHECK(r.hits[0].seq_no == 1);
+  CHECK(r.hits[0].primary_term == 1);
+  CHECK(r.hits[1].fields == R"({"rr_vector_a":["AACAPw"],"rr_vector_a_m":["v1|abc"]})");
+  CHECK(r.hits[1].seq_no == 4);
+  CHECK(r.hits[1].primary_term == 3);
+  const auto bad = parseErr(replaced(body, R"("_seq_no":4)", R"("_seq_no":"x")"));
+  CHECK(bad.message.find("hits.hits[1]._seq_no") != std::string::npos);
+}
