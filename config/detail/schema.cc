@@ -1,0 +1,211 @@
+#include "config/detail/schema.h"
+
+#include <climits>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "config/detail/rules.h"
+#include "config/detail/storefront_schema.h"
+
+namespace rr::config::detail {
+namespace {
+
+// `*_env: NAME`: the variable's value. Never echoes the value.
+bool readEnv(Reader& r, const Field& f, std::string& out) {
+  std::string name;
+  if (!r.readString(f, name, isEnvName,
+                    "expected an environment variable name ([A-Za-z_][A-Za-z0-9_]*)")) {
+    return false;
+  }
+  const char* value = std::getenv(name.c_str());
+  if (value == nullptr) return r.fail(f, "environment variable " + name + " is not set");
+  out = value;
+  return true;
+}
+
+bool readListen(Reader& r, const Field& f, ListenConfig& l) {
+  return r.readMap(
+      f, {
+             {"address",
+              [&](const Field& x) {
+                return r.readString(x, l.address, isFieldName,
+                                    "expected a host name or IP address");
+              }},
+             {"port", [&](const Field& x) { return r.readInt(x, 0, 65535, l.port); }},
+             {"threads", [&](const Field& x) { return r.readInt(x, 1, 256, l.threads); }},
+             {"max_connections",
+              [&](const Field& x) { return r.readInt(x, 1, INT_MAX, l.max_connections); }},
+             {"idle_timeout_ms",
+              [&](const Field& x) { return r.readMillis(x, 1, 86'400'000, l.idle_timeout); }},
+             {"max_header_bytes",
+              [&](const Field& x) { return r.readInt(x, 1024, 1'048'576, l.max_header_bytes); }},
+             {"max_body_bytes",
+              [&](const Field& x) {
+                return r.readInt(x, 1024, 1'073'741'824, l.max_body_bytes);
+              }},
+             {"drain_timeout_ms",
+              [&](const Field& x) { return r.readMillis(x, 0, 3'600'000, l.drain_timeout); }},
+         });
+}
+
+bool readUpstream(Reader& r, const Field& f, std::string_view baseDir, UpstreamConfig& u) {
+  bool hasUrl = false;
+  std::string passwordPath;  // "upstream.password" or "upstream.password_env", once given
+  int passwordLine = 0;
+  int userLine = 0;
+  int requestLine = f.line;
+  const auto readPassword = [&](const Field& x, bool fromEnv) {
+    if (!passwordPath.empty()) return r.fail(x, "give either password or password_env, not both");
+    std::string value;
+    if (!(fromEnv ? readEnv(r, x, value) : r.readString(x, value))) return false;
+    u.password = std::move(value);
+    passwordPath = x.path;
+    passwordLine = x.line;
+    return true;
+  };
+  const bool ok = r.readMap(
+      f, {
+             {"url",
+              [&](const Field& x) {
+                std::string value;
+                if (!r.readString(x, value)) return false;
+                if (std::string why = checkUpstreamUrl(value); !why.empty()) return r.fail(x, why);
+                u.url = std::string(trimTrailingSlashes(value));
+                hasUrl = true;
+                return true;
+              }},
+             {"user",
+              [&](const Field& x) {
+                std::string value;
+                if (!r.readString(x, value)) return false;
+                // Basic auth joins user and password with ':'.
+                if (value.empty() || !isVisibleAscii(value) || value.find(':') != value.npos) {
+                  return r.fail(x, "expected a user name without spaces or ':', got " +
+                                       describeNode(x.node));
+                }
+                u.user = std::move(value);
+                userLine = x.line;
+                return true;
+              }},
+             {"password", [&](const Field& x) { return readPassword(x, false); }},
+             {"password_env", [&](const Field& x) { return readPassword(x, true); }},
+             {"ca_file",
+              [&](const Field& x) {
+                std::string value;
+                if (!r.readString(x, value)) return false;
+                if (value.empty()) {
+                  return r.fail(x, "must not be empty (omit it for the system store)");
+                }
+                const std::string resolved = resolvePath(baseDir, value);
+                std::error_code ec;
+                const auto status = std::filesystem::status(resolved, ec);
+                if (!std::filesystem::exists(status)) {
+                  return r.fail(x, "file not found: " + resolved);
+                }
+                if (!std::filesystem::is_regular_file(status)) {
+                  return r.fail(x, "not a regular file: " + resolved);
+                }
+                u.ca_file = resolved;
+                return true;
+              }},
+             {"tls_verify", [&](const Field& x) { return r.readBool(x, u.tls_verify); }},
+             {"connect_timeout_ms",
+              [&](const Field& x) { return r.readMillis(x, 1, 600'000, u.connect_timeout); }},
+             {"request_timeout_ms",
+              [&](const Field& x) {
+                requestLine = x.line;
+                return r.readMillis(x, 1, 3'600'000, u.request_timeout);
+              }},
+             {"pool_size", [&](const Field& x) { return r.readInt(x, 1, 1024, u.pool_size); }},
+         });
+  if (!ok) return false;
+  if (!hasUrl) return r.fail(childPath(f.path, "url"), f.line, "is required");
+  if (u.user && !u.password) {
+    return r.fail(childPath(f.path, "password"), userLine,
+                  "is required when upstream.user is given (password or password_env)");
+  }
+  if (u.password && !u.user) {
+    return r.fail(passwordPath, passwordLine, "given without upstream.user");
+  }
+  if (u.request_timeout < u.connect_timeout) {
+    return r.fail(childPath(f.path, "request_timeout_ms"), requestLine,
+                  "must be >= connect_timeout_ms (" + std::to_string(u.connect_timeout.count()) +
+                      "), got " + std::to_string(u.request_timeout.count()));
+  }
+  return true;
+}
+
+bool readAdmin(Reader& r, const Field& f, AdminConfig& a) {
+  bool given = false;
+  const auto readToken = [&](const Field& x, bool fromEnv) {
+    if (given) return r.fail(x, "give either token or token_env, not both");
+    given = true;
+    std::string value;
+    if (!(fromEnv ? readEnv(r, x, value) : r.readString(x, value))) return false;
+    if (fromEnv && value.empty()) {
+      return r.fail(x, "environment variable " + x.node.Scalar() +
+                           " is empty (omit admin.token_env to disable the admin endpoints)");
+    }
+    // The token itself never goes into a message.
+    if (!value.empty() && value.size() < kMinAdminTokenLength) {
+      return r.fail(x, "the token must be at least " + std::to_string(kMinAdminTokenLength) +
+                           " characters, got " + std::to_string(value.size()));
+    }
+    if (!isVisibleAscii(value)) {
+      return r.fail(x, "the token must be printable ASCII without spaces");
+    }
+    a.token = std::move(value);
+    return true;
+  };
+  return r.readMap(f, {
+                          {"token", [&](const Field& x) { return readToken(x, false); }},
+                          {"token_env", [&](const Field& x) { return readToken(x, true); }},
+                      });
+}
+
+}  // namespace
+
+bool readConfig(Reader& r, const YAML::Node& root, std::string_view baseDir, Config& out) {
+  const Field top{root, "", lineOf(root)};
+  if (!root.IsMap()) {
+    return r.fail(top, "expected a mapping with upstream and storefronts at the top level, got " +
+                           describeNode(root));
+  }
+  bool hasUpstream = false;
+  bool hasStorefronts = false;
+  const bool ok = r.readMap(
+      top, {
+               {"listen", [&](const Field& x) { return readListen(r, x, out.listen); }},
+               {"upstream",
+                [&](const Field& x) {
+                  hasUpstream = true;
+                  return readUpstream(r, x, baseDir, out.upstream);
+                }},
+               {"admin", [&](const Field& x) { return readAdmin(r, x, out.admin); }},
+               {"storefronts",
+                [&](const Field& x) {
+                  hasStorefronts = true;
+                  if (!r.readList(x, [&](const Field& item) {
+                        StorefrontConfig sf;
+                        if (!readStorefront(r, item, baseDir, out.storefronts, sf)) return false;
+                        out.storefronts.push_back(std::move(sf));
+                        return true;
+                      })) {
+                    return false;
+                  }
+                  if (out.storefronts.empty()) {
+                    return r.fail(x, "at least one storefront is required");
+                  }
+                  return true;
+                }},
+           });
+  if (!ok) return false;
+  if (!hasUpstream) return r.fail("upstream", 0, "is required");
+  if (!hasStorefronts) return r.fail("storefronts", 0, "is required (at least one storefront)");
+  return true;
+}
+
+}  // namespace rr::config::detail

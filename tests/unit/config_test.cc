@@ -1,0 +1,924 @@
+// config/: the example configs load with the values written in them,
+// defaults fill what is absent, every rule rejects a bad value naming the
+// field by its YAML path, and the passthrough / index pattern matchers.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+
+using namespace rr::config;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kExamples = std::string(RR_SOURCE_DIR) + "/config/examples";
+
+std::string indent(std::string_view lines, std::string_view prefix) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < lines.size()) {
+    std::size_t end = lines.find('\n', start);
+    if (end == std::string_view::npos) end = lines.size();
+    out += prefix;
+    out += lines.substr(start, end - start);
+    out += '\n';
+    start = end + 1;
+  }
+  return out;
+}
+
+// A config assembled from the lines of each section; the defaults make a
+// valid one, so a case changes exactly what it is about.
+struct Parts {
+  std::string listen;
+  std::string upstream = "url: http://127.0.0.1:9200\n";
+  std::string admin;
+  std::string storefront = "name: demo\nindices: [products]\nmodel: models/demo.rrm\n";
+  std::string more;  // appended to storefronts[0]
+  std::string after;  // raw text after the first storefront (e.g. a second one)
+};
+
+std::string yamlOf(const Parts& p) {
+  std::string y;
+  if (!p.listen.empty()) y += "listen:\n" + indent(p.listen, "  ");
+  y += "upstream:\n" + indent(p.upstream, "  ");
+  if (!p.admin.empty()) y += "admin:\n" + indent(p.admin, "  ");
+  std::string sf = indent(p.storefront + p.more, "    ");
+  sf.replace(0, 4, "  - ");
+  return y + "storefronts:\n" + sf + p.after;
+}
+
+std::string listenWith(std::string lines) { return yamlOf({.listen = std::move(lines)}); }
+std::string upstreamWith(std::string lines) {
+  return yamlOf({.upstream = "url: http://127.0.0.1:9200\n" + lines});
+}
+std::string adminWith(std::string lines) { return yamlOf({.admin = std::move(lines)}); }
+std::string storefrontWith(std::string lines) { return yamlOf({.more = std::move(lines)}); }
+std::string storefrontOnly(std::string lines) { return yamlOf({.storefront = std::move(lines)}); }
+
+struct Rejected {
+  std::string yaml;
+  std::string field;    // the exact YAML path reported
+  std::string message;  // a part of the message that identifies the rule
+};
+
+void checkRejected(const std::vector<Rejected>& cases) {
+  for (const Rejected& c : cases) {
+    INFO("config:\n" << c.yaml);
+    const auto result = parseConfig(c.yaml, "/srv/rerank");
+    CHECK_FALSE(result.has_value());
+    if (result) continue;
+    INFO("error: " << result.error().describe());
+    CHECK(result.error().field == c.field);
+    CHECK_THAT(result.error().message, Catch::Contains(c.message));
+  }
+}
+
+void checkAccepted(const std::vector<std::string>& cases) {
+  for (const std::string& yaml : cases) {
+    INFO("config:\n" << yaml);
+    const auto result = parseConfig(yaml, "/srv/rerank");
+    INFO((result ? std::string() : result.error().describe()));
+    CHECK(result.has_value());
+  }
+}
+
+std::shared_ptr<const Config> mustParse(const std::string& yaml, std::string_view base = ".") {
+  auto result = parseConfig(yaml, base);
+  INFO((result ? std::string() : result.error().describe()));
+  REQUIRE(result.has_value());
+  return *result;
+}
+
+// A directory of its own under the temp dir, removed at the end of the test.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    path = fs::temp_directory_path() /
+           ("rr_config_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter()++));
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string write(const std::string& name, const std::string& text) const {
+    const fs::path file = path / name;
+    std::ofstream(file) << text;
+    return file.string();
+  }
+  static int& counter() {
+    static int n = 0;
+    return n;
+  }
+};
+
+bool sameRules(const std::vector<ApiRule>& a, const std::vector<ApiRule>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].method != b[i].method || a[i].path != b[i].path) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// The example configs
+
+TEST_CASE("the minimal example loads and everything it omits takes its default",
+          "[unit][config]") {
+  const auto loaded = loadConfig(kExamples + "/minimal.yaml");
+  INFO((loaded ? std::string() : loaded.error().describe()));
+  REQUIRE(loaded.has_value());
+  const Config& c = **loaded;
+  CHECK(c.source_file == kExamples + "/minimal.yaml");
+
+  CHECK(c.listen.address == "127.0.0.1");
+  CHECK(c.listen.port == 9400);
+  CHECK(c.listen.threads == 2);
+  CHECK(c.listen.max_connections == 1024);
+  CHECK(c.listen.idle_timeout == 30000ms);
+  CHECK(c.listen.max_header_bytes == 16384);
+  CHECK(c.listen.max_body_bytes == 10485760);
+  CHECK(c.listen.drain_timeout == 10000ms);
+
+  CHECK(c.upstream.url == "http://127.0.0.1:9200");
+  CHECK_FALSE(c.upstream.user.has_value());
+  CHECK_FALSE(c.upstream.password.has_value());
+  CHECK(c.upstream.ca_file.empty());
+  CHECK(c.upstream.tls_verify);
+  CHECK(c.upstream.connect_timeout == 1000ms);
+  CHECK(c.upstream.request_timeout == 30000ms);
+  CHECK(c.upstream.pool_size == 16);
+  CHECK(c.admin.token.empty());
+
+  REQUIRE(c.storefronts.size() == 1);
+  const StorefrontConfig& s = c.storefronts[0];
+  CHECK(s.name == "shop");
+  CHECK(s.enabled);
+  CHECK(s.indices == std::vector<std::string>{"products"});
+  CHECK(s.host.empty());
+  CHECK(s.window == 100);
+  CHECK(s.deadline == 50ms);
+  CHECK(s.user_id.kind == IdSource::Kind::kHeader);
+  CHECK(s.user_id.name == "X-User-Id");
+  CHECK(s.session_id.kind == IdSource::Kind::kHeader);
+  CHECK(s.session_id.name == "X-Session-Id");
+  CHECK(s.model == kExamples + "/models/shop.rrm");
+  CHECK(s.sync_index == "products");
+  CHECK(s.fields.id == "_id");
+  CHECK(s.fields.title == "title");
+  CHECK(s.fields.description.empty());
+  CHECK(s.fields.brand.empty());
+  CHECK(s.fields.category.empty());
+  CHECK(s.fields.price.empty());
+  CHECK(s.fields.updated_at.empty());
+  CHECK(s.vector.field == "rr_vector");
+  CHECK(s.vector.mode == VectorConfig::Mode::kAuto);
+  CHECK_FALSE(s.extra_candidates.enabled);
+  CHECK(s.extra_candidates.k == 20);
+  CHECK(sameRules(s.passthrough, defaultPassthrough()));
+  CHECK(s.page_consistency == 300s);
+  CHECK(s.sync.batch_size == 500);
+  CHECK(s.sync.concurrency == 2);
+  CHECK(s.sync.page_size == 1000);
+  CHECK(s.sync.interval == 60s);
+}
+
+TEST_CASE("the demo example loads with every value written in it", "[unit][config]") {
+  const auto loaded = loadConfig(kExamples + "/demo.yaml");
+  INFO((loaded ? std::string() : loaded.error().describe()));
+  REQUIRE(loaded.has_value());
+  const Config& c = **loaded;
+
+  CHECK(c.listen.address == "127.0.0.1");
+  CHECK(c.listen.port == 9400);
+  CHECK(c.listen.threads == 2);
+  CHECK(c.listen.max_connections == 1024);
+  CHECK(c.listen.idle_timeout == 30000ms);
+  CHECK(c.listen.max_header_bytes == 16384);
+  CHECK(c.listen.max_body_bytes == 10485760);
+  CHECK(c.listen.drain_timeout == 10000ms);
+
+  CHECK(c.upstream.url == "http://127.0.0.1:9200");
+  CHECK(c.upstream.user == "rerankd");
+  CHECK(c.upstream.password == "demo-password");
+  CHECK(c.upstream.tls_verify);
+  CHECK(c.upstream.connect_timeout == 1000ms);
+  CHECK(c.upstream.request_timeout == 30000ms);
+  CHECK(c.upstream.pool_size == 16);
+  CHECK(c.admin.token == "demo-admin-token-change-me");
+
+  REQUIRE(c.storefronts.size() == 2);
+  const StorefrontConfig& s = c.storefronts[0];
+  CHECK(s.name == "demo");
+  CHECK(s.enabled);
+  CHECK(s.indices == std::vector<std::string>{"products"});
+  CHECK(s.host == "shop.example.com");
+  CHECK(s.window == 100);
+  CHECK(s.deadline == 50ms);
+  CHECK(s.user_id.kind == IdSource::Kind::kHeader);
+  CHECK(s.user_id.name == "X-User-Id");
+  CHECK(s.session_id.kind == IdSource::Kind::kCookie);
+  CHECK(s.session_id.name == "sid");
+  CHECK(s.model == kExamples + "/models/demo.rrm");
+  CHECK(s.sync_index == "products");
+  CHECK(s.fields.id == "_id");
+  CHECK(s.fields.title == "title");
+  CHECK(s.fields.description == "description");
+  CHECK(s.fields.brand == "brand");
+  CHECK(s.fields.category == "category");
+  CHECK(s.fields.price == "price");
+  CHECK(s.fields.updated_at == "updated_at");
+  CHECK(s.vector.field == "rr_vector");
+  CHECK(s.vector.mode == VectorConfig::Mode::kAuto);
+  CHECK(s.extra_candidates.enabled);
+  CHECK(s.extra_candidates.k == 20);
+  CHECK(sameRules(s.passthrough, {{"GET", "/"},
+                                  {"GET", "/_search"},
+                                  {"POST", "/_search"},
+                                  {"GET", "/*/_search"},
+                                  {"POST", "/*/_search"},
+                                  {"*", "/*/_count"},
+                                  {"GET", "/_cat/**"}}));
+  CHECK(s.page_consistency == 300s);
+  CHECK(s.sync.batch_size == 500);
+  CHECK(s.sync.concurrency == 2);
+  CHECK(s.sync.page_size == 1000);
+  CHECK(s.sync.interval == 60s);
+
+  const StorefrontConfig& o = c.storefronts[1];
+  CHECK(o.name == "outlet");
+  CHECK_FALSE(o.enabled);
+  CHECK(o.indices == std::vector<std::string>{"outlet-*"});
+  CHECK(o.host == "outlet.example.com");
+  CHECK(o.user_id.kind == IdSource::Kind::kBody);
+  CHECK(o.user_id.name == "user");
+  CHECK(o.session_id.kind == IdSource::Kind::kBody);
+  CHECK(o.session_id.name == "session");
+  CHECK(o.model == "/var/lib/rerank/models/outlet.rrm");
+  CHECK(o.sync_index == "outlet-products");
+  CHECK(sameRules(o.passthrough, defaultPassthrough()));
+}
+
+TEST_CASE("storefronts are found by name", "[unit][config]") {
+  const auto c = mustParse(yamlOf({.after = "  - name: second\n    host: b.example\n"
+                                            "    sync_index: b\n    model: b.rrm\n"}));
+  REQUIRE(c->storefront("second") != nullptr);
+  CHECK(c->storefront("second")->host == "b.example");
+  CHECK(c->storefront("demo") == &c->storefronts[0]);
+  CHECK(c->storefront("missing") == nullptr);
+  CHECK(c->storefront("") == nullptr);
+}
+
+// ---------------------------------------------------------------------------
+// Every rule: a bad value is refused with the field named
+
+TEST_CASE("listen values out of range or of the wrong type are refused with their field",
+          "[unit][config]") {
+  checkRejected({
+      {listenWith("address: \"\""), "listen.address", "expected a host name"},
+      {listenWith("port: 65536"), "listen.port", "must be 0..65535, got 65536"},
+      {listenWith("port: -1"), "listen.port", "must be 0..65535"},
+      {listenWith("port: abc"), "listen.port", "expected an integer, got 'abc'"},
+      {listenWith("port: \"9400\""), "listen.port", "expected an integer"},
+      {listenWith("port: 9400.5"), "listen.port", "expected an integer"},
+      {listenWith("port: 99999999999999999999"), "listen.port", "must be 0..65535"},
+      {listenWith("threads: 0"), "listen.threads", "1..256"},
+      {listenWith("threads: 257"), "listen.threads", "1..256"},
+      {listenWith("max_connections: 0"), "listen.max_connections", "must be 1.."},
+      {listenWith("idle_timeout_ms: 0"), "listen.idle_timeout_ms", "must be 1.."},
+      {listenWith("max_header_bytes: 1023"), "listen.max_header_bytes", "1024..1048576"},
+      {listenWith("max_header_bytes: 1048577"), "listen.max_header_bytes", "1024..1048576"},
+      {listenWith("max_body_bytes: 1023"), "listen.max_body_bytes", "1024..1073741824"},
+      {listenWith("max_body_bytes: 1073741825"), "listen.max_body_bytes", "1024..1073741824"},
+      {listenWith("drain_timeout_ms: -1"), "listen.drain_timeout_ms", "0..3600000"},
+      {listenWith("drain_timeout_ms: [1]"), "listen.drain_timeout_ms", "got a list"},
+      {"listen: 9400\n" + yamlOf({}), "listen", "expected a mapping, got '9400'"},
+  });
+  checkAccepted({listenWith("port: 0"), listenWith("threads: 256"),
+                 listenWith("max_header_bytes: 1024"), listenWith("max_body_bytes: 1073741824"),
+                 listenWith("drain_timeout_ms: 0"), listenWith("port: +9400"),
+                 listenWith("address: \"::1\"")});
+}
+
+TEST_CASE("upstream rules are enforced with the field named", "[unit][config]") {
+  checkRejected({
+      {"storefronts:\n  - name: a\n    indices: [i]\n    model: m\n", "upstream", "is required"},
+      {yamlOf({.upstream = "pool_size: 4\n"}), "upstream.url", "is required"},
+      {yamlOf({.upstream = "url: ftp://h:21\n"}), "upstream.url", "http(s)://host[:port]"},
+      {yamlOf({.upstream = "url: 127.0.0.1:9200\n"}), "upstream.url", "http(s)://host[:port]"},
+      {yamlOf({.upstream = "url: http://h:9200/es\n"}), "upstream.url", "path"},
+      {yamlOf({.upstream = "url: http://h:9200?pretty\n"}), "upstream.url", "query"},
+      {yamlOf({.upstream = "url: http://h:0\n"}), "upstream.url", "port must be 1..65535"},
+      {yamlOf({.upstream = "url: http://h:99999\n"}), "upstream.url", "port must be 1..65535"},
+      {yamlOf({.upstream = "url: http://\n"}), "upstream.url", "no host"},
+      {yamlOf({.upstream = "url: http://sh op:9200\n"}), "upstream.url", "invalid host"},
+      {yamlOf({.upstream = "url: http://a:b@h:9200\n"}), "upstream.url", "credentials"},
+      {upstreamWith("user: admin\n"), "upstream.password", "required when upstream.user"},
+      {upstreamWith("password: pw\n"), "upstream.password", "without upstream.user"},
+      {upstreamWith("user: admin\npassword: pw\npassword_env: PW\n"), "upstream.password_env",
+       "not both"},
+      {upstreamWith("user: admin\npassword_env: 1PW\n"), "upstream.password_env",
+       "environment variable name"},
+      {upstreamWith("user: a:b\npassword: pw\n"), "upstream.user", "without spaces or ':'"},
+      {upstreamWith("ca_file: /nonexistent/rr/ca.pem\n"), "upstream.ca_file",
+       "file not found: /nonexistent/rr/ca.pem"},
+      {upstreamWith("ca_file: ca.pem\n"), "upstream.ca_file", "file not found: /srv/rerank/ca.pem"},
+      {upstreamWith("ca_file: \"\"\n"), "upstream.ca_file", "must not be empty"},
+      {upstreamWith("ca_file: /\n"), "upstream.ca_file", "not a regular file"},
+      {upstreamWith("tls_verify: yes\n"), "upstream.tls_verify",
+       "expected true or false, got 'yes'"},
+      {upstreamWith("tls_verify: \"true\"\n"), "upstream.tls_verify", "expected true or false"},
+      {upstreamWith("connect_timeout_ms: 0\n"), "upstream.connect_timeout_ms", "1..600000"},
+      {upstreamWith("connect_timeout_ms: 600001\n"), "upstream.connect_timeout_ms", "1..600000"},
+      {upstreamWith("connect_timeout_ms: 2000\nrequest_timeout_ms: 1999\n"),
+       "upstream.request_timeout_ms", "must be >= connect_timeout_ms (2000), got 1999"},
+      {upstreamWith("request_timeout_ms: 500\n"), "upstream.request_timeout_ms",
+       ">= connect_timeout_ms (1000)"},
+      {upstreamWith("pool_size: 0\n"), "upstream.pool_size", "1..1024"},
+      {upstreamWith("pool_size: 1025\n"), "upstream.pool_size", "1..1024"},
+  });
+  checkAccepted({yamlOf({.upstream = "url: https://[::1]:9200\n"}),
+                 yamlOf({.upstream = "url: https://search.internal\n"}),
+                 upstreamWith("user: admin\npassword: \"\"\n"),
+                 upstreamWith("connect_timeout_ms: 2000\nrequest_timeout_ms: 2000\n"),
+                 upstreamWith("pool_size: 1024\n")});
+}
+
+TEST_CASE("a trailing slash on the upstream url is dropped", "[unit][config]") {
+  CHECK(mustParse(yamlOf({.upstream = "url: http://h:9200/\n"}))->upstream.url == "http://h:9200");
+}
+
+TEST_CASE("a url with credentials is refused without repeating it", "[unit][config]") {
+  const auto r = parseConfig(yamlOf({.upstream = "url: http://admin:hunter2@h:9200\n"}));
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().field == "upstream.url");
+  CHECK_THAT(r.error().describe(), !Catch::Contains("hunter2"));
+}
+
+TEST_CASE("admin token rules are enforced without echoing the token", "[unit][config]") {
+  checkRejected({
+      {adminWith("token: short-token"), "admin.token", "at least 16 characters, got 11"},
+      {adminWith("token: \"sixteen chars ok!\""), "admin.token", "printable ASCII without spaces"},
+      {adminWith("token: 0123456789abcdef\ntoken_env: TOKEN"), "admin.token_env", "not both"},
+      {adminWith("token_env: \"A-B\""), "admin.token_env", "environment variable name"},
+      {adminWith("tokn: 0123456789abcdef"), "admin.tokn", "did you mean 'token'?"},
+  });
+  const auto r = parseConfig(adminWith("token: short-token"));
+  REQUIRE_FALSE(r.has_value());
+  CHECK_THAT(r.error().describe(), !Catch::Contains("short-token"));
+
+  CHECK(mustParse(adminWith("token: 0123456789abcdef"))->admin.token == "0123456789abcdef");
+  CHECK(mustParse(adminWith("token: \"\""))->admin.token.empty());
+}
+
+TEST_CASE("storefront list and identity rules are enforced with the field named",
+          "[unit][config]") {
+  const std::string second = "  - name: demo\n    indices: [other]\n    model: m.rrm\n";
+  checkRejected({
+      {"upstream:\n  url: http://h:9200\n", "storefronts", "is required"},
+      {"upstream:\n  url: http://h:9200\nstorefronts: []\n", "storefronts", "at least one"},
+      {"upstream:\n  url: http://h:9200\nstorefronts: {name: a}\n", "storefronts",
+       "expected a list, got a mapping"},
+      {storefrontOnly("indices: [products]\nmodel: m.rrm\n"), "storefronts[0].name", "is required"},
+      {storefrontOnly("name: Demo\nindices: [products]\nmodel: m.rrm\n"), "storefronts[0].name",
+       "expected [a-z0-9][a-z0-9_-]*, got 'Demo'"},
+      {storefrontOnly("name: -demo\nindices: [products]\nmodel: m.rrm\n"), "storefronts[0].name",
+       "expected [a-z0-9][a-z0-9_-]*"},
+      {yamlOf({.after = second}), "storefronts[1].name",
+       "duplicate storefront name 'demo' (also storefronts[0])"},
+      {storefrontWith("enabled: maybe\n"), "storefronts[0].enabled", "expected true or false"},
+      {storefrontOnly("name: a\nindices: [\"shop prod\"]\nmodel: m.rrm\n"),
+       "storefronts[0].indices[0]", "expected an index name or pattern"},
+      {storefrontOnly("name: a\nindices: [ok, \"a,b\"]\nmodel: m.rrm\n"),
+       "storefronts[0].indices[1]", "expected an index name or pattern"},
+      {storefrontOnly("name: a\nindices: products\nmodel: m.rrm\n"), "storefronts[0].indices",
+       "expected a list, got 'products'"},
+      {storefrontOnly("name: a\nmodel: m.rrm\n"), "storefronts[0].indices", "give indices, host"},
+      {storefrontOnly("name: a\nindices: []\nmodel: m.rrm\n"), "storefronts[0].indices",
+       "give indices, host"},
+      {storefrontWith("host: shop.example.com:8080\n"), "storefronts[0].host", "without a port"},
+      {storefrontWith("host: \"\"\n"), "storefronts[0].host", "without a port"},
+      {yamlOf({.more = "host: Shop.Example.com\n",
+               .after = "  - name: b\n    host: shop.example.COM\n    sync_index: b\n"
+                        "    model: b.rrm\n"}),
+       "storefronts[1].host", "'shop.example.com' is already used by storefronts[0]"},
+      {storefrontOnly("name: a\nindices: [products]\n"), "storefronts[0].model", "is required"},
+      {storefrontOnly("name: a\nindices: [products]\nmodel: \"\"\n"), "storefronts[0].model",
+       "expected a model file path"},
+      {storefrontWith("sync_index: \"shop-*\"\n"), "storefronts[0].sync_index",
+       "plain index name"},
+      {storefrontOnly("name: a\nindices: [\"shop-*\", products]\nmodel: m.rrm\n"),
+       "storefronts[0].sync_index", "indices[0] ('shop-*') is a pattern"},
+      {storefrontOnly("name: a\nhost: shop.example\nmodel: m.rrm\n"), "storefronts[0].sync_index",
+       "required when no indices are given"},
+      {storefrontWith("page_consistency_s: -1\n"), "storefronts[0].page_consistency_s", "0..86400"},
+      {storefrontWith("page_consistency_s: 86401\n"), "storefronts[0].page_consistency_s",
+       "0..86400"},
+  });
+  checkAccepted({storefrontOnly("name: 0-shop_a\nhost: shop.example\nsync_index: p\nmodel: m\n"),
+                 storefrontWith("page_consistency_s: 0\n"),
+                 storefrontOnly("name: a\nindices: [\"Shop-*.v1_x\"]\nsync_index: s\nmodel: m\n")});
+}
+
+TEST_CASE("storefront hosts are stored lower case", "[unit][config]") {
+  CHECK(mustParse(storefrontWith("host: Shop.Example.COM\n"))->storefronts[0].host ==
+        "shop.example.com");
+}
+
+TEST_CASE("window and deadline out of range are refused with their field", "[unit][config]") {
+  checkRejected({
+      {storefrontWith("window: 0\n"), "storefronts[0].window", "must be 1..1000, got 0"},
+      {storefrontWith("window: 1001\n"), "storefronts[0].window", "must be 1..1000, got 1001"},
+      {storefrontWith("window: abc\n"), "storefronts[0].window", "expected an integer, got 'abc'"},
+      {storefrontWith("deadline_ms: 0\n"), "storefronts[0].deadline_ms", "1..60000"},
+      {storefrontWith("deadline_ms: 60001\n"), "storefronts[0].deadline_ms", "1..60000"},
+  });
+  checkAccepted({storefrontWith("window: 1\n"), storefrontWith("window: 1000\n"),
+                 storefrontWith("deadline_ms: 60000\n")});
+}
+
+TEST_CASE("user and session ids need exactly one valid source", "[unit][config]") {
+  checkRejected({
+      {storefrontWith("user_id: {header: X-User, cookie: uid}\n"), "storefronts[0].user_id.cookie",
+       "exactly one of header, cookie, body"},
+      {storefrontWith("user_id: {}\n"), "storefronts[0].user_id", "needs one of header, cookie"},
+      {storefrontWith("user_id:\n"), "storefronts[0].user_id", "needs one of header, cookie"},
+      {storefrontWith("user_id: X-User-Id\n"), "storefronts[0].user_id",
+       "expected a mapping with one of header, cookie, body"},
+      {storefrontWith("user_id: {header: \"X User\"}\n"), "storefronts[0].user_id.header",
+       "expected a name of letters"},
+      {storefrontWith("session_id: {query: sid}\n"), "storefronts[0].session_id.query",
+       "unknown key"},
+      {storefrontWith("session_id: {body: \"\"}\n"), "storefronts[0].session_id.body",
+       "expected a name of letters"},
+      {storefrontWith("session_id: {cookie: [a]}\n"), "storefronts[0].session_id.cookie",
+       "expected a string, got a list"},
+  });
+  const auto c = mustParse(storefrontWith("user_id: {cookie: uid}\nsession_id: {body: sess}\n"));
+  CHECK(c->storefronts[0].user_id.kind == IdSource::Kind::kCookie);
+  CHECK(c->storefronts[0].user_id.name == "uid");
+  CHECK(c->storefronts[0].session_id.kind == IdSource::Kind::kBody);
+  CHECK(c->storefronts[0].session_id.name == "sess");
+}
+
+TEST_CASE("field names, vector and extra candidate settings are checked", "[unit][config]") {
+  checkRejected({
+      {storefrontWith("fields: {title: \"\"}\n"), "storefronts[0].fields.title",
+       "expected a field name"},
+      {storefrontWith("fields: {brand: \"brand name\"}\n"), "storefronts[0].fields.brand",
+       "no spaces"},
+      {storefrontWith("fields: {colour: c}\n"), "storefronts[0].fields.colour", "unknown key"},
+      {storefrontWith("fields: [title]\n"), "storefronts[0].fields", "expected a mapping"},
+      {storefrontWith("vector: {field: Vec}\n"), "storefronts[0].vector.field",
+       "[a-z][a-z0-9_]* of at most 48"},
+      {storefrontWith("vector: {field: 1vec}\n"), "storefronts[0].vector.field", "[a-z][a-z0-9_]*"},
+      {storefrontWith("vector: {field: " + std::string(49, 'v') + "}\n"),
+       "storefronts[0].vector.field", "at most 48"},
+      {storefrontWith("vector: {mode: faiss}\n"), "storefronts[0].vector.mode",
+       "must be auto, knn or stored, got 'faiss'"},
+      {storefrontWith("extra_candidates: {k: 0}\n"), "storefronts[0].extra_candidates.k", "1..200"},
+      {storefrontWith("extra_candidates: {k: 201}\n"), "storefronts[0].extra_candidates.k",
+       "1..200"},
+      {storefrontWith("extra_candidates: {enabled: 1}\n"),
+       "storefronts[0].extra_candidates.enabled", "expected true or false"},
+  });
+  const auto c = mustParse(storefrontWith(
+      "fields: {id: sku, price: sale_price}\nvector: {field: " + std::string(48, 'v') +
+      ", mode: stored}\nextra_candidates: {enabled: true, k: 200}\n"));
+  const StorefrontConfig& s = c->storefronts[0];
+  CHECK(s.fields.id == "sku");
+  CHECK(s.fields.title == "title");
+  CHECK(s.fields.price == "sale_price");
+  CHECK(s.fields.brand.empty());
+  CHECK(s.vector.field == std::string(48, 'v'));
+  CHECK(s.vector.mode == VectorConfig::Mode::kStored);
+  CHECK(mustParse(storefrontWith("vector: {mode: knn}\n"))->storefronts[0].vector.mode ==
+        VectorConfig::Mode::kKnn);
+  CHECK(s.extra_candidates.enabled);
+  CHECK(s.extra_candidates.k == 200);
+}
+
+TEST_CASE("passthrough rules must be a method and a path pattern", "[unit][config]") {
+  checkRejected({
+      {storefrontWith("passthrough: [\"GET\"]\n"), "storefronts[0].passthrough[0]",
+       "expected \"METHOD /path\""},
+      {storefrontWith("passthrough: [\"GET /\", \"PATCH /x\"]\n"), "storefronts[0].passthrough[1]",
+       "method must be GET, POST, PUT, DELETE, HEAD or *"},
+      {storefrontWith("passthrough: [\"GET _search\"]\n"), "storefronts[0].passthrough[0]",
+       "must start with '/'"},
+      {storefrontWith("passthrough: [\"GET /**/_search\"]\n"), "storefronts[0].passthrough[0]",
+       "'**' is only allowed as the last segment"},
+      {storefrontWith("passthrough: [\"GET /logs*/_search\"]\n"), "storefronts[0].passthrough[0]",
+       "'*' must be a whole segment"},
+      {storefrontWith("passthrough: [\"GET /a//b\"]\n"), "storefronts[0].passthrough[0]",
+       "empty segment"},
+      {storefrontWith("passthrough: [\"GET /_search?q=1\"]\n"), "storefronts[0].passthrough[0]",
+       "no spaces, query"},
+      {storefrontWith("passthrough: [\"GET /a b\"]\n"), "storefronts[0].passthrough[0]",
+       "no spaces, query"},
+      {storefrontWith("passthrough: \"GET /\"\n"), "storefronts[0].passthrough", "expected a list"},
+  });
+  const auto c = mustParse(storefrontWith("passthrough: [\"get /_cat/**\", \"*  /*/_count\"]\n"));
+  CHECK(sameRules(c->storefronts[0].passthrough, {{"GET", "/_cat/**"}, {"*", "/*/_count"}}));
+}
+
+TEST_CASE("an empty passthrough list allows nothing while an absent one allows the defaults",
+          "[unit][config]") {
+  CHECK(mustParse(storefrontWith("passthrough: []\n"))->storefronts[0].passthrough.empty());
+  CHECK(sameRules(mustParse(storefrontWith(""))->storefronts[0].passthrough,
+                  defaultPassthrough()));
+}
+
+TEST_CASE("sync settings out of range are refused with their field", "[unit][config]") {
+  checkRejected({
+      {storefrontWith("sync: {batch_size: 0}\n"), "storefronts[0].sync.batch_size", "1..10000"},
+      {storefrontWith("sync: {batch_size: 10001}\n"), "storefronts[0].sync.batch_size",
+       "1..10000"},
+      {storefrontWith("sync: {concurrency: 0}\n"), "storefronts[0].sync.concurrency", "1..64"},
+      {storefrontWith("sync: {concurrency: 65}\n"), "storefronts[0].sync.concurrency", "1..64"},
+      {storefrontWith("sync: {page_size: 0}\n"), "storefronts[0].sync.page_size", "1..10000"},
+      {storefrontWith("sync: {page_size: 10001}\n"), "storefronts[0].sync.page_size", "1..10000"},
+      {storefrontWith("sync: {interval_s: 0}\n"), "storefronts[0].sync.interval_s", "1..86400"},
+      {storefrontWith("sync: {interval_s: 86401}\n"), "storefronts[0].sync.interval_s",
+       "1..86400"},
+  });
+  const auto c = mustParse(
+      storefrontWith("sync: {batch_size: 10000, concurrency: 64, page_size: 1, "
+                     "interval_s: 86400}\n"));
+  CHECK(c->storefronts[0].sync.batch_size == 10000);
+  CHECK(c->storefronts[0].sync.concurrency == 64);
+  CHECK(c->storefronts[0].sync.page_size == 1);
+  CHECK(c->storefronts[0].sync.interval == 86400s);
+}
+
+// ---------------------------------------------------------------------------
+// Unknown keys, document order, lines, YAML errors
+
+TEST_CASE("an unknown key is named by its full path with the closest known key suggested",
+          "[unit][config]") {
+  checkRejected({
+      {storefrontWith("windw: 100\n"), "storefronts[0].windw", "did you mean 'window'?"},
+      {"storefront:\n  - name: a\n" + yamlOf({}), "storefront", "did you mean 'storefronts'?"},
+      {listenWith("colour: blue"), "listen.colour",
+       "unknown key; expected one of: address, port, threads"},
+      {storefrontWith("sync: {interval: 60}\n"), "storefronts[0].sync.interval",
+       "did you mean 'interval_s'?"},
+  });
+}
+
+TEST_CASE("a key given twice is refused at its second occurrence", "[unit][config]") {
+  const auto r = parseConfig(storefrontWith("window: 10\nwindow: 20\n"));
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().field == "storefronts[0].window");
+  CHECK(r.error().line == 8);
+  CHECK_THAT(r.error().message, Catch::Contains("duplicate key (first given on line 7)"));
+}
+
+TEST_CASE("the first problem in document order is the one reported", "[unit][config]") {
+  const std::string yaml =
+      "listen:\n"
+      "  threads: 0\n"
+      "upstream:\n"
+      "  url: ftp://x\n"
+      "storefronts:\n"
+      "  - name: BAD\n";
+  const auto r = parseConfig(yaml);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().field == "listen.threads");
+  CHECK(r.error().line == 2);
+
+  const auto later = parseConfig(
+      "upstream:\n  url: http://h:9200\nstorefronts:\n  - name: a\n    window: 0\n"
+      "    deadline_ms: 0\n");
+  REQUIRE_FALSE(later.has_value());
+  CHECK(later.error().field == "storefronts[0].window");
+}
+
+TEST_CASE("the line of the offending key is reported and described with the file",
+          "[unit][config]") {
+  TempDir dir;
+  const std::string yaml =
+      "# comment\n"                 // 1
+      "upstream:\n"                 // 2
+      "  url: http://h:9200\n"      // 3
+      "storefronts:\n"              // 4
+      "  - name: a\n"               // 5
+      "    indices: [products]\n"   // 6
+      "    model: m.rrm\n"          // 7
+      "\n"                          // 8
+      "    window: 5000\n";         // 9
+  const std::string file = dir.write("rerankd.yaml", yaml);
+  const auto r = loadConfig(file);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().line == 9);
+  CHECK(r.error().file == file);
+  CHECK(r.error().describe() == file + ":9: storefronts[0].window: must be 1..1000, got 5000");
+
+  const auto inText = parseConfig(yaml);
+  REQUIRE_FALSE(inText.has_value());
+  CHECK(inText.error().file.empty());
+  CHECK(inText.error().describe() == "line 9: storefronts[0].window: must be 1..1000, got 5000");
+}
+
+TEST_CASE("a storefront missing a required key is reported at the storefront's line",
+          "[unit][config]") {
+  const auto r = parseConfig(
+      "upstream:\n  url: http://h:9200\nstorefronts:\n  - name: a\n    indices: [p]\n"
+      "  - name: b\n    indices: [q]\n");
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().field == "storefronts[0].model");
+  CHECK(r.error().line == 4);
+}
+
+TEST_CASE("a YAML syntax error is reported with its line", "[unit][config]") {
+  const auto r = parseConfig("upstream:\n  url: http://h:9200\nstorefronts: [a, b\nlisten: {}\n");
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().field.empty());
+  CHECK(r.error().line >= 3);
+  CHECK_THAT(r.error().message, Catch::StartsWith("invalid YAML: "));
+
+  const auto badIndent = parseConfig("upstream:\n  url: http://h:9200\n bad: 1\n");
+  REQUIRE_FALSE(badIndent.has_value());
+  CHECK(badIndent.error().line == 3);
+  CHECK_THAT(badIndent.error().message, Catch::StartsWith("invalid YAML: "));
+}
+
+TEST_CASE("empty, non-mapping and multi-document configs are refused", "[unit][config]") {
+  checkRejected({
+      {"", "", "the config is empty"},
+      {"# nothing but a comment\n", "", "the config is empty"},
+      {"- upstream\n", "", "expected a mapping with upstream and storefronts"},
+      {yamlOf({}) + "---\n" + yamlOf({}), "", "expected one YAML document, found 2"},
+      {"upstream:\n  url: http://h:9200\nstorefronts:\n  - [a]\n", "storefronts[0]",
+       "expected a mapping, got a list"},
+      {"upstream:\n  url: http://h:9200\n? [a]\n: 1\nstorefronts: []\n", "",
+       "keys must be plain names"},
+  });
+}
+
+TEST_CASE("error descriptions leave out the parts that are empty", "[unit][config]") {
+  CHECK(ConfigError{"upstream.url", "is required", 3, "c.yaml"}.describe() ==
+        "c.yaml:3: upstream.url: is required");
+  CHECK(ConfigError{"upstream.url", "is required", 0, "c.yaml"}.describe() ==
+        "c.yaml: upstream.url: is required");
+  CHECK(ConfigError{"", "cannot open: No such file", 0, "c.yaml"}.describe() ==
+        "c.yaml: cannot open: No such file");
+  CHECK(ConfigError{"upstream.url", "is required", 0, ""}.describe() ==
+        "upstream.url: is required");
+  CHECK(ConfigError{"", "invalid YAML: x", 4, ""}.describe() == "line 4: invalid YAML: x");
+}
+
+// ---------------------------------------------------------------------------
+// Files, paths and the environment
+
+TEST_CASE("a missing or unreadable config file is an error naming the file", "[unit][config]") {
+  TempDir dir;
+  const std::string missing = (dir.path / "nope.yaml").string();
+  const auto r = loadConfig(missing);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().file == missing);
+  CHECK(r.error().line == 0);
+  CHECK(r.error().describe() == missing + ": cannot open: No such file or directory");
+
+  const auto d = loadConfig(dir.path.string());
+  REQUIRE_FALSE(d.has_value());
+  CHECK(d.error().describe() == dir.path.string() + ": is a directory, not a config file");
+}
+
+TEST_CASE("relative model paths resolve against the base directory", "[unit][config]") {
+  const auto yaml = [](std::string model) {
+    return storefrontOnly("name: a\nindices: [p]\nmodel: " + model + "\n");
+  };
+  CHECK(mustParse(yaml("models/a.rrm"), "/etc/rerank")->storefronts[0].model ==
+        "/etc/rerank/models/a.rrm");
+  CHECK(mustParse(yaml("../models/a.rrm"), "/etc/rerank")->storefronts[0].model ==
+        "/etc/models/a.rrm");
+  CHECK(mustParse(yaml("/abs/a.rrm"), "/etc/rerank")->storefronts[0].model == "/abs/a.rrm");
+  CHECK(mustParse(yaml("a.rrm"), ".")->storefronts[0].model == "a.rrm");
+
+  TempDir dir;
+  const std::string file = dir.write("c.yaml", yaml("models/a.rrm"));
+  const auto loaded = loadConfig(file);
+  REQUIRE(loaded.has_value());
+  CHECK((*loaded)->storefronts[0].model == (dir.path / "models/a.rrm").string());
+}
+
+TEST_CASE("a relative ca_file resolves against the base directory and must exist",
+          "[unit][config]") {
+  TempDir dir;
+  dir.write("ca.pem", "-----BEGIN CERTIFICATE-----\n");
+  const auto c = mustParse(upstreamWith("ca_file: ca.pem\n"), dir.path.string());
+  CHECK(c->upstream.ca_file == (dir.path / "ca.pem").string());
+  const auto r = parseConfig(upstreamWith("ca_file: other.pem\n"), dir.path.string());
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().field == "upstream.ca_file");
+}
+
+TEST_CASE("password_env reads the password from the environment", "[unit][config]") {
+  const std::string yaml = upstreamWith("user: admin\npassword_env: RR_CONFIG_TEST_PASSWORD\n");
+  ::setenv("RR_CONFIG_TEST_PASSWORD", "from-the-env", 1);
+  const auto c = mustParse(yaml);
+  CHECK(c->upstream.user == "admin");
+  CHECK(c->upstream.password == "from-the-env");
+
+  ::unsetenv("RR_CONFIG_TEST_PASSWORD");
+  const auto r = parseConfig(yaml);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().field == "upstream.password_env");
+  CHECK(r.error().message == "environment variable RR_CONFIG_TEST_PASSWORD is not set");
+}
+
+TEST_CASE("token_env reads the admin token from the environment and checks it",
+          "[unit][config]") {
+  const std::string yaml = adminWith("token_env: RR_CONFIG_TEST_TOKEN");
+  ::setenv("RR_CONFIG_TEST_TOKEN", "a-long-enough-admin-token", 1);
+  CHECK(mustParse(yaml)->admin.token == "a-long-enough-admin-token");
+
+  ::setenv("RR_CONFIG_TEST_TOKEN", "tiny", 1);
+  auto r = parseConfig(yaml);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().field == "admin.token_env");
+  CHECK_THAT(r.error().message, Catch::Contains("at least 16 characters, got 4"));
+  CHECK_THAT(r.error().describe(), !Catch::Contains("tiny"));
+
+  ::setenv("RR_CONFIG_TEST_TOKEN", "", 1);
+  r = parseConfig(yaml);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().field == "admin.token_env");
+  CHECK_THAT(r.error().message, Catch::Contains("RR_CONFIG_TEST_TOKEN is empty"));
+
+  ::unsetenv("RR_CONFIG_TEST_TOKEN");
+  r = parseConfig(yaml);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().field == "admin.token_env");
+  CHECK_THAT(r.error().message, Catch::Contains("RR_CONFIG_TEST_TOKEN is not set"));
+}
+
+TEST_CASE("no input makes parsing throw: every truncation and random mutations of the demo",
+          "[unit][config]") {
+  std::ifstream in(kExamples + "/demo.yaml");
+  const std::string demo((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  REQUIRE(demo.size() > 1000);
+  std::size_t refused = 0;
+  for (std::size_t n = 0; n < demo.size(); n += 7) {
+    const auto r = parseConfig(std::string_view(demo).substr(0, n), kExamples);
+    if (!r) {
+      ++refused;
+      CHECK_FALSE(r.error().message.empty());
+    }
+  }
+  CHECK(refused > 0);
+  std::mt19937 rng(12345);
+  const std::string alphabet = " :-[]{}\"'#\n\t*&!|>%@`,?0aZ";
+  for (int i = 0; i < 1500; ++i) {
+    std::string mutated = demo;
+    for (int k = 0; k < 3; ++k) {
+      mutated[rng() % mutated.size()] = alphabet[rng() % alphabet.size()];
+    }
+    const auto r = parseConfig(mutated, kExamples);
+    if (!r) CHECK_FALSE(r.error().message.empty());
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Matchers
+
+TEST_CASE("api rules match the method and the path segment by segment", "[unit][config]") {
+  struct Case {
+    ApiRule rule;
+    std::string method;
+    std::string path;
+    bool matches;
+  };
+  const std::vector<Case> cases = {
+      {{"GET", "/_search"}, "GET", "/_search", true},
+      {{"GET", "/_search"}, "POST", "/_search", false},
+      {{"GET", "/_search"}, "get", "/_search", false},
+      {{"GET", "/_search"}, "HEAD", "/_search", false},
+      {{"*", "/_search"}, "DELETE", "/_search", true},
+      {{"GET", "/_search"}, "GET", "/_search?q=x", true},
+      {{"GET", "/_search"}, "GET", "/_search/", true},
+      {{"GET", "/_search"}, "GET", "/_searchx", false},
+      {{"GET", "/_search"}, "GET", "/products/_search", false},
+      {{"GET", "/_search"}, "GET", "_search", false},
+      {{"GET", "/"}, "GET", "/", true},
+      {{"GET", "/"}, "GET", "/?pretty", true},
+      {{"GET", "/"}, "GET", "/products", false},
+      {{"POST", "/*/_count"}, "POST", "/products/_count", true},
+      {{"POST", "/*/_count"}, "POST", "/a,b/_count", true},
+      {{"POST", "/*/_count"}, "POST", "/_count", false},
+      {{"POST", "/*/_count"}, "POST", "//_count", false},
+      {{"POST", "/*/_count"}, "POST", "/a/b/_count", false},
+      {{"GET", "/_cat/**"}, "GET", "/_cat/indices", true},
+      {{"GET", "/_cat/**"}, "GET", "/_cat/indices/products?v", true},
+      {{"GET", "/_cat/**"}, "GET", "/_cat", true},
+      {{"GET", "/_cat/**"}, "GET", "/_catalog", false},
+      {{"GET", "/_cat/**"}, "GET", "/_cat/../_bulk", false},
+      {{"GET", "/_cat/**"}, "GET", "/_cat/%2E%2E/_bulk", false},
+      {{"GET", "/*/_doc/*"}, "GET", "/products/_doc/42", true},
+      {{"GET", "/*/_doc/*"}, "GET", "/./_doc/42", false},
+      {{"GET", "/*/_doc/*"}, "GET", "/products/_doc/", false},
+      {{"GET", "/**"}, "GET", "/anything/at/all", true},
+      {{"GET", "/**"}, "GET", "/", true},
+  };
+  for (const Case& c : cases) {
+    INFO(c.rule.method << " " << c.rule.path << " vs " << c.method << " " << c.path);
+    CHECK(matchesApiRule(c.rule, c.method, c.path) == c.matches);
+  }
+}
+
+TEST_CASE("the default passthrough allows the read-only search APIs and nothing that writes",
+          "[unit][config]") {
+  const std::vector<ApiRule> rules = defaultPassthrough();
+  const auto allowed = [&](std::string_view method, std::string_view path) {
+    for (const ApiRule& r : rules) {
+      if (matchesApiRule(r, method, path)) return true;
+    }
+    return false;
+  };
+  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
+           {"GET", "/"},
+           {"HEAD", "/"},
+           {"GET", "/_search"},
+           {"POST", "/products/_search?typed_keys=true"},
+           {"POST", "/_msearch"},
+           {"POST", "/products/_msearch"},
+           {"GET", "/products/_count"},
+           {"POST", "/_count"},
+           {"POST", "/products/_mget"},
+           {"GET", "/products/_doc/42"},
+           {"POST", "/_search/scroll"},
+           {"DELETE", "/_search/scroll"},
+           {"POST", "/products/_search/point_in_time?keep_alive=1m"},
+           {"DELETE", "/_search/point_in_time"},
+       }) {
+    INFO(method << " " << path);
+    CHECK(allowed(method, path));
+  }
+  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
+           {"POST", "/products/_doc"},
+           {"PUT", "/products/_doc/42"},
+           {"DELETE", "/products/_doc/42"},
+           {"PUT", "/products"},
+           {"DELETE", "/products"},
+           {"POST", "/_bulk"},
+           {"POST", "/products/_bulk"},
+           {"POST", "/products/_update/42"},
+           {"POST", "/products/_delete_by_query"},
+           {"POST", "/products/_update_by_query"},
+           {"PUT", "/products/_mapping"},
+           {"PUT", "/_cluster/settings"},
+           {"DELETE", "/_search/scroll/_all"},
+           {"DELETE", "/_search/point_in_time/_all"},
+           {"GET", "/_plugins/_knn/stats"},
+           {"GET", "/_cat/indices"},
+           {"POST", "/_search/../_bulk"},
+           {"GET", "/products/_search/../../_cluster/settings"},
+       }) {
+    INFO(method << " " << path);
+    CHECK_FALSE(allowed(method, path));
+  }
+}
+
+TEST_CASE("the default passthrough rules are valid config rules", "[unit][config]") {
+  std::string list;
+  for (const ApiRule& r : defaultPassthrough()) list += "  - \"" + r.method + " " + r.path + "\"\n";
+  const auto c = mustParse(storefrontWith("passthrough:\n" + list));
+  CHECK(sameRules(c->storefronts[0].passthrough, defaultPassthrough()));
+}
+
+TEST_CASE("index patterns match names with * as any run of characters", "[unit][config]") {
+  CHECK(matchesIndexPattern("products", "products"));
+  CHECK_FALSE(matchesIndexPattern("products", "products2"));
+  CHECK_FALSE(matchesIndexPattern("products", "product"));
+  CHECK_FALSE(matchesIndexPattern("products", "Products"));
+  CHECK(matchesIndexPattern("shop-*", "shop-"));
+  CHECK(matchesIndexPattern("shop-*", "shop-2024.01"));
+  CHECK_FALSE(matchesIndexPattern("shop-*", "shop"));
+  CHECK_FALSE(matchesIndexPattern("shop-*", "myshop-1"));
+  CHECK(matchesIndexPattern("*-products", "outlet-products"));
+  CHECK_FALSE(matchesIndexPattern("*-products", "outlet-products-old"));
+  CHECK(matchesIndexPattern("a*b*c", "aXbYc"));
+  CHECK(matchesIndexPattern("a*b*c", "abbbc"));
+  CHECK(matchesIndexPattern("a*b*c", "abc"));
+  CHECK_FALSE(matchesIndexPattern("a*b*c", "acb"));
+  CHECK(matchesIndexPattern("*", "anything"));
+  CHECK(matchesIndexPattern("*", ""));
+  CHECK(matchesIndexPattern("**", "x"));
+  CHECK_FALSE(matchesIndexPattern("", "x"));
+  CHECK(matchesIndexPattern("", ""));
+  CHECK(matchesIndexPattern("shop.v*", "shop.v2"));
+  CHECK_FALSE(matchesIndexPattern("shop.v*", "shopXv2"));
+}
