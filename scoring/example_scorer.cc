@@ -14,7 +14,9 @@ WindowInput ExampleScorer::lastInput(const TrainingExample& ex) const {
           .history = MatrixMap(history_.data(), n, d),
           .history_weight = VectorMap(history_weight_.data(), n),
           .session_weight = VectorMap(session_weight_.data(), n),
-          .stats = ex.stats};
+          .stats = ex.stats,
+          .candidate_keys = candidate_keys_,
+          .history_keys = history_keys_};
 }
 
 void ExampleScorer::score(const TrainingExample& ex, std::vector<float>& out) {
@@ -29,6 +31,13 @@ void ExampleScorer::score(const TrainingExample& ex, std::vector<float>& out) {
   for (Eigen::Index j = 0; j < n; ++j) {
     model_.itemVector(ex.history[static_cast<std::size_t>(j)], history_.row(j).data());
   }
+  auto keys = [](const ItemInput& item) {
+    return ItemKeys{.brand = item.brand, .category = item.category, .price = item.price};
+  };
+  candidate_keys_.clear();
+  for (const auto& item : ex.candidates) candidate_keys_.push_back(keys(item));
+  history_keys_.clear();
+  for (const auto& item : ex.history) history_keys_.push_back(keys(item));
   query_.resize(d);
   model_.queryVector(ex.query_tokens, query_.data());
   history_weight_ = Eigen::Map<const Vector>(ex.history_weight.data(), n);

@@ -26,6 +26,7 @@ class ExampleScorer {
   WindowScorer scorer_;
   Matrix candidates_, history_;
   Vector query_, history_weight_, session_weight_;
+  std::vector<ItemKeys> candidate_keys_, history_keys_;
 };
 
 }  // namespace rr::scoring

@@ -21,6 +21,9 @@ enum Feature : int {
   kPopularity,        // log(1 + item clicks) / log(1 + max item clicks)
   kHasHistory,        // 1 when the user has any history
   kItemKnown,         // 1 when the item had enough history for an ID vector
+  kBrandAffinity,     // share of the history (by weight) with the item's brand
+  kCategoryAffinity,  // the same for the item's category
+  kPriceAffinity,     // the same for the item's price band
   kFeatureCount
 };
 
@@ -28,7 +31,7 @@ inline constexpr std::array<std::string_view, kFeatureCount> kFeatureNames = {
     "engine_score", "engine_log_score", "rank_recip",   "query_item",
     "user_attention", "user_long_term", "user_session", "max_history_sim",
     "click_prior",  "token_prior",      "popularity",   "has_history",
-    "item_known"};
+    "item_known",   "brand_affinity",   "category_affinity", "price_affinity"};
 
 // Comma-separated names, as stored in model files.
 std::string_view featureSchema();

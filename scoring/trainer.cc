@@ -169,7 +169,10 @@ void Trainer::step(const Gradients& grads, int count) {
   mlp.b3 -= lr * (mlp_m_.b3 / c1) / (std::sqrt(mlp_v_.b3 / c2) + options_.epsilon);
 }
 
-float Trainer::trainEpoch(std::span<const TrainingExample> examples) {
+double Trainer::uniform() { return static_cast<double>(rng_() >> 11) * 0x1.0p-53; }
+
+float Trainer::trainEpoch(std::span<const TrainingExample> examples,
+                          const EpochProgress& on_batch) {
   std::vector<std::size_t> order(examples.size());
   std::iota(order.begin(), order.end(), 0);
   // Fisher-Yates with our own draws: the same order on every platform.
@@ -179,17 +182,34 @@ float Trainer::trainEpoch(std::span<const TrainingExample> examples) {
   Gradients grads(model_);
   double total = 0;
   int in_batch = 0;
+  std::size_t done = 0;
   for (std::size_t i : order) {
+    ++done;
     const TrainingExample& ex = examples[i];
     if (ex.target < 0 || ex.candidates.empty()) continue;
-    total += accumulate(ex, grads);
+    // Draws only for the options in use: runs without them keep their order.
+    const bool drop_priors = options_.prior_dropout > 0 && uniform() < options_.prior_dropout;
+    const bool drop_history =
+        options_.history_dropout > 0 && uniform() < options_.history_dropout;
+    if (drop_priors || drop_history) {
+      dropped_ = ex;
+      if (drop_priors) {
+        for (auto& s : dropped_.stats) s.click_prior = s.token_prior = 0;
+      }
+      if (drop_history) dropped_.clearHistory();
+      total += accumulate(dropped_, grads);
+    } else {
+      total += accumulate(ex, grads);
+    }
     if (++in_batch == options_.batch_size) {
       step(grads, in_batch);
       grads.clear();
       in_batch = 0;
+      if (on_batch) on_batch(done, total / static_cast<double>(done));
     }
   }
   if (in_batch > 0) step(grads, in_batch);
+  if (on_batch && done > 0) on_batch(done, total / static_cast<double>(done));
   return examples.empty() ? 0.0f : static_cast<float>(total / static_cast<double>(examples.size()));
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <array>
+#include <functional>
 #include <memory>
 #include <span>
 #include <unordered_map>
@@ -28,6 +29,14 @@ struct TrainingExample {
   std::vector<float> history_weight;   // > 0, one per history item
   std::vector<float> session_weight;   // 0 outside the current session
   int target = -1;                     // index of the clicked candidate
+
+  // The same search by an anonymous shopper: drops the history and
+  // everything derived from it.
+  void clearHistory() {
+    history.clear();
+    history_weight.clear();
+    session_weight.clear();
+  }
 };
 
 struct TrainOptions {
@@ -38,6 +47,14 @@ struct TrainOptions {
   float l2 = 1e-6f;  // on MLP weights only
   int batch_size = 16;
   uint64_t seed = 1;
+  // Share of examples trained with their query click priors (click_prior,
+  // token_prior) zeroed, so that the ranker also learns what the other
+  // features, history among them, say on their own. 0: off.
+  float prior_dropout = 0;
+  // Share of examples trained as if the shopper had no history, so that the
+  // model without history is one it was trained to be (on logs where every
+  // search has history it otherwise never sees one). 0: off.
+  float history_dropout = 0;
 };
 
 // Gradients of one batch: dense for the MLP, sparse rows for the tables.
@@ -56,8 +73,13 @@ class Trainer {
   Trainer(Model& model, TrainOptions options);
   ~Trainer();
 
+  // Called after each batch with the examples done so far and their mean
+  // loss (for a progress display; it must not touch the model).
+  using EpochProgress = std::function<void(std::size_t done, double mean_loss)>;
+
   // One pass over the examples in a seeded random order; mean loss.
-  float trainEpoch(std::span<const TrainingExample> examples);
+  float trainEpoch(std::span<const TrainingExample> examples,
+                   const EpochProgress& on_batch = {});
 
   // The example's loss; accumulates its gradients into `grads`.
   float accumulate(const TrainingExample& example, Gradients& grads);
@@ -74,6 +96,7 @@ class Trainer {
   Matrix& table(Table t);
 
  private:
+  double uniform();  // in [0, 1), from rng_
   void scatterItem(const ItemInput& item, const Eigen::Ref<const Vector>& g,
                    Gradients& grads) const;
 
@@ -81,6 +104,7 @@ class Trainer {
   TrainOptions options_;
   std::unique_ptr<ExampleScorer> scorer_;
   std::mt19937_64 rng_;
+  TrainingExample dropped_;  // scratch for prior dropout
   int64_t steps_ = 0;
   // Adam moments: tables (lazily updated rows) and the MLP.
   std::array<Matrix, 6> m_, v_;

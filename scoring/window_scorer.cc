@@ -63,7 +63,11 @@ void WindowScorer::score(const WindowInput& in, std::span<float> out) {
     x.col(kUserLongTerm).setZero();
     x.col(kUserSession).setZero();
     x.col(kMaxHistorySim).setZero();
+    x.col(kBrandAffinity).setZero();
+    x.col(kCategoryAffinity).setZero();
+    x.col(kPriceAffinity).setZero();
   } else {
+    affinities(in);
     growRows(sim_, m, n);
     growRows(attn_, m, n);
     auto sim = sim_.topLeftCorner(m, n);
@@ -101,6 +105,35 @@ void WindowScorer::score(const WindowInput& in, std::span<float> out) {
   }
   mlp_.forward(x, cache_, scores_.head(m));
   for (Eigen::Index c = 0; c < m; ++c) out[static_cast<std::size_t>(c)] = scores_[c];
+}
+
+// Inputs, not functions of parameters: no gradient flows through them.
+void WindowScorer::affinities(const WindowInput& in) {
+  const Eigen::Index m = in.candidates.rows();
+  const Eigen::Index n = in.history.rows();
+  auto x = x_.topRows(m);
+  if (static_cast<Eigen::Index>(in.candidate_keys.size()) != m ||
+      static_cast<Eigen::Index>(in.history_keys.size()) != n) {
+    x.col(kBrandAffinity).setZero();
+    x.col(kCategoryAffinity).setZero();
+    x.col(kPriceAffinity).setZero();
+    return;
+  }
+  const float inv_wsum = 1.0f / in.history_weight.sum();
+  for (Eigen::Index c = 0; c < m; ++c) {
+    const ItemKeys& item = in.candidate_keys[static_cast<std::size_t>(c)];
+    float brand = 0, category = 0, price = 0;
+    for (Eigen::Index j = 0; j < n; ++j) {
+      const ItemKeys& past = in.history_keys[static_cast<std::size_t>(j)];
+      const float w = in.history_weight[j];
+      if (item.brand >= 0 && past.brand == item.brand) brand += w;
+      if (item.category >= 0 && past.category == item.category) category += w;
+      if (item.price >= 0 && past.price == item.price) price += w;
+    }
+    x(c, kBrandAffinity) = brand * inv_wsum;
+    x(c, kCategoryAffinity) = category * inv_wsum;
+    x(c, kPriceAffinity) = price * inv_wsum;
+  }
 }
 
 void WindowScorer::contributions(Eigen::Index c, std::span<float> out) {

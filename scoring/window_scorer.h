@@ -6,6 +6,7 @@
 // After the first window of a given size, score() does not allocate.
 #pragma once
 
+#include <cstdint>
 #include <span>
 
 #include "scoring/features.h"
@@ -26,6 +27,14 @@ struct CandidateStats {
   bool item_known = false;
 };
 
+// What the affinity features compare: an item's brand, category and price
+// band (table rows as in ItemInput; -1: none, never matches).
+struct ItemKeys {
+  int64_t brand = -1;
+  int64_t category = -1;
+  int64_t price = -1;
+};
+
 struct WindowInput {
   MatrixMap candidates{nullptr, 0, 0};      // m x d item vectors
   VectorMap query{nullptr, 0};              // d
@@ -33,6 +42,9 @@ struct WindowInput {
   VectorMap history_weight{nullptr, 0};     // n, > 0: type weight x decay
   VectorMap session_weight{nullptr, 0};     // n, 0 outside the session
   std::span<const CandidateStats> stats;    // m
+  // m and n entries, or empty: then the affinity features are 0.
+  std::span<const ItemKeys> candidate_keys;
+  std::span<const ItemKeys> history_keys;
 };
 
 struct WindowGrads {
@@ -60,6 +72,8 @@ class WindowScorer {
                 MlpGrads& mlp_grads, WindowGrads& grads);
 
  private:
+  void affinities(const WindowInput& in);
+
   const Mlp& mlp_;
   Mlp::Cache cache_;
   Matrix x_;         // m x F features

@@ -1,5 +1,7 @@
 #include "scoring/data/amazon_office_converter.h"
 
+#include <algorithm>
+#include <map>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -13,6 +15,10 @@ namespace rr::scoring::data {
 namespace {
 
 constexpr int64_t kMsPerSecond = 1000;
+constexpr int64_t kMsPerMinute = 60 * kMsPerSecond;
+constexpr int64_t kMsPerDay = 24 * 60 * kMsPerMinute;
+// The end-aligned clock's instant, the same as the Scientific converter's.
+constexpr int64_t kAlignedSearchMs = 1600000000000LL;  // 2020-09-13T12:26:40Z
 
 struct ItemMeta {
   int64_t category = 0;
@@ -142,9 +148,46 @@ std::expected<void, LoadError> readInteractions(const std::string& path,
   return {};
 }
 
+// Rewrites real-time events (purchases, then each user's dev search) on the
+// end-aligned clock; adds a training search before every purchase but a
+// user's first. Returns the number of training searches.
+int64_t alignToEnd(std::vector<Event>& events, const OfficeCatalog& catalog,
+                   const std::unordered_map<std::string, int64_t>& item_id_of) {
+  std::map<std::string, std::vector<Event>> by_user;  // ordered: deterministic output
+  std::stable_sort(events.begin(), events.end(),
+                   [](const Event& a, const Event& b) { return a.ts_ms < b.ts_ms; });
+  for (auto& e : events) by_user[e.user].push_back(std::move(e));
+  events.clear();
+  int64_t training_searches = 0;
+  for (auto& [user, own] : by_user) {
+    std::vector<Event> purchases, searches;
+    for (auto& e : own) (e.isSearch() ? searches : purchases).push_back(std::move(e));
+    const auto n = static_cast<int64_t>(purchases.size());
+    for (int64_t j = 0; j < n; ++j) {
+      Event& p = purchases[static_cast<std::size_t>(j)];
+      p.ts_ms = kAlignedSearchMs - (n - j) * kMsPerDay;
+      const std::string& leaf = catalog.leaf_of.at(item_id_of.at(p.item));
+      if (j > 0 && !leaf.empty()) {
+        events.push_back(Event{.type = Event::Type::kSearch,
+                               .user = user,
+                               .ts_ms = p.ts_ms - kMsPerMinute,
+                               .item = p.item,
+                               .query = leaf});
+        ++training_searches;
+      }
+      events.push_back(std::move(p));
+    }
+    for (auto& s : searches) {
+      s.ts_ms = kAlignedSearchMs + kMsPerMinute;
+      events.push_back(std::move(s));
+    }
+  }
+  return training_searches;
+}
+
 }  // namespace
 
-std::expected<DataSet, LoadError> convertAmazonOffice(const std::string& dir) {
+std::expected<DataSet, LoadError> convertAmazonOffice(const std::string& dir, OfficeClock clock) {
   if (auto ok = detail::requireDirectory(dir); !ok) return std::unexpected(std::move(ok.error()));
   DataSet out;
   auto catalog = readOfficeCatalog(dir, out);
@@ -171,6 +214,12 @@ std::expected<DataSet, LoadError> convertAmazonOffice(const std::string& dir) {
   });
   if (!dev) return std::unexpected(std::move(dev.error()));
 
+  int64_t training_searches = -1;
+  if (clock == OfficeClock::kEndAligned) {
+    std::unordered_map<std::string, int64_t> item_id_of;
+    for (const auto& [id, asin] : catalog->asin_of) item_id_of[asin] = id;
+    training_searches = alignToEnd(out.events, *catalog, item_id_of);
+  }
   // Stable: a target bought the same day as the last history item still
   // comes after it.
   sortAndAssignSessions(out.events);
@@ -179,6 +228,7 @@ std::expected<DataSet, LoadError> convertAmazonOffice(const std::string& dir) {
   out.addCount("products", static_cast<int64_t>(out.products.size()));
   out.addCount("users", static_cast<int64_t>(users.size()));
   out.addCount("history purchases", purchases);
+  if (training_searches >= 0) out.addCount("training searches", training_searches);
   out.addCount("target searches", searches);
   out.addCount("events", static_cast<int64_t>(out.events.size()));
   return out;

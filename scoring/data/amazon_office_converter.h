@@ -18,6 +18,15 @@
 // leaf category text and whose clicked item is the target (the personalized
 // product-search setup of Ai et al., SIGIR 2017). The held-back last items
 // are not in these files. Ids in events are ASINs; users keep their ids.
+//
+// OfficeClock::kEndAligned lays the same events out for training the way
+// the Scientific converter does: each user's train.csv items, in time order
+// (file order on ties), are bought (n - j) days before
+// 2020-09-13T12:26:40Z, each purchase after the first with its leaf
+// category as a training search a minute before it, and the dev target is
+// searched a minute after that instant. Only the order within a user is
+// kept; the common end makes the last days every user's latest purchases
+// (validation) and the final day the evaluation split.
 #pragma once
 
 #include <expected>
@@ -28,7 +37,11 @@
 
 namespace rr::scoring::data {
 
-// Counts: products, users, history purchases, target searches, events.
-std::expected<DataSet, LoadError> convertAmazonOffice(const std::string& dir);
+enum class OfficeClock { kReal, kEndAligned };
+
+// Counts: products, users, history purchases, (aligned: training searches,)
+// target searches, events.
+std::expected<DataSet, LoadError> convertAmazonOffice(const std::string& dir,
+                                                      OfficeClock clock = OfficeClock::kReal);
 
 }  // namespace rr::scoring::data

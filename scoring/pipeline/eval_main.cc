@@ -4,14 +4,18 @@
 //   rerank-eval --model bestbuy.rrm --catalog catalog.jsonl --events events.jsonl
 //       --engine http://127.0.0.1:9250 --index bestbuy-products
 //       --test-start 2011-10-01 --test-end 2011-10-15 --report out/eval
+#include <unistd.h>
+
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "connectors/engine_client.h"
 #include "scoring/model_file.h"
 #include "scoring/pipeline/cli_args.h"
 #include "scoring/pipeline/evaluator.h"
 #include "scoring/pipeline/log_loader.h"
+#include "scoring/pipeline/progress.h"
 #include "scoring/pipeline/report.h"
 
 using namespace rr::scoring;
@@ -62,9 +66,17 @@ int main(int argc, char** argv) {
                                   .window = static_cast<int>(*window),
                                   .cache_file = args->getOr("cache", "")});
   if (auto r = windows.ensureIndexed(*catalog); !r) return fail("indexing the catalog: " + r.error());
-  if (auto r = windows.prefetch(labelledQueries(*events, *test_start, *test_end)); !r) {
-    return fail("fetching candidate windows: " + r.error());
-  }
+  std::optional<Progress> fetching;
+  auto fetched = windows.prefetch(
+      labelledQueries(*events, *test_start, *test_end), [&](std::size_t done, std::size_t total) {
+        if (!fetching) {
+          fetching.emplace(std::cerr, "[eval] fetching windows", "queries", total,
+                           Progress::Options{.mode = Progress::modeFor(STDERR_FILENO)});
+        }
+        fetching->update(done);
+      });
+  if (fetching) fetching->finish();
+  if (!fetched) return fail("fetching candidate windows: " + fetched.error());
   // The statistics are rebuilt as the model was trained: same decay.
   ExampleBuilder builder(*catalog, windows,
                          {.window = static_cast<int>(*window),

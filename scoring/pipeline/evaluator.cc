@@ -73,9 +73,7 @@ EvalResult evaluate(ExampleBuilder& builder, const std::vector<LogEvent>& events
       scorer.score(l.example, scores);
       q.rank[System::kModel] = rankOf(scores, target);
       scoring::TrainingExample anonymous = l.example;
-      anonymous.history.clear();
-      anonymous.history_weight.clear();
-      anonymous.session_weight.clear();
+      anonymous.clearHistory();
       scorer.score(anonymous, scores);
       q.rank[System::kModelNoHistory] = rankOf(scores, target);
     } else {

@@ -21,12 +21,10 @@ LogEvent::Kind kindOf(data::Event::Type t) {
 
 }  // namespace
 
-std::expected<std::vector<scoring::ItemText>, std::string> loadCatalogFile(const std::string& path) {
-  auto products = data::readCatalog(path);
-  if (!products) return std::unexpected(products.error().toString());
+std::vector<scoring::ItemText> toItemTexts(std::vector<data::Product> products) {
   std::vector<scoring::ItemText> out;
-  out.reserve(products->size());
-  for (auto& p : *products) {
+  out.reserve(products.size());
+  for (auto& p : products) {
     out.push_back({.id = std::move(p.id),
                    .title = std::move(p.title),
                    .description = std::move(p.description),
@@ -37,19 +35,43 @@ std::expected<std::vector<scoring::ItemText>, std::string> loadCatalogFile(const
   return out;
 }
 
+namespace {
+
+LogEvent toLogEvent(data::Event&& e) {
+  return {.kind = kindOf(e.type),
+          .user = std::move(e.user),
+          .session = std::move(e.session),
+          .item = std::move(e.item),
+          .query = std::move(e.query),
+          .ts_ms = e.ts_ms};
+}
+
+void sortByTime(std::vector<LogEvent>& events) {
+  std::stable_sort(events.begin(), events.end(),
+                   [](const LogEvent& a, const LogEvent& b) { return a.ts_ms < b.ts_ms; });
+}
+
+}  // namespace
+
+std::vector<LogEvent> toLogEvents(std::vector<data::Event> events) {
+  std::vector<LogEvent> out;
+  out.reserve(events.size());
+  for (auto& e : events) out.push_back(toLogEvent(std::move(e)));
+  sortByTime(out);
+  return out;
+}
+
+std::expected<std::vector<scoring::ItemText>, std::string> loadCatalogFile(const std::string& path) {
+  auto products = data::readCatalog(path);
+  if (!products) return std::unexpected(products.error().toString());
+  return toItemTexts(std::move(*products));
+}
+
 std::expected<std::vector<LogEvent>, std::string> loadEventsFile(const std::string& path) {
   std::vector<LogEvent> out;
-  auto n = data::streamEvents(path, [&](data::Event&& e) {
-    out.push_back({.kind = kindOf(e.type),
-                   .user = std::move(e.user),
-                   .session = std::move(e.session),
-                   .item = std::move(e.item),
-                   .query = std::move(e.query),
-                   .ts_ms = e.ts_ms});
-  });
+  auto n = data::streamEvents(path, [&](data::Event&& e) { out.push_back(toLogEvent(std::move(e))); });
   if (!n) return std::unexpected(n.error().toString());
-  std::stable_sort(out.begin(), out.end(),
-                   [](const LogEvent& a, const LogEvent& b) { return a.ts_ms < b.ts_ms; });
+  sortByTime(out);
   return out;
 }
 

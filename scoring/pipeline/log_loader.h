@@ -6,12 +6,19 @@
 #include <string>
 #include <vector>
 
+#include "scoring/data/event.h"
+#include "scoring/data/product.h"
 #include "scoring/model.h"
 #include "scoring/pipeline/example_builder.h"
 
 namespace rr::scoring::pipeline {
 
 std::expected<std::vector<scoring::ItemText>, std::string> loadCatalogFile(const std::string& path);
+
+// The same conversions for data already in memory (a converter's or the
+// shopper simulator's DataSet). Events come out sorted by time (stable).
+std::vector<scoring::ItemText> toItemTexts(std::vector<data::Product> products);
+std::vector<LogEvent> toLogEvents(std::vector<data::Event> events);
 
 // Events sorted by time (stable).
 std::expected<std::vector<LogEvent>, std::string> loadEventsFile(const std::string& path);

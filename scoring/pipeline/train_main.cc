@@ -7,15 +7,19 @@
 // Searches before --train-end are training data; the last --valid-days of
 // them are held out for early stopping. Candidate windows come from the real
 // engine (BM25 over the catalog it indexes), cached in --cache.
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "connectors/engine_client.h"
 #include "scoring/model_file.h"
 #include "scoring/pipeline/cli_args.h"
 #include "scoring/pipeline/evaluator.h"
 #include "scoring/pipeline/log_loader.h"
+#include "scoring/pipeline/progress.h"
 #include "scoring/pipeline/report.h"
 
 using namespace rr::scoring;
@@ -32,6 +36,19 @@ double secondsSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
+// On stderr: a redrawn bar on a terminal, sparse plain lines in a log.
+Progress::Options progressOptions() { return {.mode = Progress::modeFor(STDERR_FILENO)}; }
+
+// Trains one epoch with a progress display labelled `label`.
+float trainWithProgress(Trainer& trainer, const std::vector<TrainingExample>& examples,
+                        const std::string& label) {
+  Progress progress(std::cerr, label, "lists", examples.size(), progressOptions());
+  const float loss = trainer.trainEpoch(
+      examples, [&](std::size_t done, double mean_loss) { progress.update(done, mean_loss); });
+  progress.finish();
+  return loss;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -39,7 +56,8 @@ int main(int argc, char** argv) {
                              {"catalog", "events", "engine", "index", "train-end", "valid-days",
                               "window", "dim", "epochs", "patience", "lr", "seed", "cache",
                               "out", "report", "version", "token-buckets", "refit",
-                              "stats-half-life-days"});
+                              "stats-half-life-days", "prior-dropout", "history-dropout",
+                              "restarts"});
   if (!args) return fail(args.error() + " (see the README: rerank-train)");
   std::string catalog_path, events_path, engine_url, index, out_path;
   for (auto [name, ref] : {std::pair{"catalog", &catalog_path}, {"events", &events_path},
@@ -58,11 +76,22 @@ int main(int argc, char** argv) {
   auto seed = args->integer("seed", 1);
   auto buckets = args->integer("token-buckets", 1 << 17);
   auto lr = args->number("lr", 0.01);
+  auto restarts = args->integer("restarts", 1);
+  auto prior_dropout = args->number("prior-dropout", 0);
+  if (!prior_dropout) return fail(prior_dropout.error());
+  if (*prior_dropout < 0 || *prior_dropout >= 1) return fail("--prior-dropout must be in [0, 1)");
+  auto history_dropout = args->number("history-dropout", 0);
+  if (!history_dropout) return fail(history_dropout.error());
+  if (*history_dropout < 0 || *history_dropout >= 1) {
+    return fail("--history-dropout must be in [0, 1)");
+  }
   auto stats_half_life = args->number("stats-half-life-days", 0);
   if (!stats_half_life) return fail(stats_half_life.error());
-  for (const auto* r : {&valid_days, &window, &dim, &epochs, &patience, &seed, &buckets}) {
+  for (const auto* r : {&valid_days, &window, &dim, &epochs, &patience, &seed, &buckets,
+                        &restarts}) {
     if (!*r) return fail(r->error());
   }
+  if (*restarts < 1) return fail("--restarts must be at least 1");
   if (!lr) return fail(lr.error());
   if (*window < 1 || *window > 1000) return fail("--window must be in 1..1000");
 
@@ -86,9 +115,17 @@ int main(int argc, char** argv) {
                                   .window = static_cast<int>(*window),
                                   .cache_file = args->getOr("cache", "")});
   if (auto r = windows.ensureIndexed(*catalog); !r) return fail("indexing the catalog: " + r.error());
-  if (auto r = windows.prefetch(labelledQueries(*events, begin, *train_end)); !r) {
-    return fail("fetching candidate windows: " + r.error());
-  }
+  std::optional<Progress> fetching;
+  auto fetched = windows.prefetch(labelledQueries(*events, begin, *train_end),
+                                  [&](std::size_t done, std::size_t total) {
+                                    if (!fetching) {
+                                      fetching.emplace(std::cerr, "[train] fetching windows",
+                                                       "queries", total, progressOptions());
+                                    }
+                                    fetching->update(done);
+                                  });
+  if (fetching) fetching->finish();
+  if (!fetched) return fail("fetching candidate windows: " + fetched.error());
   std::printf("[train] catalog indexed in %s, windows ready (%.1fs)\n", index.c_str(),
               secondsSince(start));
 
@@ -96,61 +133,93 @@ int main(int argc, char** argv) {
   dims.dim = static_cast<int>(*dim);
   TokenizerSettings tok;
   tok.buckets = static_cast<uint32_t>(*buckets);
-  Model model(dims, tok, static_cast<uint64_t>(*seed));
   ExampleBuilder builder(*catalog, windows, {.window = static_cast<int>(*window),
                                              .stats_half_life_days = *stats_half_life});
-  Trainer trainer(model, {.learning_rate = static_cast<float>(*lr),
-                          .seed = static_cast<uint64_t>(*seed)});
+  auto trainOptions = [&](uint64_t run_seed) {
+    return TrainOptions{.learning_rate = static_cast<float>(*lr),
+                        .seed = run_seed,
+                        .prior_dropout = static_cast<float>(*prior_dropout),
+                        .history_dropout = static_cast<float>(*history_dropout)};
+  };
 
+  // Each restart trains from its own seed (--seed, --seed + 1, ...) with
+  // early stopping; the one best on the validation days is kept.
   std::vector<EpochRecord> history;
   double best = -1;
   int best_epoch = 0;
+  uint64_t best_seed = static_cast<uint64_t>(*seed);
   std::optional<Model> best_model;
-  for (int epoch = 1; epoch <= *epochs; ++epoch) {
-    auto t = std::chrono::steady_clock::now();
-    std::vector<TrainingExample> examples;
-    std::size_t skipped = 0;
-    builder.replay(*events, model, valid_start, begin, valid_start, [&](Labelled& l) {
-      if (l.example.target < 0) {
-        ++skipped;
-        return;
+  for (int64_t restart = 0; restart < *restarts; ++restart) {
+    const uint64_t run_seed = static_cast<uint64_t>(*seed + restart);
+    const std::string run =
+        *restarts > 1 ? "seed " + std::to_string(run_seed) + ", " : std::string();
+    Model model(dims, tok, run_seed);
+    Trainer trainer(model, trainOptions(run_seed));
+    std::vector<EpochRecord> run_history;
+    double run_best = -1;
+    int run_best_epoch = 0;
+    std::optional<Model> run_best_model;
+    for (int epoch = 1; epoch <= *epochs; ++epoch) {
+      auto t = std::chrono::steady_clock::now();
+      std::vector<TrainingExample> examples;
+      std::size_t skipped = 0;
+      builder.replay(*events, model, valid_start, begin, valid_start, [&](Labelled& l) {
+        if (l.example.target < 0) {
+          ++skipped;
+          return;
+        }
+        examples.push_back(std::move(l.example));
+      });
+      const float loss = trainWithProgress(
+          trainer, examples,
+          "[train] " + run + "epoch " + std::to_string(epoch) + "/" + std::to_string(*epochs));
+      const double ndcg =
+          validationNdcg(builder, *events, model, valid_start, valid_start, *train_end);
+      run_history.push_back({epoch, loss, ndcg, examples.size(), secondsSince(t)});
+      const bool improved = ndcg > run_best;
+      if (improved) {
+        run_best = ndcg;
+        run_best_epoch = epoch;
+        run_best_model = model;
       }
-      examples.push_back(std::move(l.example));
-    });
-    const float loss = trainer.trainEpoch(examples);
-    const double ndcg = validationNdcg(builder, *events, model, valid_start, valid_start, *train_end);
-    history.push_back({epoch, loss, ndcg, examples.size(), secondsSince(t)});
-    const bool improved = ndcg > best;
-    if (improved) {
-      best = ndcg;
-      best_epoch = epoch;
-      best_model = model;
+      std::printf("[train] %sepoch %d/%lld: %zu lists (%zu without the clicked item), loss %.4f, "
+                  "validation NDCG@10 %.4f%s (%.1fs)\n",
+                  run.c_str(), epoch, static_cast<long long>(*epochs), examples.size(), skipped,
+                  loss, ndcg, improved ? " best" : "", secondsSince(t));
+      std::fflush(stdout);
+      if (epoch - run_best_epoch >= *patience) {
+        std::printf("[train] no improvement for %lld epochs: stopping\n",
+                    static_cast<long long>(*patience));
+        break;
+      }
     }
-    std::printf("[train] epoch %d/%lld: %zu lists (%zu without the clicked item), loss %.4f, "
-                "validation NDCG@10 %.4f%s (%.1fs)\n",
-                epoch, static_cast<long long>(*epochs), examples.size(), skipped, loss, ndcg,
-                improved ? " best" : "", secondsSince(t));
-    std::fflush(stdout);
-    if (epoch - best_epoch >= *patience) {
-      std::printf("[train] no improvement for %lld epochs: stopping\n",
-                  static_cast<long long>(*patience));
-      break;
+    if (run_best > best) {
+      best = run_best;
+      best_epoch = run_best_epoch;
+      best_seed = run_seed;
+      best_model = std::move(run_best_model);
+      history = std::move(run_history);
     }
+  }
+  if (*restarts > 1) {
+    std::printf("[train] kept seed %llu: validation NDCG@10 %.4f at epoch %d\n",
+                static_cast<unsigned long long>(best_seed), best, best_epoch);
   }
   // Refit: the validation days are the most recent data, and click data
   // goes stale fast, so the shipped model is retrained from scratch on every
   // search before --train-end for the epoch count validation chose.
-  Model refit(dims, tok, static_cast<uint64_t>(*seed));
+  Model refit(dims, tok, best_seed);
   if (args->getOr("refit", "1") != "0") {
-    Trainer refit_trainer(refit, {.learning_rate = static_cast<float>(*lr),
-                                  .seed = static_cast<uint64_t>(*seed)});
+    Trainer refit_trainer(refit, trainOptions(best_seed));
     for (int epoch = 1; epoch <= best_epoch; ++epoch) {
       auto t = std::chrono::steady_clock::now();
       std::vector<TrainingExample> examples;
       builder.replay(*events, refit, *train_end, begin, *train_end, [&](Labelled& l) {
         if (l.example.target >= 0) examples.push_back(std::move(l.example));
       });
-      const float loss = refit_trainer.trainEpoch(examples);
+      const float loss = trainWithProgress(refit_trainer, examples,
+                                           "[train] refit epoch " + std::to_string(epoch) +
+                                               "/" + std::to_string(best_epoch));
       std::printf("[train] refit epoch %d/%d on all %zu lists before %s: loss %.4f (%.1fs)\n",
                   epoch, best_epoch, examples.size(), formatDate(*train_end).c_str(), loss,
                   secondsSince(t));
@@ -172,8 +241,11 @@ int main(int argc, char** argv) {
                            {"best_epoch", std::to_string(best_epoch)},
                            {"refit_on_all", args->getOr("refit", "1") != "0" ? "yes" : "no"},
                            {"valid_ndcg10", std::to_string(best)},
-                           {"seed", std::to_string(*seed)},
-                           {"stats_half_life_days", std::to_string(*stats_half_life)}};
+                           {"seed", std::to_string(best_seed)},
+                           {"restarts", std::to_string(*restarts)},
+                           {"stats_half_life_days", std::to_string(*stats_half_life)},
+                           {"prior_dropout", std::to_string(*prior_dropout)},
+                           {"history_dropout", std::to_string(*history_dropout)}};
   if (auto r = saveModel(final_model, out_path); !r) return fail(r.error().message);
   std::printf("[train] wrote %s (version %s, best epoch %d, validation NDCG@10 %.4f, %.1fs)\n",
               out_path.c_str(), final_model.version.c_str(), best_epoch, best, secondsSince(start));

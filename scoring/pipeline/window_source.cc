@@ -1,6 +1,7 @@
 #include "scoring/pipeline/window_source.h"
 
 #include <fstream>
+#include <iomanip>
 #include <sstream>
 
 #include "connectors/json_writer.h"
@@ -80,7 +81,8 @@ std::expected<void, std::string> WindowSource::ensureIndexed(
   return {};
 }
 
-std::expected<void, std::string> WindowSource::prefetch(const std::vector<std::string>& queries) {
+std::expected<void, std::string> WindowSource::prefetch(const std::vector<std::string>& queries,
+                                                        const FetchProgress& on_batch) {
   std::vector<std::string> missing;
   std::unordered_map<std::string, bool> seen;
   for (const auto& q : queries) {
@@ -89,6 +91,7 @@ std::expected<void, std::string> WindowSource::prefetch(const std::vector<std::s
     seen[norm] = true;
     missing.push_back(norm);
   }
+  if (on_batch && !missing.empty()) on_batch(0, missing.size());
   for (std::size_t start = 0; start < missing.size();
        start += static_cast<std::size_t>(options_.batch)) {
     const std::size_t end =
@@ -110,6 +113,7 @@ std::expected<void, std::string> WindowSource::prefetch(const std::vector<std::s
       appendCache(missing[i], w);
       windows_[missing[i]] = std::move(w);
     }
+    if (on_batch) on_batch(end, missing.size());
   }
   return {};
 }
@@ -152,7 +156,9 @@ void WindowSource::appendCache(const std::string& query, const Window& w) {
   const bool fresh = !std::getline(probe, first) || first != header;
   std::ofstream out(options_.cache_file, fresh ? std::ios::trunc : std::ios::app);
   if (fresh) out << header << "\n";
-  out << query << '\t';
+  // 9 significant digits: a float read back is the float written, so a
+  // replay from the cache sees exactly what the engine answered.
+  out << std::setprecision(9) << query << '\t';
   for (const auto& s : w) out << s.id << ':' << s.score << ' ';
   out << '\n';
 }

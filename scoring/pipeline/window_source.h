@@ -4,6 +4,7 @@
 #pragma once
 
 #include <expected>
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -36,9 +37,14 @@ class WindowSource {
   std::expected<void, std::string> ensureIndexed(
       const std::vector<scoring::ItemText>& catalog);
 
+  // Called with (queries fetched, queries to fetch): once before the first
+  // _msearch and after each batch; never when everything is cached.
+  using FetchProgress = std::function<void(std::size_t done, std::size_t total)>;
+
   // Windows for every query (deduplicated by normalized text), from the
   // cache where present, from the engine otherwise.
-  std::expected<void, std::string> prefetch(const std::vector<std::string>& queries);
+  std::expected<void, std::string> prefetch(const std::vector<std::string>& queries,
+                                            const FetchProgress& on_batch = {});
 
   // The window of a normalized query after prefetch (empty if none).
   const Window& window(const std::string& normalized_query) const;

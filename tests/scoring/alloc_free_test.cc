@@ -59,6 +59,13 @@ TEST_CASE("scoring a window allocates nothing once warmed up", "[unit][scoring]"
   Vector session = Vector::Constant(20, 0.5f);
   std::vector<CandidateStats> stats(200);
   std::vector<float> scores(200);
+  std::vector<ItemKeys> candidate_keys(200), history_keys(20);
+  for (std::size_t i = 0; i < candidate_keys.size(); ++i) {
+    candidate_keys[i] = {.brand = static_cast<int64_t>(i % 5), .category = 1, .price = -1};
+  }
+  for (std::size_t j = 0; j < history_keys.size(); ++j) {
+    history_keys[j] = {.brand = static_cast<int64_t>(j % 3), .category = 1, .price = 2};
+  }
   WindowScorer scorer(model.params().mlp);
   auto window = [&](Eigen::Index m, Eigen::Index n) {
     return WindowInput{.candidates = MatrixMap(candidates.data(), m, d),
@@ -66,7 +73,10 @@ TEST_CASE("scoring a window allocates nothing once warmed up", "[unit][scoring]"
                        .history = MatrixMap(history.data(), n, d),
                        .history_weight = VectorMap(weights.data(), n),
                        .session_weight = VectorMap(session.data(), n),
-                       .stats = std::span(stats).first(static_cast<std::size_t>(m))};
+                       .stats = std::span(stats).first(static_cast<std::size_t>(m)),
+                       .candidate_keys =
+                           std::span(candidate_keys).first(static_cast<std::size_t>(m)),
+                       .history_keys = std::span(history_keys).first(static_cast<std::size_t>(n))};
   };
   scorer.score(window(200, 20), scores);  // warm-up at the largest size
   const long before = g_allocations.load();

@@ -47,6 +47,7 @@ inline scoring::TrainingExample randomExample(std::mt19937_64& rng,
     ex.stats.push_back({.engine_score = 10.0f - static_cast<float>(c),
                         .engine_rank = c,
                         .click_prior = unit(rng) * 0.3f,
+                        .token_prior = unit(rng) * 0.2f,
                         .popularity = unit(rng),
                         .item_known = c % 2 == 0});
   }

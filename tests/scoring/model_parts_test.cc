@@ -190,6 +190,44 @@ TEST_CASE("attention pools history toward the items most like the candidate",
   CHECK(x(0, kUserAttention) > x(0, kUserLongTerm));
 }
 
+TEST_CASE("affinities are the weighted shares of the history with the candidate's brand, "
+          "category and price band",
+          "[unit][scoring]") {
+  Model model = rr::testing::tinyModel();
+  WindowScorer scorer(model.params().mlp);
+  Window w = randomWindow(3, 3, model.dim(), 5);
+  w.weights << 1.0f, 2.0f, 5.0f;
+  const std::vector<ItemKeys> history = {{.brand = 1, .category = 4, .price = 2},
+                                         {.brand = 1, .category = 5, .price = -1},
+                                         {.brand = 2, .category = 4, .price = 2}};
+  const std::vector<ItemKeys> candidates = {{.brand = 1, .category = 4, .price = 2},
+                                            {.brand = 3, .category = 5, .price = 7},
+                                            {.brand = -1, .category = -1, .price = -1}};
+  WindowInput in = w.input();
+  in.candidate_keys = candidates;
+  in.history_keys = history;
+  std::vector<float> s(3);
+  scorer.score(in, s);
+  auto x = scorer.features(3);
+  CHECK(x(0, kBrandAffinity) == Approx(3.0f / 8.0f));
+  CHECK(x(0, kCategoryAffinity) == Approx(6.0f / 8.0f));
+  CHECK(x(0, kPriceAffinity) == Approx(6.0f / 8.0f));
+  CHECK(x(1, kBrandAffinity) == 0.0f);
+  CHECK(x(1, kCategoryAffinity) == Approx(2.0f / 8.0f));
+  CHECK(x(1, kPriceAffinity) == 0.0f);
+  // "No brand" never matches, not even another item without one.
+  for (int f : {kBrandAffinity, kCategoryAffinity, kPriceAffinity}) CHECK(x(2, f) == 0.0f);
+
+  // Without history (or without keys) the features are 0.
+  Window none = randomWindow(3, 0, model.dim(), 5);
+  WindowInput anonymous = none.input();
+  anonymous.candidate_keys = candidates;
+  scorer.score(anonymous, s);
+  CHECK(scorer.features(3).col(kBrandAffinity).cwiseAbs().maxCoeff() == 0.0f);
+  scorer.score(w.input(), s);
+  CHECK(scorer.features(3).col(kCategoryAffinity).cwiseAbs().maxCoeff() == 0.0f);
+}
+
 TEST_CASE("explain gives one contribution per feature, zero for absent features",
           "[unit][scoring]") {
   Model model = rr::testing::tinyModel();
@@ -247,4 +285,33 @@ TEST_CASE("training learns a query-item match and is deterministic for a seed",
   auto [first2, last2, correct2, w1b] = run(4);
   CHECK(last2 == last);
   CHECK(w1b == w1);
+}
+
+TEST_CASE("history and prior dropout train on the anonymous, prior-less version of a list",
+          "[unit][scoring]") {
+  std::mt19937_64 rng(17);
+  Model probe = rr::testing::tinyModel(2);
+  std::vector<TrainingExample> data;
+  for (int i = 0; i < 40; ++i) data.push_back(rr::testing::randomExample(rng, probe, 6, 4));
+  std::vector<TrainingExample> stripped = data;
+  for (auto& ex : stripped) {
+    ex.clearHistory();
+    for (auto& s : ex.stats) s.click_prior = s.token_prior = 0;
+  }
+  // One epoch: the shuffle is drawn before any dropout draw, so a dropout
+  // that (all but) always fires must equal training on the stripped lists.
+  auto w1After = [](const std::vector<TrainingExample>& examples, float dropout) {
+    Model model = rr::testing::tinyModel(2);
+    Trainer trainer(model, {.seed = 3, .prior_dropout = dropout, .history_dropout = dropout});
+    trainer.trainEpoch(examples);
+    return Matrix(model.params().mlp.w1);
+  };
+  const Matrix stripped_w1 = w1After(stripped, 0.0f);
+  CHECK(w1After(data, 0.9999999f) == stripped_w1);
+  CHECK(w1After(data, 0.0f) != stripped_w1);
+  // Half the time: neither, and still deterministic for a seed.
+  const Matrix half = w1After(data, 0.5f);
+  CHECK(half != stripped_w1);
+  CHECK(half != w1After(data, 0.0f));
+  CHECK(half == w1After(data, 0.5f));
 }
