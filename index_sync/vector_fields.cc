@@ -1,0 +1,181 @@
+#include "index_sync/vector_fields.h"
+
+#include <array>
+#include <bit>
+#include <cstdio>
+#include <cstring>
+
+#include "connectors/json_writer.h"
+
+namespace rr::index_sync {
+namespace {
+
+constexpr uint64_t kFnvOffset = 14695981039346656037ull;
+constexpr uint64_t kFnvPrime = 1099511628211ull;
+
+uint64_t fnv1a(uint64_t h, std::string_view s) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= kFnvPrime;
+  }
+  return h;
+}
+
+std::string hex(uint64_t v, int digits) {
+  std::string out(static_cast<std::size_t>(digits), '0');
+  for (int i = digits - 1; i >= 0; --i) {
+    out[static_cast<std::size_t>(i)] = "0123456789abcdef"[v & 0xf];
+    v >>= 4;
+  }
+  return out;
+}
+
+constexpr char kAlphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+int base64Value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+}  // namespace
+
+VectorFields vectorFields(std::string_view base, std::string_view model_version) {
+  VectorFields f;
+  f.version = std::string(model_version);
+  f.tag = hex(fnv1a(kFnvOffset, model_version) & 0xffffffffull, 8);
+  f.vector = std::string(base) + "_" + f.tag;
+  f.meta = f.vector + "_m";
+  f.knn = f.vector + "_knn";
+  return f;
+}
+
+std::string vectorMapping(const VectorFields& fields, int dim, bool knn) {
+  std::string out = "{\"properties\":{";
+  connectors::appendJsonString(out, fields.vector);
+  out += ":{\"type\":\"binary\",\"doc_values\":true},";
+  connectors::appendJsonString(out, fields.meta);
+  out += ":{\"type\":\"keyword\",\"index\":false,\"doc_values\":true}";
+  if (knn) {
+    out += ",";
+    connectors::appendJsonString(out, fields.knn);
+    // Lucene's HNSW: the only engine whose Maven Central plugin zip works
+    // without native libraries. Inner product is what the model scores with.
+    out += ":{\"type\":\"knn_vector\",\"dimension\":" + std::to_string(dim) +
+           ",\"method\":{\"name\":\"hnsw\",\"engine\":\"lucene\","
+           "\"space_type\":\"innerproduct\"}}";
+  }
+  out += "}}";
+  return out;
+}
+
+std::string encodeVector(std::span<const float> v) {
+  std::string bytes(v.size() * sizeof(float), '\0');
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    uint32_t u = std::bit_cast<uint32_t>(v[i]);
+    if constexpr (std::endian::native == std::endian::big) u = __builtin_bswap32(u);
+    std::memcpy(bytes.data() + i * 4, &u, 4);
+  }
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const uint32_t n = (static_cast<uint8_t>(bytes[i]) << 16) |
+                       (static_cast<uint8_t>(bytes[i + 1]) << 8) |
+                       static_cast<uint8_t>(bytes[i + 2]);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += kAlphabet[(n >> 6) & 63];
+    out += kAlphabet[n & 63];
+  }
+  const std::size_t rest = bytes.size() - i;
+  if (rest > 0) {
+    uint32_t n = static_cast<uint8_t>(bytes[i]) << 16;
+    if (rest == 2) n |= static_cast<uint8_t>(bytes[i + 1]) << 8;
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += rest == 2 ? kAlphabet[(n >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+bool decodeVector(std::string_view text, std::vector<float>& out) {
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  if (text.size() % 4 == 1) return false;
+  std::string bytes;
+  bytes.reserve(text.size() * 3 / 4);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    const int v = base64Value(c);
+    if (v < 0) return false;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes += static_cast<char>((acc >> bits) & 0xff);
+    }
+  }
+  if (bytes.size() % sizeof(float) != 0) return false;
+  out.resize(bytes.size() / sizeof(float));
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    uint32_t u = 0;
+    std::memcpy(&u, bytes.data() + i * 4, 4);
+    if constexpr (std::endian::native == std::endian::big) u = __builtin_bswap32(u);
+    out[i] = std::bit_cast<float>(u);
+  }
+  return true;
+}
+
+std::string contentHash(const scoring::ItemText& item) {
+  // A unit separator between fields, so ("ab","c") and ("a","bc") differ.
+  uint64_t h = kFnvOffset;
+  for (std::string_view part : {std::string_view(item.id), std::string_view(item.title),
+                                std::string_view(item.description),
+                                std::string_view(item.brand),
+                                std::string_view(item.category)}) {
+    h = fnv1a(h, part);
+    h = fnv1a(h, "\x1f");
+  }
+  if (item.price) {
+    std::array<char, 32> buf{};
+    const int n = std::snprintf(buf.data(), buf.size(), "%.17g", *item.price);
+    h = fnv1a(h, std::string_view(buf.data(), static_cast<std::size_t>(n)));
+  }
+  return hex(h, 16);
+}
+
+std::string metaValue(std::string_view version, std::string_view hash) {
+  std::string out(version);
+  out += '|';
+  out += hash;
+  return out;
+}
+
+bool matchesExcludePattern(std::string_view pattern, std::string_view name) {
+  // Iterative glob with '*' only, backtracking to the last star.
+  std::size_t p = 0, n = 0, star = std::string_view::npos, mark = 0;
+  while (n < name.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = n;
+    } else if (p < pattern.size() && pattern[p] == name[n]) {
+      ++p;
+      ++n;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      n = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+}  // namespace rr::index_sync

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# End-to-end benchmark of index-sync against a real OpenSearch: a full pass
+# over the retrotech catalog (48k products, ../shared/data) next to a plain
+# `_bulk` update of the same precomputed vectors, and incremental passes
+# after 1% of the items changed. Medians and ratios from one run.
+#
+#   scripts/bench-sync.sh            # 3 repetitions
+#   RR_BENCH_REPS=5 scripts/bench-sync.sh
+# Without ../shared/data it uses a generated catalog of the same size.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+log() { echo "[bench-sync] $*" >&2; }
+
+scripts/install-deps.sh
+log "configuring build-release"
+mkdir -p build-release
+cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DRR_BUILD_TESTS=OFF >build-release/configure.log 2>&1 || {
+  cat build-release/configure.log >&2
+  exit 1
+}
+cmake --build build-release -j "$(nproc)" --target index_sync_e2e
+
+started_here=0
+if ! scripts/opensearch.sh status >/dev/null 2>&1; then started_here=1; fi
+stop_node() {
+  if [[ $started_here == 1 ]]; then
+    log "stopping the OpenSearch node this run started"
+    scripts/opensearch.sh stop || true
+  fi
+}
+trap stop_node EXIT
+url=$(scripts/opensearch.sh start | tail -n 1)
+log "OpenSearch at $url"
+
+catalog_args=(--generate 48194)
+data=../shared/data/retrotech-products/products.tgz
+if [[ -f "$data" ]]; then
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"; stop_node' EXIT
+  log "unpacking $data"
+  tar -xzf "$data" -C "$tmp" products.csv
+  catalog_args=(--catalog "$tmp/products.csv")
+else
+  log "no $data: using a generated catalog of the same size"
+fi
+build-release/tests/bench/index_sync_e2e --engine "$url" "${catalog_args[@]}" \
+  --reps "${RR_BENCH_REPS:-3}"
