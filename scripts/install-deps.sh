@@ -38,6 +38,16 @@ if ! command -v mvn >/dev/null 2>&1; then
   PACKAGES+=(maven)
 fi
 
+# Node.js runs the official OpenSearch JavaScript client against rerankd.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
+
+# scripts/demo.sh does its JSON work (events, result tables) in Python.
+if ! command -v python3 >/dev/null 2>&1; then
+  PACKAGES+=(python3)
+fi
+
 # Any Java at all will do here; scripts/opensearch.sh picks the best JDK itself.
 have_java() {
   local j

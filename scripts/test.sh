@@ -46,6 +46,8 @@ fi
 
 # 2. The full suite on a normal build, against a real OpenSearch.
 configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+log "installing the OpenSearch JavaScript client for the client test (tests/js)"
+npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
 
 started_here=0
 if scripts/opensearch.sh status >/dev/null 2>&1; then
@@ -60,6 +62,9 @@ stop_node() {
   fi
 }
 trap stop_node EXIT
+# With the k-NN plugin: index-sync's knn_vector fields and nearest-neighbour
+# candidates are tested against the real thing (RR_OPENSEARCH_KNN=0 to skip).
+export RR_OPENSEARCH_KNN=${RR_OPENSEARCH_KNN:-1}
 RR_OPENSEARCH_URL=$(scripts/opensearch.sh start | tail -n 1)
 export RR_OPENSEARCH_URL
 log "OpenSearch at $RR_OPENSEARCH_URL"

@@ -1,0 +1,61 @@
+#include "rerank/detail/url_query.h"
+
+namespace rr::rerank::detail {
+namespace {
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%' && i + 2 < s.size() && hexValue(s[i + 1]) >= 0 &&
+               hexValue(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hexValue(s[i + 1]) * 16 + hexValue(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<QueryParam> parseQuery(std::string_view query) {
+  if (!query.empty() && query.front() == '?') query.remove_prefix(1);
+  std::vector<QueryParam> params;
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view segment = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (segment.empty()) continue;
+    QueryParam p;
+    p.raw = segment;
+    const std::size_t eq = segment.find('=');
+    p.name = decode(segment.substr(0, eq));
+    if (eq != std::string_view::npos) {
+      p.value = decode(segment.substr(eq + 1));
+      p.has_value = true;
+    }
+    params.push_back(std::move(p));
+  }
+  return params;
+}
+
+const QueryParam* findParam(const std::vector<QueryParam>& params, std::string_view name) {
+  const QueryParam* found = nullptr;
+  for (const auto& p : params) {
+    if (p.name == name) found = &p;
+  }
+  return found;
+}
+
+}  // namespace rr::rerank::detail

@@ -1,0 +1,246 @@
+#include "rerank/handler.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "connectors/json_writer.h"
+
+namespace rr::rerank {
+namespace {
+
+using connectors::jsonString;
+using Clock = std::chrono::steady_clock;
+
+// Headers that describe one hop, not the message: never forwarded.
+bool hopByHop(std::string_view name) {
+  static constexpr std::string_view kHop[] = {"connection", "keep-alive", "transfer-encoding",
+                                              "content-length", "te", "trailer", "upgrade",
+                                              "proxy-connection", "host", "expect"};
+  for (auto h : kHop) {
+    if (h.size() == name.size() &&
+        std::equal(h.begin(), h.end(), name.begin(),
+                   [](char a, char b) { return a == std::tolower(b); })) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string_view firstSegment(std::string_view path) {
+  if (path.size() < 2) return {};
+  path.remove_prefix(1);
+  return path.substr(0, path.find('/'));
+}
+
+uint64_t fnv1a(std::string_view s) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+}  // namespace
+
+Response errorResponse(int status, std::string_view type, std::string_view reason) {
+  Response r;
+  r.status = status;
+  r.set("Content-Type", "application/json; charset=UTF-8");
+  const std::string cause = "{\"type\":" + jsonString(type) + ",\"reason\":" + jsonString(reason);
+  r.body = "{\"error\":{\"root_cause\":[" + cause + "}]," + cause.substr(1) +
+           "},\"status\":" + std::to_string(status) + "}";
+  return r;
+}
+
+Handler::Handler(std::shared_ptr<const Runtime> runtime, ReloadFn reload)
+    : runtime_(std::move(runtime)), reload_(std::move(reload)) {
+  for (const auto& sf : runtime_.load()->storefronts) {
+    metrics_.setModelVersion(sf.config->name, sf.model->version);
+  }
+}
+
+void Handler::swap(std::shared_ptr<const Runtime> runtime) {
+  for (const auto& sf : runtime->storefronts) {
+    metrics_.setModelVersion(sf.config->name, sf.model->version);
+  }
+  runtime_.store(std::move(runtime));
+}
+
+std::shared_ptr<const Runtime> Handler::runtime() const { return runtime_.load(); }
+
+Response Handler::handle(const Request& request) {
+  const auto rt = runtime_.load();  // this request's snapshot
+  const std::string_view path = request.path();
+  if (path == "/_rerank/health") {
+    Response r;
+    r.set("Content-Type", "application/json");
+    r.body = R"({"status":"ok"})";
+    return r;
+  }
+  if (path == "/_rerank/ready") return ready(*rt);
+  if (path == "/metrics") {
+    Response r;
+    r.set("Content-Type", "text/plain; version=0.0.4");
+    r.body = metrics_.render();
+    return r;
+  }
+  if (path == "/_rerank/events") return service_.events(*rt, request);
+  if (path.starts_with("/_rerank/users/") && request.method == "DELETE") {
+    // /_rerank/users/{storefront}/{user}: erasing a shopper is an admin act.
+    Response refusal;
+    if (!adminAllowed(*rt, request, refusal)) return refusal;
+    std::string_view rest = path.substr(std::string_view("/_rerank/users/").size());
+    const auto slash = rest.find('/');
+    if (slash == std::string_view::npos || slash + 1 >= rest.size()) {
+      return errorResponse(400, "illegal_argument_exception",
+                           "expected /_rerank/users/{storefront}/{user}");
+    }
+    return service_.eraseUser(*rt, rest.substr(0, slash), rest.substr(slash + 1));
+  }
+  if (path.starts_with("/_rerank/")) return admin(*rt, request);
+
+  const std::string_view segment = firstSegment(path);
+  const std::string_view index_expr =
+      segment.empty() || segment.front() == '_' ? std::string_view{} : segment;
+  const StorefrontRuntime* sf = rt->match(request.header("Host"), index_expr);
+  const std::string storefront = sf ? sf->config->name : "";
+  const bool search = path.ends_with("/_search") && (request.method == "GET" || request.method == "POST");
+  if (sf && search && sf->config->enabled) return service_.search(*rt, *sf, request);
+  if ((path == "/_msearch" || path.ends_with("/_msearch")) &&
+      (request.method == "GET" || request.method == "POST") && !rt->storefronts.empty()) {
+    // Per search inside: its own index decides (header, else the path's).
+    bool allowed_msearch = false;
+    for (const auto& rule : sf ? sf->config->passthrough : config::defaultPassthrough()) {
+      allowed_msearch = allowed_msearch || config::matchesApiRule(rule, request.method, path);
+    }
+    if (allowed_msearch) return service_.msearch(*rt, request, index_expr);
+  }
+  const auto rules = sf ? sf->config->passthrough : config::defaultPassthrough();
+  bool allowed = false;
+  for (const auto& rule : rules) {
+    if (config::matchesApiRule(rule, request.method, path)) {
+      allowed = true;
+      break;
+    }
+  }
+  if (!allowed) {
+    metrics_.countRequest(storefront, "forbidden", "not_allowed");
+    return errorResponse(403, "security_exception",
+                         "rerankd does not pass " + request.method + " " + std::string(path) +
+                             " through (not in the passthrough allowlist)");
+  }
+  Response r = forward(*rt, request, storefront);
+  if (sf && search) {  // a disabled storefront: the engine's answer as is
+    r.set("X-Rerank", "skipped; reason=disabled");
+    metrics_.countRequest(storefront, "skipped", "disabled");
+  } else {
+    metrics_.countRequest(storefront, "passthrough", "");
+  }
+  return r;
+}
+
+Response Handler::forward(const Runtime& rt, const Request& request,
+                          const std::string& storefront) {
+  connectors::HttpRequest out;
+  out.method = request.method;
+  out.path = std::string(request.path());
+  out.query = std::string(request.query());
+  out.body = request.body;
+  const bool own_auth = rt.config->upstream.user.has_value();
+  for (const auto& h : request.headers) {
+    if (hopByHop(h.name)) continue;
+    if (own_auth && (h.name.size() == 13) &&
+        std::equal(h.name.begin(), h.name.end(), "authorization",
+                   [](char a, char b) { return std::tolower(a) == b; })) {
+      continue;  // the configured credentials replace the client's
+    }
+    out.headers.push_back({h.name, h.value});
+  }
+  const auto start = Clock::now();
+  auto answer = rt.upstream->raw(out);
+  metrics_.observeStage(storefront, "upstream",
+                        std::chrono::duration<double>(Clock::now() - start).count());
+  if (!answer) {
+    const auto& e = answer.error();
+    metrics_.countUpstreamError(std::string(connectors::toString(e.cause)));
+    const int status = e.code == connectors::ErrorCode::kDeadlineExceeded ? 504
+                       : e.cause == connectors::TransportCause::kConnectionRefused ? 502
+                                                                                  : 503;
+    return errorResponse(status, "rerank_upstream_exception",
+                         "the search engine did not answer: " + e.message);
+  }
+  Response r;
+  r.status = answer->status;
+  for (auto& h : answer->headers) {
+    if (!hopByHop(h.name)) r.headers.push_back({std::move(h.name), std::move(h.value)});
+  }
+  r.body = std::move(answer->body);
+  return r;
+}
+
+Response Handler::ready(const Runtime& rt) {
+  const auto deadline = Clock::now() + rt.config->upstream.connect_timeout * 2;
+  auto info = rt.upstream->health({}, deadline);
+  Response r;
+  r.set("Content-Type", "application/json");
+  if (!info) {
+    r.status = 503;
+    r.body = "{\"ready\":false,\"reason\":" + jsonString(info.error().message) + "}";
+  } else {
+    r.body = "{\"ready\":true,\"engine_status\":" + jsonString(info->status) + "}";
+  }
+  return r;
+}
+
+bool Handler::adminAllowed(const Runtime& rt, const Request& request, Response& refusal) const {
+  const std::string& token = rt.config->admin.token;
+  if (token.empty()) {
+    refusal = errorResponse(403, "security_exception", "admin endpoints are disabled (no admin.token)");
+    return false;
+  }
+  if (request.header("Authorization") != "Bearer " + token) {
+    refusal = errorResponse(403, "security_exception", "a valid admin token is required");
+    return false;
+  }
+  return true;
+}
+
+Response Handler::admin(const Runtime& rt, const Request& request) {
+  Response refusal;
+  if (!adminAllowed(rt, request, refusal)) return refusal;
+  if (request.path() == "/_rerank/reload" && request.method == "POST") {
+    const std::string refused = reload_ ? reload_() : "reload is not available";
+    if (!refused.empty()) {
+      return errorResponse(400, "rerank_reload_exception",
+                           "reload refused, the previous config keeps serving: " + refused);
+    }
+    Response r;
+    r.set("Content-Type", "application/json");
+    r.body = R"({"reloaded":true})";
+    return r;
+  }
+  return errorResponse(404, "resource_not_found_exception",
+                       "no such rerankd endpoint: " + std::string(request.path()));
+}
+
+std::string Handler::accessLogLine(const Request& request, const Response& response,
+                                   const std::string& storefront, double seconds) {
+  std::string user(request.header("X-User-Id"));
+  char hash[24];
+  std::snprintf(hash, sizeof hash, "%016llx",
+                static_cast<unsigned long long>(fnv1a("rr-user:" + user)));
+  char ms[32];
+  std::snprintf(ms, sizeof ms, "%.3f", seconds * 1000);
+  std::string rerank;
+  for (const auto& h : response.headers) {
+    if (h.name == "X-Rerank") rerank = h.value;
+  }
+  return "{\"method\":" + jsonString(request.method) + ",\"path\":" +
+         jsonString(request.path()) + ",\"status\":" + std::to_string(response.status) +
+         ",\"storefront\":" + jsonString(storefront) + ",\"user\":" +
+         (user.empty() ? std::string("null") : jsonString(hash)) + ",\"rerank\":" +
+         jsonString(rerank) + ",\"ms\":" + ms + ",\"remote\":" + jsonString(request.remote) + "}";
+}
+
+}  // namespace rr::rerank

@@ -1,0 +1,114 @@
+#include "rerank/live_scorer.h"
+
+#include <cmath>
+
+#include "scoring/tokenizer.h"
+
+namespace rr::rerank {
+namespace {
+
+scoring::ItemKeys keysOf(const scoring::ItemInput& in) {
+  return {.brand = in.brand, .category = in.category, .price = in.price};
+}
+
+// The tower's input without tokenizing the text: the keys and the ID row
+// are all that is needed when the vector came from the index.
+scoring::ItemInput keysOnly(const scoring::Model& model, const scoring::ItemText& text) {
+  scoring::ItemText k;
+  k.id = text.id;
+  k.brand = text.brand;
+  k.category = text.category;
+  k.price = text.price;
+  return model.itemInput(k);
+}
+
+}  // namespace
+
+LiveScorer::LiveScorer(const scoring::Model& model)
+    : model_(model), scorer_(model.params().mlp) {}
+
+void LiveScorer::score(std::string_view query, std::span<const LiveCandidate> candidates,
+                       const LiveHistory& history, std::vector<float>& out,
+                       std::size_t* computed) {
+  const int d = model_.dim();
+  const auto m = static_cast<Eigen::Index>(candidates.size());
+  const std::string normalized = scoring::Tokenizer::normalize(query);
+  const scoring::ClickStats& stats = model_.stats();
+
+  candidates_.resize(m, d);
+  stats_.clear();
+  candidate_keys_.clear();
+  std::size_t n_computed = 0;
+  for (Eigen::Index c = 0; c < m; ++c) {
+    const auto& cand = candidates[static_cast<std::size_t>(c)];
+    scoring::ItemInput in;
+    if (cand.vector.size() == static_cast<std::size_t>(d)) {
+      in = keysOnly(model_, cand.text);
+      std::copy(cand.vector.begin(), cand.vector.end(), candidates_.row(c).data());
+    } else {
+      in = model_.itemInput(cand.text);
+      model_.itemVector(in, candidates_.row(c).data());
+      ++n_computed;
+    }
+    candidate_keys_.push_back(keysOf(in));
+    stats_.push_back({.engine_score = cand.engine_score,
+                      .engine_rank = cand.engine_rank,
+                      .click_prior = stats.clickPrior(normalized, cand.text.id),
+                      .token_prior = stats.tokenPrior(normalized, cand.text.id),
+                      .popularity = stats.popularity(cand.text.id),
+                      .item_known = in.id >= 0});
+  }
+  if (computed) *computed = n_computed;
+
+  // History: weights as in training (type weight x half-life decay).
+  history_rows_ = 0;
+  for (const auto& e : history.events) {
+    if (e.item && eventWeight(e.kind) > 0) ++history_rows_;
+  }
+  history_.resize(history_rows_, d);
+  history_weight_.resize(history_rows_);
+  session_weight_.resize(history_rows_);
+  history_keys_.clear();
+  const double half_life_ms = history.half_life_days * 86400e3;
+  Eigen::Index j = 0;
+  for (const auto& e : history.events) {
+    if (!e.item || eventWeight(e.kind) <= 0) continue;
+    const auto in = model_.itemInput(*e.item);
+    model_.itemVector(in, history_.row(j).data());
+    history_keys_.push_back(keysOf(in));
+    const double age = static_cast<double>(history.now_ms - e.ts_ms);
+    const float w = std::max(
+        eventWeight(e.kind) * static_cast<float>(std::pow(0.5, std::max(0.0, age) / half_life_ms)),
+        1e-6f);
+    history_weight_(j) = w;
+    session_weight_(j) = !history.session_id.empty() && e.session_id == history.session_id ? w : 0;
+    ++j;
+  }
+
+  model_.queryTokens(normalized, tokens_);
+  query_.resize(d);
+  model_.queryVector(tokens_, query_.data());
+  scoring::WindowInput input{
+      .candidates = scoring::MatrixMap(candidates_.data(), m, d),
+      .query = scoring::VectorMap(query_.data(), d),
+      .history = scoring::MatrixMap(history_.data(), history_rows_, d),
+      .history_weight = scoring::VectorMap(history_weight_.data(), history_rows_),
+      .session_weight = scoring::VectorMap(session_weight_.data(), history_rows_),
+      .stats = stats_,
+      .candidate_keys = candidate_keys_,
+      .history_keys = history_keys_};
+  out.resize(static_cast<std::size_t>(m));
+  scorer_.score(input, out);
+}
+
+void LiveScorer::explain(std::size_t c, std::vector<float>& features,
+                         std::vector<float>& contributions) {
+  const auto row = scorer_.features(static_cast<Eigen::Index>(candidates_.rows()))
+                       .row(static_cast<Eigen::Index>(c));
+  features.clear();
+  for (Eigen::Index f = 0; f < row.size(); ++f) features.push_back(row(f));
+  contributions.resize(features.size());
+  scorer_.contributions(static_cast<Eigen::Index>(c), contributions);
+}
+
+}  // namespace rr::rerank

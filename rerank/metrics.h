@@ -1,0 +1,48 @@
+// Counters and latency histograms, written out in the Prometheus text format
+// on GET /metrics. Thread-safe; increments are lock-free once a series exists.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace rr::rerank {
+
+class Metrics {
+ public:
+  // requests_total{storefront, outcome, reason}
+  void countRequest(const std::string& storefront, const std::string& outcome,
+                    const std::string& reason);
+  // upstream_errors_total{cause}
+  void countUpstreamError(const std::string& cause);
+  // stage_seconds{storefront, stage} histogram
+  void observeStage(const std::string& storefront, const std::string& stage, double seconds);
+  // model_info{storefront, version} = 1
+  void setModelVersion(const std::string& storefront, const std::string& version);
+
+  std::string render() const;
+
+  static constexpr std::array<double, 12> kBuckets{0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+                                                   0.005,  0.01,    0.025,  0.05,  0.1,
+                                                   0.25,   1.0};
+
+ private:
+  struct Histogram {
+    std::array<std::atomic<uint64_t>, kBuckets.size() + 1> counts{};
+    std::atomic<uint64_t> total{0};
+    std::atomic<double> sum{0};
+  };
+  std::atomic<uint64_t>& counter(std::map<std::string, std::unique_ptr<std::atomic<uint64_t>>>& m,
+                                 const std::string& key);
+
+  mutable std::mutex mu_;  // guards the maps' shape, not the values
+  std::map<std::string, std::unique_ptr<std::atomic<uint64_t>>> requests_;
+  std::map<std::string, std::unique_ptr<std::atomic<uint64_t>>> upstream_errors_;
+  std::map<std::string, std::unique_ptr<Histogram>> stages_;
+  std::map<std::string, std::string> models_;
+};
+
+}  // namespace rr::rerank

@@ -1,0 +1,141 @@
+#include "rerank/request_context.h"
+
+#include <simdjson.h>
+
+#include <charconv>
+
+namespace rr::rerank {
+namespace {
+
+namespace dom = simdjson::dom;
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool isMatchFamily(std::string_view key) {
+  return key == "match" || key == "match_phrase" || key == "match_phrase_prefix" ||
+         key == "match_bool_prefix";
+}
+
+void collect(dom::element e, std::string& out, int depth) {
+  if (depth > 64) return;
+  if (e.is_object()) {
+    for (auto [key, value] : dom::object(e)) {
+      if (key == "query" && value.is_string()) {
+        if (!out.empty()) out += ' ';
+        out += std::string_view(value);
+      } else if (isMatchFamily(key) && value.is_object()) {
+        for (auto [field, v] : dom::object(value)) {
+          (void)field;
+          if (v.is_string()) {
+            if (!out.empty()) out += ' ';
+            out += std::string_view(v);
+          } else {
+            collect(v, out, depth + 1);
+          }
+        }
+      } else if (key == "term" || key == "terms" || key == "range" || key == "exists" ||
+                 key == "filter" || key == "must_not" || key == "ids") {
+        continue;  // filters narrow the results; they are not what was typed
+      } else {
+        collect(value, out, depth + 1);
+      }
+    }
+  } else if (e.is_array()) {
+    for (auto v : dom::array(e)) collect(v, out, depth + 1);
+  }
+}
+
+// Text of a field at a dotted path; strings as is, numbers as written,
+// arrays of strings joined.
+void fieldText(dom::element obj, std::string_view path, std::string& out) {
+  dom::element cur = obj;
+  while (true) {
+    const auto dot = path.find('.');
+    dom::element next;
+    if (!cur.is_object() || dom::object(cur).at_key(path.substr(0, dot)).get(next)) return;
+    cur = next;
+    if (dot == std::string_view::npos) break;
+    path.remove_prefix(dot + 1);
+  }
+  if (cur.is_string()) {
+    out += std::string_view(cur);
+  } else if (cur.is_number()) {
+    out += simdjson::minify(cur);
+  } else if (cur.is_array()) {
+    for (auto v : dom::array(cur)) {
+      if (!v.is_string()) continue;
+      if (!out.empty()) out += ' ';
+      out += std::string_view(v);
+    }
+  }
+}
+
+}  // namespace
+
+std::string idFromRequest(const Request& request, const config::IdSource& source) {
+  using Kind = config::IdSource::Kind;
+  if (source.kind == Kind::kHeader) return std::string(trim(request.header(source.name)));
+  if (source.kind != Kind::kCookie) return "";
+  std::string_view cookies = request.header("Cookie");
+  while (!cookies.empty()) {
+    const auto semi = cookies.find(';');
+    std::string_view pair = trim(cookies.substr(0, semi));
+    const auto eq = pair.find('=');
+    if (eq != std::string_view::npos && trim(pair.substr(0, eq)) == source.name) {
+      std::string_view value = trim(pair.substr(eq + 1));
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+        value = value.substr(1, value.size() - 2);
+      }
+      return std::string(value);
+    }
+    if (semi == std::string_view::npos) break;
+    cookies.remove_prefix(semi + 1);
+  }
+  return "";
+}
+
+std::string queryText(std::string_view body) {
+  if (body.empty()) return "";
+  thread_local dom::parser parser;
+  dom::element doc;
+  if (parser.parse(body.data(), body.size()).get(doc) || !doc.is_object()) return "";
+  dom::element query;
+  if (dom::object(doc).at_key("query").get(query)) return "";
+  std::string out;
+  collect(query, out, 0);
+  return out;
+}
+
+scoring::ItemText hitText(std::string_view id, std::string_view source,
+                          const config::FieldMap& fields) {
+  scoring::ItemText text;
+  text.id = std::string(id);
+  if (source.empty()) return text;
+  thread_local dom::parser parser;
+  dom::element doc;
+  if (parser.parse(source.data(), source.size()).get(doc) || !doc.is_object()) return text;
+  if (fields.id != "_id") {
+    std::string sid;
+    fieldText(doc, fields.id, sid);
+    if (!sid.empty()) text.id = sid;
+  }
+  if (!fields.title.empty()) fieldText(doc, fields.title, text.title);
+  if (!fields.description.empty()) fieldText(doc, fields.description, text.description);
+  if (!fields.brand.empty()) fieldText(doc, fields.brand, text.brand);
+  if (!fields.category.empty()) fieldText(doc, fields.category, text.category);
+  if (!fields.price.empty()) {
+    std::string p;
+    fieldText(doc, fields.price, p);
+    double v = 0;
+    if (!p.empty() && std::from_chars(p.data(), p.data() + p.size(), v).ec == std::errc()) {
+      text.price = v;
+    }
+  }
+  return text;
+}
+
+}  // namespace rr::rerank

@@ -1,0 +1,699 @@
+#include "rerank/rerank_service.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <optional>
+#include <cmath>
+#include <unordered_set>
+
+#include "connectors/json_writer.h"
+#include "connectors/search_response.h"
+#include "index_sync/vector_fields.h"
+#include "rerank/events.h"
+#include "rerank/extra_candidates.h"
+#include "rerank/handler.h"
+#include "rerank/live_scorer.h"
+#include "rerank/request_context.h"
+#include "rerank/search_request.h"
+#include "rerank/search_response_writer.h"
+#include "scoring/features.h"
+#include "scoring/tokenizer.h"
+
+namespace rr::rerank {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using connectors::jsonString;
+namespace dom = simdjson::dom;
+
+constexpr std::size_t kMaxCachedOrders = 10000;
+constexpr std::size_t kMaxCachedItems = 200000;
+
+double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+int64_t epochMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+uint64_t fnv1a(std::string_view s, uint64_t h = 14695981039346656037ull) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+// The engine request for the rerank path: the client's method, path and
+// headers (minus hop-by-hop ones and, when rerankd has its own credentials,
+// the client's), the planned body and query.
+connectors::HttpRequest upstreamRequest(const Runtime& rt, const Request& request,
+                                        const SearchPlan& plan) {
+  connectors::HttpRequest out;
+  out.method = request.method == "GET" && !plan.upstream_body.empty() ? "POST" : request.method;
+  out.path = std::string(request.path());
+  out.query = plan.upstream_query;
+  out.body = plan.upstream_body;
+  const bool own_auth = rt.config->upstream.user.has_value();
+  for (const auto& h : request.headers) {
+    std::string lower = h.name;
+    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+    if (lower == "connection" || lower == "keep-alive" || lower == "transfer-encoding" ||
+        lower == "content-length" || lower == "host" || lower == "expect" ||
+        lower == "content-type" || (own_auth && lower == "authorization")) {
+      continue;
+    }
+    out.headers.push_back({h.name, h.value});
+  }
+  if (!out.body.empty()) out.headers.push_back({"Content-Type", "application/json"});
+  return out;
+}
+
+Response upstreamFailure(Metrics& metrics, const connectors::Error& e) {
+  metrics.countUpstreamError(std::string(connectors::toString(e.cause)));
+  const int status = e.code == connectors::ErrorCode::kDeadlineExceeded ? 504
+                     : e.cause == connectors::TransportCause::kConnectionRefused ? 502
+                                                                                : 503;
+  return errorResponse(status, "rerank_upstream_exception",
+                       "the search engine did not answer: " + e.message);
+}
+
+Response fromEngine(connectors::HttpResponse&& answer) {
+  Response r;
+  r.status = answer.status;
+  for (auto& h : answer.headers) {
+    std::string lower = h.name;
+    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+    if (lower == "connection" || lower == "keep-alive" || lower == "transfer-encoding" ||
+        lower == "content-length") {
+      continue;
+    }
+    r.headers.push_back({std::move(h.name), std::move(h.value)});
+  }
+  r.body = std::move(answer.body);
+  return r;
+}
+
+// The vector in a hit's `fields` object: ["<base64>"] under `field`.
+bool hitVector(std::string_view fields_json, const std::string& field, std::vector<float>& out) {
+  out.clear();
+  if (fields_json.empty()) return false;
+  thread_local dom::parser parser;
+  dom::element doc, value;
+  if (parser.parse(fields_json.data(), fields_json.size()).get(doc) || !doc.is_object() ||
+      dom::object(doc).at_key(field).get(value) || !value.is_array()) {
+    return false;
+  }
+  for (auto v : dom::array(value)) {
+    return v.is_string() && index_sync::decodeVector(std::string_view(v), out);
+  }
+  return false;
+}
+
+// One live scorer per thread and storefront, rebuilt when the model changes.
+LiveScorer& scorerFor(const std::string& storefront,
+                      const std::shared_ptr<const scoring::Model>& model) {
+  struct Slot {
+    std::weak_ptr<const scoring::Model> model;
+    std::unique_ptr<LiveScorer> scorer;
+  };
+  thread_local std::unordered_map<std::string, Slot> slots;
+  Slot& slot = slots[storefront];
+  if (slot.model.lock() != model || !slot.scorer) {
+    slot.model = model;
+    slot.scorer = std::make_unique<LiveScorer>(*model);
+  }
+  return *slot.scorer;
+}
+
+}  // namespace
+
+RerankService::RerankService(Metrics& metrics) : metrics_(metrics) {}
+
+RerankService::Ranking RerankService::rank(const StorefrontRuntime& sf,
+                                           const connectors::SearchResult& window,
+                                           std::size_t engine_count, const SearchPlan& plan,
+                                           std::string_view body, const Shopper& shopper,
+                                           const std::string& page_key,
+                                           Clock::time_point deadline) {
+  Ranking out;
+  const auto& cfg = *sf.config;
+  const auto& hits = window.hits;
+  const std::size_t m = hits.size();
+  if (Clock::now() > deadline) {
+    out.fail = "deadline";
+    return out;
+  }
+  if (m == 0) {
+    out.fail = "empty_window";
+    return out;
+  }
+  const auto fields = index_sync::vectorFields(cfg.vector.field, sf.model->version);
+  // Candidates: text through the field map, vectors from the index.
+  std::vector<std::vector<float>> vectors(m);
+  std::vector<LiveCandidate> candidates(m);
+  std::size_t unusable = 0;
+  for (std::size_t i = 0; i < m; ++i) {
+    auto& c = candidates[i];
+    c.text = hitText(hits[i].id, hits[i].source, cfg.fields);
+    if (hitVector(hits[i].fields, fields.vector, vectors[i])) c.vector = vectors[i];
+    if (c.vector.empty() && c.text.title.empty()) ++unusable;
+    // Extra candidates as in training: no engine score, ranked past the window.
+    c.engine_score = i < engine_count ? static_cast<float>(hits[i].score.value_or(0.0)) : 0.0f;
+    c.engine_rank = i < engine_count ? static_cast<int>(i) : cfg.window;
+  }
+  if (unusable == m) {
+    out.fail = "missing_vectors";
+    return out;
+  }
+  out.order.resize(m);
+  // Pages after the first reuse the order page 1 was given.
+  if (plan.from > 0 && cfg.page_consistency.count() > 0) {
+    std::lock_guard lock(pages_mu_);
+    if (const CachedOrder* cached = cachedOrder(page_key)) {
+      std::unordered_map<std::string_view, std::size_t> at;
+      for (std::size_t i = 0; i < m; ++i) at.emplace(hits[i].id, i);
+      std::vector<bool> used(m, false);
+      std::size_t k = 0;
+      double lowest = 0;
+      for (std::size_t j = 0; j < cached->ids.size(); ++j) {
+        auto it = at.find(cached->ids[j]);
+        if (it == at.end() || used[it->second]) continue;
+        used[it->second] = true;
+        out.order[k++] = {it->second, cached->scores[j]};
+        lowest = cached->scores[j];
+      }
+      for (std::size_t i = 0; i < m; ++i) {  // new since page 1: after, in engine order
+        if (!used[i]) out.order[k++] = {i, lowest - 1e-3 * static_cast<double>(k)};
+      }
+      out.reason = "page_cache";
+      return out;
+    }
+  }
+  const auto history = shopper.user.empty() ? std::vector<ProfileEvent>{}
+                                            : profiles_.history(cfg.name, shopper.user);
+  LiveScorer& scorer = scorerFor(cfg.name, sf.model);
+  std::vector<float> scores;
+  scorer.score(queryText(body), candidates, {history, shopper.session, epochMs(), 30.0}, scores,
+               &out.computed);
+  for (float s : scores) {
+    if (!std::isfinite(s)) {
+      out.fail = "model_error";
+      return out;
+    }
+  }
+  std::vector<std::size_t> idx(m);
+  for (std::size_t i = 0; i < m; ++i) idx[i] = i;
+  std::stable_sort(idx.begin(), idx.end(),
+                   [&](std::size_t a, std::size_t b) { return scores[a] > scores[b]; });
+  for (std::size_t r = 0; r < m; ++r) out.order[r] = {idx[r], scores[idx[r]]};
+  if (plan.explain) {
+    std::vector<float> f, contrib;
+    const auto& names = scoring::kFeatureNames;
+    for (std::size_t r = 0; r < m; ++r) {
+      scorer.explain(out.order[r].window_index, f, contrib);
+      HitExplain e;
+      for (std::size_t k = 0; k < f.size() && k < names.size(); ++k) {
+        e.features.emplace_back(std::string(names[k]), f[k]);
+        e.contributions.emplace_back(std::string(names[k]), contrib[k]);
+      }
+      out.explain.push_back(std::move(e));
+    }
+  }
+  if (cfg.page_consistency.count() > 0) {
+    std::vector<std::string> ids;
+    std::vector<double> sc;
+    for (const auto& o : out.order) {
+      ids.emplace_back(hits[o.window_index].id);
+      sc.push_back(o.score);
+    }
+    std::lock_guard lock(pages_mu_);
+    rememberOrder(page_key, cfg.page_consistency, std::move(ids), std::move(sc));
+  }
+  if (Clock::now() > deadline) {
+    out.fail = "deadline";
+    return out;
+  }
+  out.reason = scorer.hadHistory() ? "history" : "no_history";
+  return out;
+}
+
+std::optional<connectors::SearchResponse> RerankService::extraCandidates(
+    const Runtime& rt, const StorefrontRuntime& sf, const Request& request, const SearchPlan& plan,
+    std::string& note) {
+  const auto& cfg = *sf.config;
+  if (cfg.vector.mode == config::VectorConfig::Mode::kStored) {
+    note = "skipped; reason=stored_vectors";
+    return std::nullopt;
+  }
+  const std::string retry_key = cfg.name + '\n' + sf.model->version;
+  {
+    std::lock_guard lock(knn_mu_);
+    auto it = knn_retry_.find(retry_key);
+    if (it != knn_retry_.end() && Clock::now() < it->second) {
+      note = "skipped; reason=knn_unavailable";
+      return std::nullopt;
+    }
+  }
+  const scoring::Model& model = *sf.model;
+  thread_local std::vector<uint32_t> tokens;
+  thread_local std::vector<float> vec;
+  model.queryTokens(scoring::Tokenizer::normalize(queryText(request.body)), tokens);
+  if (tokens.empty()) {
+    note = "skipped; reason=no_query_text";
+    return std::nullopt;
+  }
+  vec.resize(static_cast<std::size_t>(model.dim()));
+  model.queryVector(tokens, vec.data());
+  const auto fields = index_sync::vectorFields(cfg.vector.field, model.version);
+  auto body = knnRequestBody(plan.upstream_body, fields.knn, vec, cfg.extra_candidates.k);
+  if (!body) {
+    note = "skipped; reason=unrecognized_filters";
+    return std::nullopt;
+  }
+  SearchPlan knn_plan;
+  knn_plan.upstream_body = std::move(*body);
+  auto upstream = upstreamRequest(rt, request, knn_plan);
+  upstream.method = "POST";
+  upstream.query.clear();
+  auto answer = rt.upstream->raw(upstream);
+  if (!answer || answer->status != 200) {
+    metrics_.countUpstreamError("extra_candidates");
+    if (answer && answer->status == 400) {  // no such field: not worth asking again soon
+      std::lock_guard lock(knn_mu_);
+      knn_retry_[retry_key] = Clock::now() + std::chrono::seconds(60);
+    }
+    note = answer ? "error; status=" + std::to_string(answer->status)
+                  : "error; cause=" + std::string(connectors::toString(answer.error().cause));
+    return std::nullopt;
+  }
+  auto parsed = connectors::parseSearchResponse(std::move(answer->body));
+  if (!parsed) {
+    metrics_.countUpstreamError("extra_candidates");
+    note = "error; bad_response";
+    return std::nullopt;
+  }
+  return std::move(*parsed);
+}
+
+RerankService::Shopper RerankService::shopper(const config::StorefrontConfig& cfg,
+                                              const Request& request, const SearchPlan& plan) {
+  Shopper s;
+  s.user = cfg.user_id.kind == config::IdSource::Kind::kBody ? plan.ids_from_body.user_id
+                                                             : idFromRequest(request, cfg.user_id);
+  s.session = cfg.session_id.kind == config::IdSource::Kind::kBody
+                  ? plan.ids_from_body.session_id
+                  : idFromRequest(request, cfg.session_id);
+  return s;
+}
+
+std::string RerankService::pageKey(const config::StorefrontConfig& cfg, const Shopper& shopper,
+                                   std::string_view where, const SearchPlan& plan) {
+  return cfg.name + '\n' + shopper.user + '\n' + std::string(where) + '\n' +
+         std::to_string(fnv1a(plan.upstream_body + '\n' + plan.upstream_query));
+}
+
+Response RerankService::search(const Runtime& rt, const StorefrontRuntime& sf,
+                               const Request& request) {
+  const auto t0 = Clock::now();
+  const auto& cfg = *sf.config;
+  const auto fields = index_sync::vectorFields(cfg.vector.field, sf.model->version);
+  const std::string vector_fields[] = {fields.vector};
+  auto plan = planSearch({request.body, request.query()}, cfg, vector_fields);
+  if (!plan) {
+    metrics_.countRequest(cfg.name, "rejected", "malformed");
+    Response r;
+    r.status = plan.error().status;
+    r.set("Content-Type", "application/json; charset=UTF-8");
+    r.body = errorBody(plan.error());
+    return r;
+  }
+  const Shopper who = shopper(cfg, request, *plan);
+  auto upstream = upstreamRequest(rt, request, *plan);
+  auto answer = rt.upstream->raw(upstream);
+  const auto t_up = Clock::now();
+  metrics_.observeStage(cfg.name, "upstream", std::chrono::duration<double>(t_up - t0).count());
+  if (!answer) return upstreamFailure(metrics_, answer.error());
+  if (!plan->rerank || answer->status != 200) {
+    const std::string reason = plan->rerank ? "engine_status_" + std::to_string(answer->status)
+                                            : plan->pass_reason;
+    metrics_.countRequest(cfg.name, "skipped", reason);
+    Response r = fromEngine(std::move(*answer));
+    r.set("X-Rerank", "skipped; reason=" + reason);
+    return r;
+  }
+  auto window = connectors::parseSearchResponse(std::move(answer->body));
+  const auto t_parse = Clock::now();
+  metrics_.observeStage(cfg.name, "parse", std::chrono::duration<double>(t_parse - t_up).count());
+  if (!window) {
+    metrics_.countRequest(cfg.name, "error", "bad_engine_response");
+    return errorResponse(502, "rerank_upstream_exception",
+                         "the engine's search response could not be read: " +
+                             window.error().message);
+  }
+  const std::size_t engine_count = window->hits.size();
+  std::optional<connectors::SearchResponse> extra;
+  std::string extra_note;
+  if (cfg.extra_candidates.enabled && engine_count > 0) {
+    extra = extraCandidates(rt, sf, request, *plan, extra_note);
+    if (extra) {
+      std::unordered_set<std::string> seen;
+      for (const auto& h : window->hits) seen.insert(std::string(h.index) + '/' + std::string(h.id));
+      std::size_t added = 0;
+      for (const auto& h : extra->hits) {
+        if (seen.insert(std::string(h.index) + '/' + std::string(h.id)).second) {
+          window->hits.push_back(h);
+          ++added;
+        }
+      }
+      extra_note = "added=" + std::to_string(added);
+    }
+  }
+  const auto t_extra = Clock::now();
+  if (cfg.extra_candidates.enabled) {
+    metrics_.observeStage(cfg.name, "extra",
+                          std::chrono::duration<double>(t_extra - t_parse).count());
+  }
+  Ranking ranking = rank(sf, *window, engine_count, *plan, request.body, who,
+                         pageKey(cfg, who, request.method + " " + std::string(request.path()), *plan),
+                         t0 + cfg.deadline);
+  const auto t_w0 = Clock::now();
+  metrics_.observeStage(cfg.name, "score", std::chrono::duration<double>(t_w0 - t_extra).count());
+  const bool failed = !ranking.fail.empty();
+  if (failed) window->hits.resize(engine_count);  // the engine's own page, nothing added
+  ResponseParts parts;
+  parts.window = &*window;
+  parts.order = ranking.order;
+  parts.from = plan->from;
+  parts.size = plan->size;
+  parts.extra_took_ms = std::max<int64_t>(0, std::llround(ms(t_w0 - t_up)));
+  parts.strip_fields = plan->strip_fields;
+  parts.explain = ranking.explain;
+  Response r;
+  r.set("Content-Type", "application/json; charset=UTF-8");
+  r.body = failed ? writeEngineOrderPage(parts) : writeSearchResponse(parts);
+  const auto t_end = Clock::now();
+  metrics_.observeStage(cfg.name, "write", std::chrono::duration<double>(t_end - t_w0).count());
+  metrics_.countRequest(cfg.name, failed ? "fallback" : "applied",
+                        failed ? ranking.fail : ranking.reason);
+  char timing[192];
+  std::snprintf(timing, sizeof timing,
+                "upstream=%.2f;parse=%.2f;extra=%.2f;rerank=%.2f;write=%.2f;total=%.2f",
+                ms(t_up - t0), ms(t_parse - t_up), ms(t_extra - t_parse), ms(t_w0 - t_extra),
+                ms(t_end - t_w0), ms(t_end - t0));
+  r.set("X-Rerank", failed ? "fallback; reason=" + ranking.fail : std::string("applied"));
+  r.set("X-Rerank-Model", sf.model->version);
+  r.set("X-Rerank-Timing", timing);
+  if (!failed) {
+    const std::size_t m = window->hits.size();
+    r.set("X-Rerank-Vectors", "index=" + std::to_string(m - ranking.computed) +
+                                  ";computed=" + std::to_string(ranking.computed));
+  }
+  if (!extra_note.empty()) r.set("X-Rerank-Extra", extra_note);
+  return r;
+}
+
+Response RerankService::msearch(const Runtime& rt, const Request& request,
+                                std::string_view path_index) {
+  const auto t0 = Clock::now();
+  struct Item {
+    std::string header, body;
+    const StorefrontRuntime* sf = nullptr;
+    std::optional<SearchPlan> plan;
+    std::optional<RequestError> error;
+  };
+  std::vector<Item> items;
+  std::string_view rest = request.body;
+  auto nextLine = [&](std::string_view& line) {
+    if (rest.empty()) return false;
+    const auto nl = rest.find('\n');
+    line = rest.substr(0, nl);
+    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    return true;
+  };
+  std::string_view header, body;
+  while (nextLine(header)) {
+    if (header.find_first_not_of(" \t") == std::string_view::npos) continue;
+    if (!nextLine(body)) {
+      // An odd line count: the engine words that error; let it.
+      return fromEngine([&] {
+        connectors::HttpRequest out{request.method, std::string(request.path()),
+                                    std::string(request.query()),
+                                    {{"Content-Type", "application/x-ndjson"}}, request.body};
+        auto a = rt.upstream->raw(out);
+        return a ? std::move(*a) : connectors::HttpResponse{502, {}, ""};
+      }());
+    }
+    Item item;
+    item.header = std::string(header);
+    item.body = std::string(body);
+    // Which index: the header's, else the path's.
+    std::string index(path_index);
+    {
+      thread_local dom::parser parser;
+      dom::element doc, idx;
+      if (!parser.parse(item.header.data(), item.header.size()).get(doc) && doc.is_object() &&
+          !dom::object(doc).at_key("index").get(idx)) {
+        if (idx.is_string()) {
+          index = std::string(std::string_view(idx));
+        } else if (idx.is_array()) {
+          index.clear();
+          for (auto v : dom::array(idx)) {
+            if (!v.is_string()) continue;
+            if (!index.empty()) index += ',';
+            index += std::string_view(v);
+          }
+        }
+      }
+    }
+    item.sf = rt.match(request.header("Host"), index);
+    if (item.sf && item.sf->config->enabled) {
+      const auto fields = index_sync::vectorFields(item.sf->config->vector.field,
+                                                   item.sf->model->version);
+      const std::string vf[] = {fields.vector};
+      auto plan = planSearch({item.body, ""}, *item.sf->config, vf);
+      if (plan) {
+        item.plan = std::move(*plan);
+      } else {
+        item.error = plan.error();
+      }
+    }
+    items.push_back(std::move(item));
+  }
+  // The engine gets every search, rewritten where it is reranked; searches
+  // we answer ourselves (bad bodies) are left out.
+  std::string ndjson;
+  for (const auto& item : items) {
+    if (item.error) continue;
+    ndjson += item.header + "\n" + (item.plan ? item.plan->upstream_body : item.body) + "\n";
+  }
+  connectors::MsearchResponse engine;
+  if (!ndjson.empty()) {
+    connectors::HttpRequest out{"POST", std::string(request.path()), std::string(request.query()),
+                                {{"Content-Type", "application/x-ndjson"}}, ndjson};
+    for (const auto& h : request.headers) {
+      std::string lower = h.name;
+      std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+      if (lower == "authorization" && !rt.config->upstream.user) out.headers.push_back({h.name, h.value});
+    }
+    auto answer = rt.upstream->raw(out);
+    if (!answer) return upstreamFailure(metrics_, answer.error());
+    if (answer->status != 200) return fromEngine(std::move(*answer));
+    auto parsed = connectors::parseMsearchResponse(std::move(answer->body));
+    if (!parsed) {
+      return errorResponse(502, "rerank_upstream_exception",
+                           "the engine's _msearch response could not be read: " +
+                               parsed.error().message);
+    }
+    engine = std::move(*parsed);
+  }
+  const auto t_up = Clock::now();
+  std::string out = "{\"took\":";
+  std::string responses;
+  std::size_t next = 0;
+  for (const auto& item : items) {
+    if (!responses.empty()) responses += ',';
+    if (item.error) {
+      const std::string err = errorBody(*item.error);
+      responses += err;  // already {"error":...,"status":400}
+      continue;
+    }
+    if (next >= engine.responses.size()) {
+      responses += errorBody({502, "rerank_upstream_exception", "missing _msearch item"});
+      continue;
+    }
+    const auto& res = engine.responses[next++];
+    if (!res) {
+      responses += res.error().raw_body;
+      continue;
+    }
+    if (!item.plan || !item.plan->rerank || res->status != 200) {
+      responses += std::string(res->raw);
+      if (item.sf) {
+        metrics_.countRequest(item.sf->config->name, "skipped",
+                              item.plan ? item.plan->pass_reason : "disabled");
+      }
+      continue;
+    }
+    const auto& cfg = *item.sf->config;
+    Request one = request;
+    one.body = item.body;
+    const Shopper who = shopper(cfg, one, *item.plan);
+    Ranking ranking = rank(*item.sf, *res, res->hits.size(), *item.plan, item.body, who,
+                           pageKey(cfg, who, "msearch " + item.header, *item.plan),
+                           t0 + cfg.deadline);
+    ResponseParts parts;
+    parts.window = &*res;
+    parts.order = ranking.order;
+    parts.from = item.plan->from;
+    parts.size = item.plan->size;
+    parts.strip_fields = item.plan->strip_fields;
+    parts.explain = ranking.explain;
+    const bool failed = !ranking.fail.empty();
+    responses += failed ? writeEngineOrderPage(parts) : writeSearchResponse(parts);
+    metrics_.countRequest(cfg.name, failed ? "fallback" : "applied",
+                          failed ? ranking.fail : ranking.reason);
+  }
+  out += std::to_string(engine.took + static_cast<int64_t>(ms(Clock::now() - t_up)));
+  out += ",\"responses\":[" + responses + "]}";
+  Response r;
+  r.set("Content-Type", "application/json; charset=UTF-8");
+  r.set("X-Rerank", "msearch");
+  r.body = std::move(out);
+  return r;
+}
+
+const RerankService::CachedOrder* RerankService::cachedOrder(const std::string& key) {
+  auto it = pages_.find(key);
+  if (it == pages_.end()) return nullptr;
+  if (Clock::now() > it->second.expires) {
+    pages_lru_.erase(it->second.lru);
+    pages_.erase(it);
+    return nullptr;
+  }
+  return &it->second;
+}
+
+void RerankService::rememberOrder(const std::string& key, std::chrono::seconds ttl,
+                                  std::vector<std::string> ids, std::vector<double> scores) {
+  auto it = pages_.find(key);
+  if (it != pages_.end()) {
+    pages_lru_.erase(it->second.lru);
+    pages_.erase(it);
+  }
+  pages_lru_.push_front(key);
+  pages_.emplace(key, CachedOrder{Clock::now() + ttl, std::move(ids), std::move(scores),
+                                  pages_lru_.begin()});
+  while (pages_.size() > kMaxCachedOrders) {
+    pages_.erase(pages_lru_.back());
+    pages_lru_.pop_back();
+  }
+}
+
+std::shared_ptr<const scoring::ItemText> RerankService::itemText(const Runtime& rt,
+                                                                 const StorefrontRuntime& sf,
+                                                                 const std::string& item_id) {
+  const std::string key = sf.config->name + '\n' + item_id;
+  {
+    std::lock_guard lock(items_mu_);
+    if (auto it = items_.find(key); it != items_.end()) return it->second;
+  }
+  const auto& cfg = *sf.config;
+  std::string query;
+  if (cfg.fields.id == "_id") {
+    query = "{\"ids\":{\"values\":[" + jsonString(item_id) + "]}}";
+  } else {
+    query = "{\"term\":{" + jsonString(cfg.fields.id) + ":" + jsonString(item_id) + "}}";
+  }
+  const std::string index = cfg.sync_index.empty() ? cfg.indices.front() : cfg.sync_index;
+  auto found = rt.upstream->search(index, "{\"size\":1,\"query\":" + query + "}");
+  if (!found || found->hits.empty()) return nullptr;
+  auto text = std::make_shared<const scoring::ItemText>(
+      hitText(found->hits[0].id, found->hits[0].source, cfg.fields));
+  std::lock_guard lock(items_mu_);
+  if (items_.size() >= kMaxCachedItems) items_.clear();  // crude bound; rebuilt on demand
+  items_[key] = text;
+  return text;
+}
+
+Response RerankService::events(const Runtime& rt, const Request& request) {
+  const auto t0 = Clock::now();
+  if (request.method != "POST") {
+    return errorResponse(405, "illegal_argument_exception", "POST NDJSON events to /_rerank/events");
+  }
+  auto parsed = parseEvents(request.body);
+  if (parsed.empty()) {
+    return errorResponse(400, "parse_exception", "the request body has no event lines");
+  }
+  std::string items = "[";
+  bool errors = false;
+  std::size_t accepted = 0;
+  for (std::size_t i = 0; i < parsed.size(); ++i) {
+    auto& ev = parsed[i];
+    const StorefrontRuntime* sf = nullptr;
+    if (ev.ok) {
+      for (const auto& s : rt.storefronts) {
+        if (s.config->name == ev.storefront) sf = &s;
+      }
+      if (!sf) {
+        ev.ok = false;
+        ev.reason = "unknown storefront '" + ev.storefront + "'";
+      }
+    }
+    std::string result;
+    int status = 400;
+    if (ev.ok) {
+      ProfileEvent pe;
+      pe.kind = ev.kind;
+      pe.item_id = ev.item_id;
+      pe.session_id = ev.session_id;
+      pe.ts_ms = ev.ts_ms;
+      if (!ev.item_id.empty()) pe.item = itemText(rt, *sf, ev.item_id);
+      if (profiles_.add(ev.storefront, ev.user_id, ev.event_id, std::move(pe))) {
+        status = 201;
+        result = "accepted";
+        ++accepted;
+      } else {
+        status = 200;
+        result = "duplicate";
+      }
+    } else {
+      errors = true;
+      result = "rejected";
+    }
+    if (i) items += ',';
+    items += "{\"line\":" + std::to_string(ev.line) + ",\"status\":" + std::to_string(status) +
+             ",\"result\":\"" + result + "\"";
+    if (!ev.event_id.empty()) items += ",\"event_id\":" + jsonString(ev.event_id);
+    if (!ev.ok) items += ",\"reason\":" + jsonString(ev.reason);
+    items += "}";
+  }
+  items += "]";
+  metrics_.observeStage("", "events", std::chrono::duration<double>(Clock::now() - t0).count());
+  Response r;
+  r.set("Content-Type", "application/json");
+  r.body = "{\"took\":" + std::to_string(static_cast<int64_t>(ms(Clock::now() - t0))) +
+           ",\"errors\":" + (errors ? "true" : "false") +
+           ",\"accepted\":" + std::to_string(accepted) + ",\"items\":" + items + "}";
+  return r;
+}
+
+Response RerankService::eraseUser(const Runtime& rt, std::string_view storefront,
+                                  std::string_view user) {
+  bool known = false;
+  for (const auto& s : rt.storefronts) known = known || s.config->name == storefront;
+  if (!known) {
+    return errorResponse(404, "resource_not_found_exception",
+                         "no storefront '" + std::string(storefront) + "'");
+  }
+  profiles_.erase(std::string(storefront), std::string(user));
+  Response r;
+  r.set("Content-Type", "application/json");
+  r.body = R"({"erased":true})";
+  return r;
+}
+
+}  // namespace rr::rerank

@@ -1,0 +1,96 @@
+// The personalized part of rerankd: the rerank path for a storefront's
+// `_search`, the events API that feeds shoppers' profiles, and erasing a
+// shopper. Blocking (it calls the engine); runs on the worker pool.
+#pragma once
+
+#include <chrono>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "rerank/http_types.h"
+#include "rerank/metrics.h"
+#include "rerank/profile_store.h"
+#include "rerank/runtime.h"
+#include "rerank/search_request.h"
+#include "rerank/search_response_writer.h"
+
+namespace rr::rerank {
+
+class RerankService {
+ public:
+  explicit RerankService(Metrics& metrics);
+
+  // `_search` (GET or POST) on an index of `sf`: reranked, or passed through
+  // with the reason in X-Rerank, or the engine's order on any failure.
+  Response search(const Runtime& rt, const StorefrontRuntime& sf, const Request& request);
+  // `_msearch` (the path's index, if any, is `path_index`): each search in
+  // it handled as search() would, in one engine call.
+  Response msearch(const Runtime& rt, const Request& request, std::string_view path_index);
+  // POST /_rerank/events (NDJSON).
+  Response events(const Runtime& rt, const Request& request);
+  // DELETE /_rerank/users/{storefront}/{user}.
+  Response eraseUser(const Runtime& rt, std::string_view storefront, std::string_view user);
+
+  ProfileStore& profiles() { return profiles_; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Shopper {
+    std::string user, session;
+  };
+  // The window reordered for one shopper, or why the engine's order stands.
+  struct Ranking {
+    std::vector<RankedHit> order;
+    std::vector<HitExplain> explain;
+    std::string fail;    // fallback reason; empty: reranked
+    std::string reason;  // when reranked: history / no_history / page_cache
+    std::size_t computed = 0;  // vectors computed by the tower (none in the index)
+  };
+  // The window's first `engine_count` hits are the engine's; the rest are
+  // extra candidates.
+  Ranking rank(const StorefrontRuntime& sf, const connectors::SearchResult& window,
+               std::size_t engine_count, const SearchPlan& plan, std::string_view body,
+               const Shopper& shopper, const std::string& page_key, Clock::time_point deadline);
+  // The k-NN search for the items nearest the query's vector, within the
+  // client's filters; nullopt (and why, in `note`) when there is none.
+  std::optional<connectors::SearchResponse> extraCandidates(const Runtime& rt,
+                                                            const StorefrontRuntime& sf,
+                                                            const Request& request,
+                                                            const SearchPlan& plan,
+                                                            std::string& note);
+  static Shopper shopper(const config::StorefrontConfig& cfg, const Request& request,
+                         const SearchPlan& plan);
+  static std::string pageKey(const config::StorefrontConfig& cfg, const Shopper& shopper,
+                             std::string_view where, const SearchPlan& plan);
+
+  struct CachedOrder {
+    std::chrono::steady_clock::time_point expires;
+    std::vector<std::string> ids;  // the reranked window, best first
+    std::vector<double> scores;
+    std::list<std::string>::iterator lru;
+  };
+  std::shared_ptr<const scoring::ItemText> itemText(const Runtime& rt, const StorefrontRuntime& sf,
+                                                    const std::string& item_id);
+  const CachedOrder* cachedOrder(const std::string& key);
+  void rememberOrder(const std::string& key, std::chrono::seconds ttl, std::vector<std::string> ids,
+                     std::vector<double> scores);
+
+  Metrics& metrics_;
+  ProfileStore profiles_;
+  std::mutex items_mu_;
+  std::unordered_map<std::string, std::shared_ptr<const scoring::ItemText>> items_;  // sf\nid
+  // Storefront + model version -> when to try the k-NN search again after
+  // the engine refused it (no knn_vector field: vectors synced in stored mode).
+  std::mutex knn_mu_;
+  std::unordered_map<std::string, Clock::time_point> knn_retry_;
+  std::mutex pages_mu_;
+  std::unordered_map<std::string, CachedOrder> pages_;
+  std::list<std::string> pages_lru_;
+};
+
+}  // namespace rr::rerank

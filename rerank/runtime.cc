@@ -1,0 +1,73 @@
+#include "rerank/runtime.h"
+
+#include "scoring/model_file.h"
+
+namespace rr::rerank {
+
+const StorefrontRuntime* Runtime::match(std::string_view host,
+                                        std::string_view index_expr) const {
+  if (const auto colon = host.rfind(':'); colon != std::string_view::npos &&
+                                          host.find(']') == std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  if (!host.empty()) {
+    for (const auto& sf : storefronts) {
+      if (!sf.config->host.empty() && sf.config->host.size() == host.size() &&
+          std::equal(host.begin(), host.end(), sf.config->host.begin(),
+                     [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+        return &sf;
+      }
+    }
+  }
+  if (index_expr.empty()) return nullptr;
+  const StorefrontRuntime* found = nullptr;
+  std::size_t start = 0;
+  while (start <= index_expr.size()) {
+    const auto comma = index_expr.find(',', start);
+    const auto name = index_expr.substr(start, comma == std::string_view::npos
+                                                    ? std::string_view::npos
+                                                    : comma - start);
+    const StorefrontRuntime* owner = nullptr;
+    for (const auto& sf : storefronts) {
+      for (const auto& pattern : sf.config->indices) {
+        if (config::matchesIndexPattern(pattern, name)) owner = &sf;
+      }
+      if (owner) break;
+    }
+    if (!owner || (found && found != owner)) return nullptr;
+    found = owner;
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return found;
+}
+
+std::expected<std::shared_ptr<const Runtime>, std::string> buildRuntime(
+    std::shared_ptr<const config::Config> config) {
+  auto runtime = std::make_shared<Runtime>();
+  runtime->config = config;
+  for (const auto& sf : config->storefronts) {
+    auto model = scoring::loadModel(sf.model);
+    if (!model) {
+      return std::unexpected("storefronts[" + sf.name + "].model: " + model.error().message);
+    }
+    runtime->storefronts.push_back({&sf, *model});
+  }
+  const auto& up = config->upstream;
+  connectors::ClientOptions options;
+  options.url = up.url;
+  if (up.user) options.auth = connectors::BasicAuth{*up.user, up.password.value_or("")};
+  options.tls.ca_file = up.ca_file;
+  options.tls.verify = up.tls_verify;
+  options.connect_timeout = up.connect_timeout;
+  options.request_timeout = up.request_timeout;
+  options.pool_size = static_cast<std::size_t>(up.pool_size);
+  // A shopper is waiting: one retry at most, never past the deadline.
+  options.retry.max_attempts = 2;
+  auto client = connectors::EngineClient::create(options);
+  if (!client) return std::unexpected("upstream.url: " + client.error().message);
+  runtime->upstream = std::move(*client);
+  return runtime;
+}
+
+}  // namespace rr::rerank

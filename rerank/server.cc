@@ -1,0 +1,217 @@
+#include "rerank/server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <chrono>
+#include <optional>
+
+namespace rr::rerank {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+}  // namespace
+
+struct Server::Impl {
+  config::ListenConfig listen;
+  Handler& handler;
+  std::function<void(const std::string&)> access_log;
+  // Declared before the io_context: sessions still queued in it when it is
+  // destroyed update these on their way out.
+  std::atomic<std::size_t> open{0};
+  std::atomic<std::size_t> busy{0};  // requests being handled or written
+  std::atomic<bool> stopping{false};
+  asio::io_context ioc;
+  asio::thread_pool workers;
+  tcp::acceptor acceptor;
+  std::vector<std::thread> threads;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
+
+  Impl(const config::ListenConfig& l, Handler& h, int n,
+       std::function<void(const std::string&)> log)
+      : listen(l), handler(h), access_log(std::move(log)),
+        workers(static_cast<std::size_t>(n)), acceptor(ioc) {}
+
+  void accept();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Server::Impl& server)
+      : stream_(std::move(socket)), server_(server) {
+    beast::error_code ec;
+    const auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+  }
+  ~Session() { server_.open.fetch_sub(1); }
+
+  void run() {
+    asio::dispatch(stream_.get_executor(),
+                   beast::bind_front_handler(&Session::read, shared_from_this()));
+  }
+
+ private:
+  void read() {
+    if (server_.stopping.load()) return close();
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(server_.listen.max_header_bytes));
+    parser_->body_limit(server_.listen.max_body_bytes);
+    stream_.expires_after(server_.listen.idle_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::onRead, shared_from_this()));
+  }
+
+  void onRead(beast::error_code ec, std::size_t) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted) {
+      return close();
+    }
+    if (ec == http::error::body_limit) {
+      return reply(errorResponse(413, "rerank_request_too_large",
+                                 "request body over listen.max_body_bytes"),
+                   false);
+    }
+    if (ec == http::error::header_limit) {
+      return reply(errorResponse(431, "rerank_request_too_large",
+                                 "request headers over listen.max_header_bytes"),
+                   false);
+    }
+    if (ec) {
+      return reply(errorResponse(400, "parse_exception", "malformed HTTP request: " + ec.message()),
+                   false);
+    }
+    auto msg = parser_->release();
+    Request request;
+    request.method = std::string(msg.method_string());
+    request.target = std::string(msg.target());
+    for (const auto& field : msg) {
+      request.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+    }
+    request.body = std::move(msg.body());
+    request.remote = remote_;
+    const bool keep_alive = msg.keep_alive();
+    server_.busy.fetch_add(1);
+    // The handler blocks on the engine: run it on the worker pool, then
+    // come back to this connection's executor to write.
+    asio::post(server_.workers, [self = shared_from_this(), request = std::move(request),
+                                 keep_alive]() mutable {
+      const auto start = Clock::now();
+      Response response = self->server_.handler.handle(request);
+      if (self->server_.access_log) {
+        self->server_.access_log(Handler::accessLogLine(
+            request, response, "", std::chrono::duration<double>(Clock::now() - start).count()));
+      }
+      asio::post(self->stream_.get_executor(),
+                 [self, response = std::move(response), keep_alive]() mutable {
+                   self->reply(std::move(response), keep_alive, /*counted=*/true);
+                 });
+    });
+  }
+
+  void reply(Response response, bool keep_alive, bool counted = false) {
+    auto res = std::make_shared<http::response<http::string_body>>();
+    res->version(11);
+    res->result(static_cast<unsigned>(response.status));
+    for (auto& h : response.headers) res->set(h.name, h.value);
+    res->body() = std::move(response.body);
+    res->keep_alive(keep_alive && !server_.stopping.load());
+    res->prepare_payload();
+    stream_.expires_after(server_.listen.idle_timeout);
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res, counted](beast::error_code ec, std::size_t) {
+                        if (counted) self->server_.busy.fetch_sub(1);
+                        if (ec || !res->keep_alive()) return self->close();
+                        self->read();
+                      });
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  Server::Impl& server_;
+  std::string remote_;
+};
+
+}  // namespace
+
+void Server::Impl::accept() {
+  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec || stopping.load()) return;
+    if (open.load() >= static_cast<std::size_t>(listen.max_connections)) {
+      beast::error_code ignored;
+      socket.close(ignored);  // over the cap: refuse rather than queue
+    } else {
+      open.fetch_add(1);
+      std::make_shared<Session>(std::move(socket), *this)->run();
+    }
+    accept();
+  });
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() { stop(); }
+
+std::expected<std::unique_ptr<Server>, std::string> Server::create(
+    const config::ListenConfig& listen, Handler& handler, int workers,
+    std::function<void(const std::string&)> access_log) {
+  auto impl = std::make_unique<Impl>(listen, handler, std::max(1, workers), std::move(access_log));
+  beast::error_code ec;
+  const auto where = listen.address + ":" + std::to_string(listen.port);
+  tcp::resolver resolver(impl->ioc);
+  auto results = resolver.resolve(listen.address, std::to_string(listen.port), ec);
+  if (ec || results.empty()) return std::unexpected("listen " + where + ": " + ec.message());
+  const tcp::endpoint endpoint = *results.begin();
+  impl->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl->acceptor.bind(endpoint, ec);
+  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return std::unexpected("listen " + where + ": " + ec.message());
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+std::size_t Server::openConnections() const { return impl_->open.load(); }
+
+void Server::start() {
+  impl_->guard.emplace(impl_->ioc.get_executor());
+  impl_->accept();
+  for (int i = 0; i < impl_->listen.threads; ++i) {
+    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  }
+}
+
+void Server::stop() {
+  if (!impl_ || impl_->stopping.exchange(true)) return;
+  asio::post(impl_->ioc, [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+  });
+  // Let requests already being handled finish and be written.
+  const auto until = Clock::now() + impl_->listen.drain_timeout;
+  while (impl_->busy.load() > 0 && Clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  impl_->guard.reset();
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+  impl_->workers.join();
+}
+
+}  // namespace rr::rerank

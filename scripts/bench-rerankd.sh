@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# End-to-end latency and CPU of rerankd against a real OpenSearch: the same
+# candidate window fetched directly and a shopper's page through rerankd
+# (windows 100, 200, 500), in one run, with p50/p99, the latency rerankd
+# adds, and its CPU per request next to the engine's.
+#
+#   scripts/bench-rerankd.sh                  # 400 requests per phase
+#   RR_BENCH_REQUESTS=2000 scripts/bench-rerankd.sh
+# Uses the retrotech catalog (../shared/data) when present, else a generated
+# catalog of the same size.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+log() { echo "[bench-rerankd] $*" >&2; }
+
+scripts/install-deps.sh
+log "configuring build-release"
+mkdir -p build-release
+cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DRR_BUILD_TESTS=OFF >build-release/configure.log 2>&1 || {
+  cat build-release/configure.log >&2
+  exit 1
+}
+cmake --build build-release -j "$(nproc)" --target rerankd rerankd_e2e
+
+started_here=0
+if ! scripts/opensearch.sh status >/dev/null 2>&1; then started_here=1; fi
+work=$(mktemp -d)
+rerankd_pid=
+cleanup() {
+  if [[ -n "$rerankd_pid" ]]; then kill "$rerankd_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+  if [[ $started_here == 1 ]]; then
+    log "stopping the OpenSearch node this run started"
+    scripts/opensearch.sh stop || true
+  fi
+}
+trap cleanup EXIT
+url=$(scripts/opensearch.sh start | tail -n 1)
+engine_pid=$(cat "${RR_STATE_DIR:-/var/tmp/rerank-opensearch}/opensearch.pid")
+log "OpenSearch at $url (pid $engine_pid)"
+
+catalog_args=(--generate 48194)
+data=../shared/data/retrotech-products/products.tgz
+if [[ -f "$data" ]]; then
+  log "unpacking $data"
+  tar -xzf "$data" -C "$work" products.csv
+  catalog_args=(--catalog "$work/products.csv")
+else
+  log "no $data: using a generated catalog of the same size"
+fi
+log "indexing, writing the model, syncing vectors"
+build-release/tests/bench/rerankd_e2e prepare --engine "$url" "${catalog_args[@]}" --out "$work"
+
+log "starting rerankd"
+build-release/rerank/rerankd --config "$work/rerankd.yaml" >"$work/rerankd.log" 2>&1 &
+rerankd_pid=$!
+for _ in $(seq 100); do
+  grep -q "listening on" "$work/rerankd.log" 2>/dev/null && break
+  sleep 0.1
+done
+rerankd_url=$(grep -o 'http://[0-9.:]*' "$work/rerankd.log" | head -n 1)
+[[ -n "$rerankd_url" ]] || { cat "$work/rerankd.log" >&2; exit 1; }
+log "rerankd at $rerankd_url (pid $rerankd_pid)"
+build-release/tests/bench/rerankd_e2e run --engine "$url" --rerankd "$rerankd_url" \
+  --rerankd-pid "$rerankd_pid" --engine-pid "$engine_pid" --dir "$work" \
+  --requests "${RR_BENCH_REQUESTS:-400}"

@@ -1,0 +1,293 @@
+// End-to-end latency and CPU of rerankd against a real OpenSearch, measured
+// side by side in one run: the same candidate window fetched directly from
+// the engine, and a shopper's page through rerankd with that window reranked.
+// Run through scripts/bench-rerankd.sh, which starts the node, indexes and
+// syncs a catalog, and starts rerankd with one storefront per window size
+// (selected by Host header).
+//
+//   rerankd_e2e prepare --engine URL (--catalog products.csv | --generate N) --out DIR
+//       indexes the catalog (vectors kept out of _source), writes a full-size
+//       model (d = 32, random weights: scoring costs what a trained one does),
+//       runs index-sync, and writes DIR/rerankd.yaml, DIR/queries.txt
+//   rerankd_e2e run --engine URL --rerankd URL --rerankd-pid PID --engine-pid PID
+//       --dir DIR [--requests N]
+//       posts histories for 50 shoppers, then measures
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "connectors/engine_client.h"
+#include "connectors/json_writer.h"
+#include "index_sync/syncer.h"
+#include "index_sync/vector_fields.h"
+#include "scoring/data/retrotech_catalog.h"
+#include "scoring/model_file.h"
+
+namespace {
+
+using namespace rr;
+using Clock = std::chrono::steady_clock;
+
+[[noreturn]] void die(const std::string& what) {
+  std::cerr << "rerankd_e2e: " << what << "\n";
+  std::exit(1);
+}
+
+// utime + stime of a process, in seconds.
+double cpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), {});
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) die("cannot read /proc/" + std::to_string(pid) + "/stat");
+  std::vector<std::string> fields;
+  std::string cur;
+  for (std::size_t i = close + 2; i < stat.size(); ++i) {
+    if (stat[i] == ' ') {
+      fields.push_back(cur);
+      cur.clear();
+    } else {
+      cur += stat[i];
+    }
+  }
+  // Fields after the name start at "state" (field 3): utime is 14, stime 15.
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  return (std::stod(fields.at(11)) + std::stod(fields.at(12))) / ticks;
+}
+
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  if (v.empty()) return 0;
+  const auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(i, v.size() - 1)];
+}
+
+struct Phase {
+  std::vector<double> ms;
+  double rerankd_cpu = 0, engine_cpu = 0;
+};
+
+std::unique_ptr<connectors::EngineClient> make(const std::string& url) {
+  connectors::ClientOptions o;
+  o.url = url;
+  o.retry.max_attempts = 1;
+  o.request_timeout = std::chrono::seconds(120);
+  auto c = connectors::EngineClient::create(o);
+  if (!c) die(c.error().message);
+  return std::move(*c);
+}
+
+constexpr const char* kIndex = "rr-bench-rerankd";
+
+int prepare(const std::string& engine_url, const std::string& catalog, int generate,
+            const std::string& dir) {
+  auto engine = make(engine_url);
+  std::vector<scoring::ItemText> items;
+  if (!catalog.empty()) {
+    auto products = scoring::data::readRetrotechCatalog(catalog);
+    if (!products) die(products.error().toString());
+    for (const auto& p : *products) {
+      items.push_back({p.id, p.title, p.description, p.brand, p.category, p.price});
+    }
+  } else {
+    for (int i = 0; i < generate; ++i) {
+      const std::string n = std::to_string(i);
+      items.push_back({"g" + n, "Product " + n + " wireless speaker model " + std::to_string(i % 97),
+                       "Generated item " + n, "Brand " + std::to_string(i % 50),
+                       "Category " + std::to_string(i % 12), 1.0 + i % 900});
+    }
+  }
+  (void)engine->deleteIndex(kIndex);
+  (void)engine->deleteIndex(std::string(kIndex) + "-state");
+  auto created = engine->createIndex(
+      kIndex, R"({"settings":{"number_of_shards":1,"number_of_replicas":0},"mappings":{)"
+              R"("_source":{"excludes":["rr_vector*"]},"properties":{"title":{"type":"text"},)"
+              R"("description":{"type":"text"},"brand":{"type":"text"},"category":{"type":"keyword"},)"
+              R"("price":{"type":"float"}}}})");
+  if (!created) die("create index: " + created.error().message);
+  for (std::size_t start = 0; start < items.size(); start += 1000) {
+    std::vector<connectors::BulkOp> ops;
+    for (std::size_t i = start; i < std::min(items.size(), start + 1000); ++i) {
+      const auto& it = items[i];
+      std::string doc = "{\"title\":" + connectors::jsonString(it.title) +
+                        ",\"description\":" + connectors::jsonString(it.description) +
+                        ",\"brand\":" + connectors::jsonString(it.brand) +
+                        ",\"category\":" + connectors::jsonString(it.category);
+      if (it.price) doc += ",\"price\":" + std::to_string(*it.price);
+      ops.push_back({connectors::BulkOp::Action::kIndex, kIndex, it.id, doc + "}"});
+    }
+    auto r = engine->bulk(ops);
+    if (!r || !r->allOk()) die("bulk index failed");
+  }
+  if (!engine->refresh(kIndex)) die("refresh");
+
+  auto model = std::make_shared<scoring::Model>(scoring::ModelDims{}, scoring::TokenizerSettings{}, 1);
+  model->version = "bench-v1";
+  if (!scoring::saveModel(*model, dir + "/model.rrm")) die("save model");
+  config::StorefrontConfig sf;
+  sf.name = "bench";
+  sf.indices = {kIndex};
+  sf.sync_index = kIndex;
+  sf.fields.title = "title";
+  sf.fields.description = "description";
+  sf.fields.brand = "brand";
+  sf.fields.category = "category";
+  sf.fields.price = "price";
+  sf.vector.mode = config::VectorConfig::Mode::kStored;
+  index_sync::SyncOptions o;
+  o.storefront = sf;
+  o.index = kIndex;
+  o.state_index = std::string(kIndex) + "-state";
+  index_sync::Syncer syncer(*engine, model, o);
+  auto synced = syncer.run(index_sync::SyncMode::kFull);
+  if (!synced || synced->failed) die("index-sync failed");
+  std::printf("indexed and synced %zu items in %.1fs\n", synced->updated, synced->seconds);
+
+  std::ofstream yaml(dir + "/rerankd.yaml");
+  yaml << "listen:\n  port: 0\n  threads: 2\nupstream:\n  url: " << engine_url
+       << "\n  pool_size: 32\nstorefronts:\n";
+  for (int w : {100, 200, 500}) {
+    yaml << "  - name: w" << w << "\n    host: w" << w << "\n    window: " << w
+         << "\n    deadline_ms: 1000\n    model: model.rrm\n"
+         << "    fields: {title: title, description: description, brand: brand, "
+            "category: category, price: price}\n";
+  }
+  // Queries: words from titles, one or two per query.
+  std::ofstream queries(dir + "/queries.txt");
+  for (std::size_t i = 0; i < items.size() && i < 40000; i += 97) {
+    std::string t = items[i].title;
+    const auto sp = t.find(' ', t.find(' ') + 1);
+    queries << t.substr(0, sp) << "\n";
+  }
+  std::ofstream field(dir + "/vector_field.txt");
+  field << index_sync::vectorFields("rr_vector", model->version).vector;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) die("usage: rerankd_e2e prepare|run ...");
+  const std::string mode = argv[1];
+  std::string engine_url, rerankd_url, dir, catalog;
+  pid_t rerankd_pid = 0, engine_pid = 0;
+  int requests = 400, generate = 0;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    const std::string f = argv[i], v = argv[i + 1];
+    if (f == "--engine") engine_url = v;
+    else if (f == "--rerankd") rerankd_url = v;
+    else if (f == "--rerankd-pid") rerankd_pid = std::stoi(v);
+    else if (f == "--engine-pid") engine_pid = std::stoi(v);
+    else if (f == "--dir" || f == "--out") dir = v;
+    else if (f == "--catalog") catalog = v;
+    else if (f == "--generate") generate = std::stoi(v);
+    else if (f == "--requests") requests = std::stoi(v);
+    else die("unknown flag " + f);
+  }
+  if (mode == "prepare") return prepare(engine_url, catalog, generate, dir);
+  if (mode != "run") die("unknown mode " + mode);
+  const std::string index = kIndex;
+  std::string vector_field;
+  std::ifstream(dir + "/vector_field.txt") >> vector_field;
+  std::vector<std::string> queries;
+  {
+    std::ifstream in(dir + "/queries.txt");
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) queries.push_back(line);
+    }
+  }
+  if (queries.empty()) die("no queries in " + dir);
+  auto engine = make(engine_url);
+  auto rerankd = make(rerankd_url);
+  // 50 shoppers, 20 recent interactions each, on items of the catalog.
+  {
+    auto page = engine->search(index, R"({"size":1000,"_source":false})");
+    if (!page || page->hits.empty()) die("cannot read item ids");
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+    std::string lines;
+    for (int u = 0; u < 50; ++u) {
+      for (int k = 0; k < 20; ++k) {
+        const auto& id = page->hits[static_cast<std::size_t>((u * 37 + k * 11) % page->hits.size())].id;
+        lines += "{\"event_id\":\"b" + std::to_string(u) + "-" + std::to_string(k) +
+                 "\",\"storefront\":\"w100\",\"user_id\":\"shopper-" + std::to_string(u) +
+                 "\",\"type\":\"click\",\"item_id\":" + connectors::jsonString(id) +
+                 ",\"ts\":" + std::to_string(now - k * 60000) + "}\n";
+        // The same history for the other window sizes' storefronts.
+        for (const char* sf : {"w200", "w500"}) {
+          lines += "{\"event_id\":\"b" + std::to_string(u) + "-" + std::to_string(k) +
+                   "\",\"storefront\":\"" + sf + "\",\"user_id\":\"shopper-" +
+                   std::to_string(u) + "\",\"type\":\"click\",\"item_id\":" +
+                   connectors::jsonString(id) + ",\"ts\":" + std::to_string(now - k * 60000) +
+                   "}\n";
+        }
+      }
+    }
+    auto r = rerankd->raw({"POST", "/_rerank/events", "", {{"Content-Type", "application/x-ndjson"}}, lines});
+    if (!r || r->status != 200 || r->body.find("\"errors\":false") == std::string::npos) {
+      die("posting histories failed");
+    }
+  }
+
+  auto run = [&](int window, bool through) {
+    Phase phase;
+    const double r0 = cpuSeconds(rerankd_pid), e0 = cpuSeconds(engine_pid);
+    for (int i = 0; i < requests; ++i) {
+      const std::string& q = queries[static_cast<std::size_t>(i) % queries.size()];
+      const std::string match = "{\"multi_match\":{\"query\":" + connectors::jsonString(q) +
+                                ",\"fields\":[\"title^2\",\"description\",\"brand\"]}}";
+      connectors::HttpRequest req;
+      req.method = "POST";
+      req.path = "/" + index + "/_search";
+      req.headers.push_back({"Content-Type", "application/json"});
+      if (through) {
+        // The shopper's own request; rerankd fetches the window.
+        req.body = "{\"size\":10,\"query\":" + match + "}";
+        req.headers.push_back({"Host", "w" + std::to_string(window)});
+        req.headers.push_back({"X-User-Id", "shopper-" + std::to_string(i % 50)});
+      } else {
+        // What rerankd asks the engine for.
+        req.body = "{\"size\":" + std::to_string(window) + ",\"query\":" + match +
+                   ",\"docvalue_fields\":[" + connectors::jsonString(vector_field) + "]}";
+      }
+      const auto start = Clock::now();
+      auto r = (through ? rerankd : engine)->raw(req);
+      const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+      if (!r || r->status != 200) die("request failed");
+      if (through && r->header("X-Rerank") != "applied") {
+        die("not reranked: " + std::string(r->header("X-Rerank")));
+      }
+      phase.ms.push_back(ms);
+    }
+    phase.rerankd_cpu = cpuSeconds(rerankd_pid) - r0;
+    phase.engine_cpu = cpuSeconds(engine_pid) - e0;
+    return phase;
+  };
+
+  std::printf("%d requests per phase, %zu distinct queries, 50 shoppers with histories\n\n",
+              requests, queries.size());
+  std::printf("%-7s %-9s %9s %9s %12s %14s %14s\n", "window", "path", "p50 ms", "p99 ms",
+              "added p99", "rerankd CPU/rq", "engine CPU/rq");
+  for (int window : {100, 200, 500}) {
+    run(window, false);  // warm both paths
+    run(window, true);
+    const Phase direct = run(window, false);
+    const Phase through = run(window, true);
+    const double d50 = percentile(direct.ms, 0.5), d99 = percentile(direct.ms, 0.99);
+    const double t50 = percentile(through.ms, 0.5), t99 = percentile(through.ms, 0.99);
+    std::printf("%-7d %-9s %9.2f %9.2f %12s %14s %14.3f ms\n", window, "direct", d50, d99, "",
+                "", 1000 * direct.engine_cpu / requests);
+    std::printf("%-7d %-9s %9.2f %9.2f %9.2f ms %11.3f ms %11.3f ms\n", window, "rerankd", t50,
+                t99, t99 - d99, 1000 * through.rerankd_cpu / requests,
+                1000 * through.engine_cpu / requests);
+    std::printf("        ratios: p50 %.2fx, p99 %.2fx; rerankd CPU = %.1f%% of the engine's\n\n",
+                t50 / d50, t99 / d99, 100 * through.rerankd_cpu / std::max(1e-9, through.engine_cpu));
+  }
+  return 0;
+}

@@ -1,0 +1,124 @@
+// The live scorer must give exactly the scores the training pipeline's
+// scorer gives for the same search: what is served is what was trained.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "rerank/live_scorer.h"
+#include "scoring/example_scorer.h"
+#include "scoring/tokenizer.h"
+
+using namespace rr;
+
+namespace {
+
+std::vector<scoring::ItemText> catalog() {
+  std::vector<scoring::ItemText> items;
+  const char* brands[] = {"Acme", "Globex", "Initech"};
+  for (int i = 0; i < 30; ++i) {
+    items.push_back({"sku" + std::to_string(i), "Item " + std::to_string(i) + " wireless mouse",
+                     "A mouse for work", brands[i % 3], i % 2 ? "Mice" : "Keyboards",
+                     10.0 + i});
+  }
+  return items;
+}
+
+std::shared_ptr<scoring::Model> trainedLookingModel(const std::vector<scoring::ItemText>& items) {
+  scoring::ModelDims dims;
+  dims.dim = 16;
+  dims.brand_buckets = 64;
+  dims.category_buckets = 64;
+  dims.id_buckets = 256;
+  scoring::TokenizerSettings tok;
+  tok.buckets = 4096;
+  auto model = std::make_shared<scoring::Model>(dims, tok, 11);
+  // Click statistics, so priors, popularity and ID rows are not all zero.
+  for (int k = 0; k < 40; ++k) {
+    model->stats().addClick("wireless mouse", items[static_cast<std::size_t>(k % 7)].id);
+  }
+  return model;
+}
+
+}  // namespace
+
+TEST_CASE("the live scorer scores a window exactly as the training scorer does",
+          "[rerank][live_scorer]") {
+  const auto items = catalog();
+  auto model = trainedLookingModel(items);
+  const std::string query = "Wireless  Mouse";
+  const int64_t now = 1'700'000'000'000;
+
+  // The same search as the pipeline would build it.
+  scoring::TrainingExample ex;
+  std::vector<rerank::LiveCandidate> live;
+  std::vector<std::vector<float>> index_vectors;
+  const std::string normalized = scoring::Tokenizer::normalize(query);
+  for (int c = 0; c < 20; ++c) {
+    const auto& item = items[static_cast<std::size_t>(c)];
+    ex.candidates.push_back(model->itemInput(item));
+    ex.stats.push_back({.engine_score = 10.0f - 0.3f * c,
+                        .engine_rank = c,
+                        .click_prior = model->stats().clickPrior(normalized, item.id),
+                        .token_prior = model->stats().tokenPrior(normalized, item.id),
+                        .popularity = model->stats().popularity(item.id),
+                        .item_known = ex.candidates.back().id >= 0});
+    // Half the candidates bring their vector from the index (as index-sync
+    // wrote it), half are computed from their text.
+    std::vector<float> v(16);
+    model->itemVector(model->itemInput(item), v.data());
+    index_vectors.push_back(v);
+  }
+  for (int c = 0; c < 20; ++c) {
+    rerank::LiveCandidate cand;
+    cand.text = items[static_cast<std::size_t>(c)];
+    if (c % 2 == 0) cand.vector = index_vectors[static_cast<std::size_t>(c)];
+    cand.engine_score = 10.0f - 0.3f * c;
+    cand.engine_rank = c;
+    live.push_back(cand);
+  }
+  model->queryTokens(normalized, ex.query_tokens);
+  std::vector<rerank::ProfileEvent> events;
+  const rerank::EventKind kinds[] = {rerank::EventKind::kView, rerank::EventKind::kPurchase,
+                                     rerank::EventKind::kClick, rerank::EventKind::kCart};
+  for (int h = 0; h < 4; ++h) {
+    rerank::ProfileEvent e;
+    e.kind = kinds[h];
+    e.item_id = items[static_cast<std::size_t>(21 + h)].id;
+    e.session_id = h < 2 ? "old" : "now";
+    e.ts_ms = now - (4 - h) * 86400000LL * 3;
+    e.item = std::make_shared<scoring::ItemText>(items[static_cast<std::size_t>(21 + h)]);
+    events.push_back(e);
+    ex.history.push_back(model->itemInput(*e.item));
+    const float w = rerank::eventWeight(e.kind) *
+                    static_cast<float>(std::pow(0.5, double(now - e.ts_ms) / (30 * 86400e3)));
+    ex.history_weight.push_back(w);
+    ex.session_weight.push_back(e.session_id == "now" ? w : 0.0f);
+  }
+
+  scoring::ExampleScorer trained(*model);
+  std::vector<float> want;
+  trained.score(ex, want);
+  rerank::LiveScorer served(*model);
+  std::vector<float> got;
+  std::size_t computed = 0;
+  served.score(query, live, {events, "now", now, 30}, got, &computed);
+  CHECK(computed == 10);
+  REQUIRE(got.size() == want.size());
+  for (std::size_t c = 0; c < want.size(); ++c) {
+    INFO("candidate " << c);
+    CHECK(got[c] == Approx(want[c]).epsilon(1e-5));
+  }
+  CHECK(served.hadHistory());
+
+  // Without the profile it is the anonymous model, again as trained.
+  ex.clearHistory();
+  trained.score(ex, want);
+  served.score(query, live, {{}, "", now, 30}, got);
+  for (std::size_t c = 0; c < want.size(); ++c) CHECK(got[c] == Approx(want[c]).epsilon(1e-5));
+  CHECK_FALSE(served.hadHistory());
+
+  std::vector<float> features, contributions;
+  served.explain(3, features, contributions);
+  CHECK(features.size() == scoring::kFeatureCount);
+  CHECK(contributions.size() == scoring::kFeatureCount);
+}

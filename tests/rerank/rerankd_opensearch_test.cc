@@ -1,0 +1,553 @@
+// rerankd in front of the real OpenSearch node: health and metrics, the
+// passthrough (unchanged status, headers, body), the allowlist, the engine's
+// own errors, upstream failures, config checks and reloads.
+#include <catch2/catch.hpp>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <regex>
+
+#include "connectors/search_response.h"
+#include "index_sync/syncer.h"
+#include "scoring/model_file.h"
+#include "tests/index_sync/sync_fixture.h"
+#include "tests/rerank/rerankd_process.h"
+#include "tests/support/fake_upstream.h"
+#include "tests/support/opensearch_env.h"
+
+using namespace rr;
+using namespace rr::testing;
+
+namespace {
+
+std::filesystem::path tempDir(const std::string& tag) {
+  static int n = 0;
+  auto dir = std::filesystem::temp_directory_path() /
+             ("rr-rerankd-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(++n));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+std::string configFor(const std::string& upstream, const std::string& index,
+                      const std::string& model, const std::string& extra = "") {
+  return "upstream:\n  url: " + upstream +
+         "\n  connect_timeout_ms: 300\n  request_timeout_ms: 5000\n"
+         "listen:\n  port: 0\nadmin:\n  token: test-token-0123456789\n"
+         "storefronts:\n  - name: shop\n    indices: [" +
+         index + "]\n    model: " + model + "\n" + extra;
+}
+
+connectors::HttpResponse call(connectors::EngineClient& c, std::string method, std::string path,
+                              std::string body = "", std::string query = "",
+                              std::vector<connectors::Header> headers = {}) {
+  if (!body.empty()) headers.push_back({"Content-Type", "application/json"});
+  auto r = c.raw({std::move(method), std::move(path), std::move(query), std::move(headers),
+                  std::move(body)});
+  if (!r) FAIL("call failed: " << r.error().message);
+  return *r;
+}
+
+// `took` differs between two calls to the engine; nothing else may.
+std::string withoutTook(std::string body) {
+  return std::regex_replace(body, std::regex("\"took\":[0-9]+"), "\"took\":_");
+}
+
+struct Fixture {
+  std::unique_ptr<connectors::EngineClient> engine = openSearchClient();
+  std::string index = uniqueIndexName("rerankd");
+  IndexGuard guard{*engine, index};
+  std::filesystem::path dir = tempDir("main");
+  std::string model = saveRandomModel(dir, "shop-v1", 1);
+
+  Fixture() { createShopIndex(*engine, index, shopItems(50)); }
+};
+
+}  // namespace
+
+TEST_CASE("rerankd answers health, readiness and metrics", "[rerankd][opensearch]") {
+  Fixture f;
+  RerankdProcess rerankd(f.dir, configFor(openSearchUrl(), f.index, f.model));
+  const auto health = call(rerankd.client(), "GET", "/_rerank/health");
+  CHECK(health.status == 200);
+  CHECK(health.body == R"({"status":"ok"})");
+  const auto ready = call(rerankd.client(), "GET", "/_rerank/ready");
+  CHECK(ready.status == 200);
+  CHECK(ready.body.find("\"ready\":true") != std::string::npos);
+  call(rerankd.client(), "GET", "/" + f.index + "/_count");
+  const auto metrics = call(rerankd.client(), "GET", "/metrics");
+  CHECK(metrics.status == 200);
+  CHECK(metrics.header("Content-Type").starts_with("text/plain"));
+  CHECK(metrics.body.find("rerank_requests_total{storefront=\"shop\",outcome=\"passthrough\"") !=
+        std::string::npos);
+  CHECK(metrics.body.find("rerank_model_info{storefront=\"shop\",version=\"shop-v1\"} 1") !=
+        std::string::npos);
+  CHECK(metrics.body.find("rerank_stage_seconds_bucket{storefront=\"shop\",stage=\"upstream\"") !=
+        std::string::npos);
+}
+
+TEST_CASE("allowed APIs pass through with the engine's status, headers and body",
+          "[rerankd][opensearch]") {
+  Fixture f;
+  RerankdProcess rerankd(f.dir, configFor(openSearchUrl(), f.index, f.model));
+  SECTION("a document GET is byte-identical") {
+    const auto direct = call(*f.engine, "GET", "/" + f.index + "/_doc/sku-1007");
+    const auto proxied = call(rerankd.client(), "GET", "/" + f.index + "/_doc/sku-1007");
+    CHECK(proxied.status == 200);
+    CHECK(proxied.body == direct.body);
+    CHECK(proxied.header("Content-Type") == direct.header("Content-Type"));
+  }
+  SECTION("a search sorted by price comes back as the engine wrote it") {
+    const std::string body = R"({"size":5,"sort":[{"price":"desc"}],"query":{"match":{"title":"Acme"}}})";
+    const auto direct = call(*f.engine, "POST", "/" + f.index + "/_search", body);
+    const auto proxied = call(rerankd.client(), "POST", "/" + f.index + "/_search", body);
+    CHECK(proxied.status == 200);
+    CHECK(withoutTook(proxied.body) == withoutTook(direct.body));
+  }
+  SECTION("an unknown index gets the engine's own 404") {
+    const auto direct = call(*f.engine, "GET", "/no-such-index-rr/_search");
+    const auto proxied = call(rerankd.client(), "GET", "/no-such-index-rr/_search");
+    CHECK(proxied.status == 404);
+    CHECK(proxied.body == direct.body);
+    CHECK(proxied.body.find("index_not_found_exception") != std::string::npos);
+  }
+}
+
+TEST_CASE("an API outside the allowlist is refused with an engine-shaped 403",
+          "[rerankd][opensearch]") {
+  Fixture f;
+  RerankdProcess rerankd(f.dir, configFor(openSearchUrl(), f.index, f.model));
+  const auto refused = call(rerankd.client(), "DELETE", "/" + f.index);
+  CHECK(refused.status == 403);
+  CHECK(refused.body.find(R"({"error":{"root_cause":[{"type":"security_exception")") == 0);
+  CHECK(refused.body.find("\"status\":403}") != std::string::npos);
+  auto exists = f.engine->indexExists(f.index);
+  REQUIRE(exists);
+  CHECK(*exists);  // nothing reached the engine
+  const auto put = call(rerankd.client(), "PUT", "/" + f.index + "/_doc/x", R"({"title":"x"})");
+  CHECK(put.status == 403);
+}
+
+TEST_CASE("an engine that does not answer gets a quick engine-shaped 502",
+          "[rerankd][opensearch]") {
+  Fixture f;
+  RerankdProcess rerankd(
+      f.dir, configFor("http://127.0.0.1:" + std::to_string(closedPort()), f.index, f.model));
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = call(rerankd.client(), "GET", "/" + f.index + "/_search");
+  const auto took = std::chrono::steady_clock::now() - start;
+  CHECK(r.status == 502);
+  CHECK(r.body.find("rerank_upstream_exception") != std::string::npos);
+  CHECK(took < std::chrono::seconds(2));  // well inside, not a timing assertion on speed
+  const auto ready = call(rerankd.client(), "GET", "/_rerank/ready");
+  CHECK(ready.status == 503);
+}
+
+TEST_CASE("a stalled engine gets a 504 once the request timeout passes",
+          "[rerankd][opensearch]") {
+  Fixture f;
+  SilentListener silent;
+  RerankdProcess rerankd(
+      f.dir, "upstream:\n  url: " + silent.url() +
+                 "\n  connect_timeout_ms: 300\n  request_timeout_ms: 500\n"
+                 "listen:\n  port: 0\nstorefronts:\n  - name: shop\n    indices: [" +
+                 f.index + "]\n    model: " + f.model + "\n");
+  const auto r = call(rerankd.client(), "GET", "/" + f.index + "/_count");
+  CHECK(r.status == 504);
+}
+
+TEST_CASE("--check-config names the bad field and exits non-zero", "[rerankd][opensearch]") {
+  Fixture f;
+  const auto bad = f.dir / "bad.yaml";
+  std::ofstream(bad) << configFor(openSearchUrl(), f.index, f.model, "    window: 5000\n");
+  auto [code, text] = checkConfig(bad.string());
+  CHECK(code == 1);
+  CHECK_THAT(text, Catch::Contains("storefronts[0].window"));
+  const auto missing_model = f.dir / "nomodel.yaml";
+  std::ofstream(missing_model) << configFor(openSearchUrl(), f.index, "missing.rrm");
+  std::tie(code, text) = checkConfig(missing_model.string());
+  CHECK(code == 1);
+  CHECK_THAT(text, Catch::Contains("storefronts[shop].model"));
+  const auto good = f.dir / "good.yaml";
+  std::ofstream(good) << configFor(openSearchUrl(), f.index, f.model);
+  std::tie(code, text) = checkConfig(good.string());
+  CHECK(code == 0);
+}
+
+TEST_CASE("a reload swaps the model; a bad reload is refused and the old one serves",
+          "[rerankd][opensearch]") {
+  Fixture f;
+  RerankdProcess rerankd(f.dir, configFor(openSearchUrl(), f.index, f.model));
+  const std::vector<connectors::Header> admin = {{"Authorization", "Bearer test-token-0123456789"}};
+  const auto version = [&] {
+    const auto m = call(rerankd.client(), "GET", "/metrics").body;
+    std::smatch match;
+    REQUIRE(std::regex_search(m, match, std::regex("version=\"([^\"]+)\"")));
+    return match[1].str();
+  };
+  CHECK(version() == "shop-v1");
+  CHECK(call(rerankd.client(), "POST", "/_rerank/reload").status == 403);  // no token
+
+  const auto v2 = saveRandomModel(f.dir, "shop-v2", 2);
+  std::ofstream(rerankd.configPath()) << configFor(openSearchUrl(), f.index, v2);
+  const auto ok = call(rerankd.client(), "POST", "/_rerank/reload", "", "", admin);
+  CHECK(ok.status == 200);
+  CHECK(version() == "shop-v2");
+
+  std::ofstream(rerankd.configPath()) << configFor(openSearchUrl(), f.index, v2, "    windw: 3\n");
+  const auto refused = call(rerankd.client(), "POST", "/_rerank/reload", "", "", admin);
+  CHECK(refused.status == 400);
+  CHECK_THAT(refused.body, Catch::Contains("windw"));
+  CHECK(version() == "shop-v2");
+  CHECK(call(rerankd.client(), "GET", "/" + f.index + "/_count").status == 200);
+
+  // SIGHUP does the same as the admin call.
+  const auto v3 = saveRandomModel(f.dir, "shop-v3", 3);
+  std::ofstream(rerankd.configPath()) << configFor(openSearchUrl(), f.index, v3);
+  rerankd.signal(SIGHUP);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (version() != "shop-v3" && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(version() == "shop-v3");
+  CHECK(rerankd.stop() == 0);  // SIGTERM: a clean drain
+}
+
+TEST_CASE("the access log has a JSON line per request with the user id hashed",
+          "[rerankd][opensearch]") {
+  Fixture f;
+  RerankdProcess rerankd(f.dir, configFor(openSearchUrl(), f.index, f.model));
+  call(rerankd.client(), "GET", "/" + f.index + "/_count", "", "", {{"X-User-Id", "alice@example.com"}});
+  CHECK(rerankd.stop() == 0);
+  std::ifstream in(f.dir / "stdout.log");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  CHECK(text.find("\"path\":\"/" + f.index + "/_count\"") != std::string::npos);
+  CHECK(text.find("alice") == std::string::npos);
+  CHECK(std::regex_search(text, std::regex("\"user\":\"[0-9a-f]{16}\"")));
+}
+
+// ---------------------------------------------------------------------------
+// The rerank path.
+
+namespace {
+
+struct Shop {
+  std::unique_ptr<connectors::EngineClient> engine = openSearchClient();
+  std::string index = uniqueIndexName("rerank-shop");
+  IndexGuard guard{*engine, index};
+  IndexGuard state_guard{*engine, index + "-state"};
+  std::filesystem::path dir = tempDir("shop");
+  std::string model;
+  std::vector<ShopItem> items = shopItems(200);
+
+  explicit Shop(bool sync_vectors = true, bool knn = false) {
+    createShopIndex(*engine, index, items, knn);
+    model = saveBrandModel(dir, "brand-v1");
+    if (sync_vectors) {
+      auto loaded = scoring::loadModel(model);
+      REQUIRE(loaded);
+      index_sync::SyncOptions o;
+      o.storefront = shopStorefront("shop", index);
+      o.index = index;
+      o.state_index = index + "-state";
+      if (knn) o.storefront.vector.mode = config::VectorConfig::Mode::kKnn;
+      index_sync::Syncer syncer(*engine, *loaded, o);
+      auto r = syncer.run(index_sync::SyncMode::kFull);
+      REQUIRE(r);
+      REQUIRE(r->updated == items.size());
+    }
+  }
+
+  std::string config(const std::string& extra = "") const {
+    return configFor(openSearchUrl(), index, model,
+                     "    fields: {title: title, description: description, brand: brand, "
+                     "category: category, price: price}\n" + extra);
+  }
+
+  // Three purchases of `brand` items by `user`.
+  void buy(RerankdProcess& rerankd, const std::string& user, const std::string& brand) {
+    // Recent purchases: history weights halve every 30 days.
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    std::string lines;
+    int n = 0;
+    for (const auto& item : items) {
+      if (item.brand != brand || n == 3) continue;
+      lines += R"({"event_id":")" + user + "-" + brand + "-" + std::to_string(n) +
+               R"(","storefront":"shop","user_id":")" + user + R"(","session_id":"s-)" + user +
+               R"(","type":"purchase","item_id":")" + item.id + R"(","ts":)" +
+               std::to_string(now_ms) + "}\n";
+      ++n;
+    }
+    const auto r = call(rerankd.client(), "POST", "/_rerank/events", lines, "",
+                        {{"Content-Type", "application/x-ndjson"}});
+    REQUIRE(r.status == 200);
+    REQUIRE(r.body.find("\"accepted\":3") != std::string::npos);
+  }
+
+  std::string brandOf(std::string_view id) const {
+    for (const auto& item : items) {
+      if (item.id == id) return item.brand;
+    }
+    return "";
+  }
+};
+
+std::vector<std::string> ids(const std::string& body) {
+  auto parsed = connectors::parseSearchResponse(body);
+  if (!parsed) FAIL("response does not parse: " << parsed.error().message << "\n" << body);
+  std::vector<std::string> out;
+  for (const auto& h : parsed->hits) out.emplace_back(h.id);
+  return out;
+}
+
+constexpr const char* kQuery = R"({"query":{"match":{"description":"item"}},"size":10})";
+
+}  // namespace
+
+TEST_CASE("a search is reranked for each shopper by their own history",
+          "[rerankd][opensearch]") {
+  Shop shop;
+  RerankdProcess rerankd(shop.dir, shop.config());
+  shop.buy(rerankd, "alice", "Acme");
+  shop.buy(rerankd, "bob", "Hooli");
+  const auto path = "/" + shop.index + "/_search";
+  const auto direct = call(*shop.engine, "POST", path, kQuery);
+  const auto alice = call(rerankd.client(), "POST", path, kQuery, "", {{"X-User-Id", "alice"}});
+  const auto bob = call(rerankd.client(), "POST", path, kQuery, "", {{"X-User-Id", "bob"}});
+  const auto anonymous = call(rerankd.client(), "POST", path, kQuery);
+
+  for (const auto* r : {&alice, &bob, &anonymous}) {
+    CHECK(r->status == 200);
+    CHECK(r->header("X-Rerank") == "applied");
+    CHECK(r->header("X-Rerank-Model") == "brand-v1");
+    CHECK(r->header("X-Rerank-Vectors") == "index=100;computed=0");  // index-sync's vectors
+    CHECK(r->body.find("rr_vector") == std::string::npos);           // never leaked
+    CHECK(ids(r->body).size() == 10);
+  }
+  for (const auto& id : ids(alice.body)) CHECK(shop.brandOf(id) == "Acme");
+  for (const auto& id : ids(bob.body)) CHECK(shop.brandOf(id) == "Hooli");
+  CHECK(ids(alice.body) != ids(bob.body));
+  // Without history the model keeps the engine's order.
+  CHECK(ids(anonymous.body) == ids(direct.body));
+  // The response is the engine's shape: the same total and shards.
+  auto engine_page = connectors::parseSearchResponse(direct.body);
+  auto alice_page = connectors::parseSearchResponse(alice.body);
+  REQUIRE(engine_page);
+  REQUIRE(alice_page);
+  CHECK(alice_page->total == engine_page->total);
+  CHECK(alice_page->shards == engine_page->shards);
+  REQUIRE(alice_page->max_score);
+  CHECK(*alice_page->max_score == alice_page->hits[0].score);
+}
+
+TEST_CASE("page 2 of a reranked search continues page 1 without duplicates or gaps",
+          "[rerankd][opensearch]") {
+  Shop shop;
+  RerankdProcess rerankd(shop.dir, shop.config());
+  shop.buy(rerankd, "alice", "Acme");
+  const auto path = "/" + shop.index + "/_search";
+  const std::vector<connectors::Header> as_alice = {{"X-User-Id", "alice"}};
+  const auto top20 = ids(call(rerankd.client(), "POST", path,
+                              R"({"query":{"match":{"description":"item"}},"size":20})", "", as_alice)
+                             .body);
+  const auto page1 = ids(call(rerankd.client(), "POST", path,
+                              R"({"query":{"match":{"description":"item"}},"size":10})", "", as_alice)
+                             .body);
+  // A new purchase between the pages must not reshuffle what page 2 shows.
+  shop.buy(rerankd, "alice", "Hooli");
+  const auto page2 = ids(call(rerankd.client(), "POST", path,
+                              R"({"query":{"match":{"description":"item"}},"from":10,"size":10})",
+                              "", as_alice)
+                             .body);
+  REQUIRE(page1.size() == 10);
+  REQUIRE(page2.size() == 10);
+  std::vector<std::string> both = page1;
+  both.insert(both.end(), page2.begin(), page2.end());
+  CHECK(both == top20);
+}
+
+TEST_CASE("searches the rerank path must not touch are passed through, saying why",
+          "[rerankd][opensearch]") {
+  Shop shop(false);
+  RerankdProcess rerankd(shop.dir, shop.config());
+  const auto path = "/" + shop.index + "/_search";
+  const auto sorted = call(rerankd.client(), "POST", path,
+                           R"({"query":{"match_all":{}},"sort":[{"price":"asc"}]})");
+  CHECK(sorted.header("X-Rerank") == "skipped; reason=sorted");
+  const auto count_only = call(rerankd.client(), "POST", path, R"({"size":0})");
+  CHECK(count_only.header("X-Rerank") == "skipped; reason=size_0");
+  const auto deep = call(rerankd.client(), "POST", path, R"({"from":95,"size":10})");
+  CHECK(deep.header("X-Rerank") == "skipped; reason=beyond_window");
+  CHECK(ids(deep.body).size() == 10);
+  const auto malformed = call(rerankd.client(), "POST", path, R"({"query":)");
+  CHECK(malformed.status == 400);
+  CHECK(malformed.body.find("\"status\":400}") != std::string::npos);
+  CHECK(malformed.body.find("json_parse_exception") != std::string::npos);
+}
+
+TEST_CASE("without index vectors the tower computes them; past the deadline the engine's "
+          "order is served", "[rerankd][opensearch]") {
+  Shop shop(false);
+  {
+    RerankdProcess rerankd(shop.dir, shop.config());
+    const auto r = call(rerankd.client(), "POST", "/" + shop.index + "/_search", kQuery);
+    CHECK(r.header("X-Rerank") == "applied");
+    CHECK(r.header("X-Rerank-Vectors") == "index=0;computed=100");
+    rerankd.stop();
+  }
+  RerankdProcess rerankd(shop.dir, shop.config("    deadline_ms: 1\n    window: 1000\n"));
+  const auto direct = call(*shop.engine, "POST", "/" + shop.index + "/_search", kQuery);
+  shop.buy(rerankd, "alice", "Acme");
+  const auto r = call(rerankd.client(), "POST", "/" + shop.index + "/_search", kQuery, "",
+                      {{"X-User-Id", "alice"}});
+  CHECK(r.status == 200);
+  CHECK(r.header("X-Rerank") == "fallback; reason=deadline");
+  CHECK(ids(r.body) == ids(direct.body));
+  const auto metrics = call(rerankd.client(), "GET", "/metrics").body;
+  CHECK(metrics.find("outcome=\"fallback\",reason=\"deadline\"") != std::string::npos);
+}
+
+TEST_CASE("events are judged line by line, duplicates applied once", "[rerankd][opensearch]") {
+  Shop shop(false);
+  RerankdProcess rerankd(shop.dir, shop.config());
+  const std::string body =
+      R"({"event_id":"e1","storefront":"shop","user_id":"u","type":"click","item_id":"sku-1000","ts":1})" "\n"
+      R"({"event_id":"e2","storefront":"nope","user_id":"u","type":"click","item_id":"sku-1000","ts":1})" "\n"
+      R"({"event_id":"e3","storefront":"shop","user_id":"u","type":"teleport","item_id":"sku-1000","ts":1})" "\n"
+      R"(not json)" "\n"
+      R"({"event_id":"e1","storefront":"shop","user_id":"u","type":"click","item_id":"sku-1000","ts":1})" "\n";
+  const auto r = call(rerankd.client(), "POST", "/_rerank/events", body);
+  CHECK(r.status == 200);
+  CHECK(r.body.find("\"errors\":true") != std::string::npos);
+  CHECK(r.body.find("\"accepted\":1") != std::string::npos);
+  CHECK(r.body.find("unknown storefront 'nope'") != std::string::npos);
+  CHECK(r.body.find("type must be view, click, cart, purchase or search") != std::string::npos);
+  CHECK(r.body.find(R"({"line":5,"status":200,"result":"duplicate")") != std::string::npos);
+}
+
+TEST_CASE("the official OpenSearch JavaScript client works through rerankd",
+          "[rerankd][opensearch]") {
+  const std::filesystem::path js = std::filesystem::path(RR_SOURCE_DIR) / "tests" / "js";
+  if (std::system("command -v node >/dev/null 2>&1") != 0) {
+    FAIL("node is not installed (scripts/install-deps.sh installs it)");
+  }
+  if (!std::filesystem::exists(js / "node_modules" / "@opensearch-project" / "opensearch")) {
+    FAIL("the client is not installed: run `npm ci --prefix tests/js` (scripts/test.sh does)");
+  }
+  Shop shop;
+  RerankdProcess rerankd(shop.dir, shop.config());
+  shop.buy(rerankd, "alice", "Acme");
+  const std::string command = "node " + (js / "client_test.mjs").string() + " " + rerankd.url() +
+                              " " + shop.index + " > " + (shop.dir / "js.log").string() + " 2>&1";
+  const int status = std::system(command.c_str());
+  std::ifstream in(shop.dir / "js.log");
+  std::string output((std::istreambuf_iterator<char>(in)), {});
+  INFO(output);
+  CHECK(status == 0);
+  CHECK(output.find("FAIL") == std::string::npos);
+  CHECK(output.find("ok: x-rerank is applied") != std::string::npos);
+}
+
+TEST_CASE("each search inside an _msearch is handled on its own", "[rerankd][opensearch]") {
+  Shop shop;
+  RerankdProcess rerankd(shop.dir, shop.config());
+  shop.buy(rerankd, "alice", "Acme");
+  const std::string body =
+      "{\"index\":\"" + shop.index + "\"}\n" + kQuery + "\n" +
+      "{\"index\":\"" + shop.index + "\"}\n" +
+      R"({"query":{"match_all":{}},"sort":[{"price":"asc"}],"size":3})" "\n" +
+      "{}\n" + R"({"from":"x"})" "\n";
+  auto raw = rerankd.client().raw({"POST", "/" + shop.index + "/_msearch", "",
+                                   {{"X-User-Id", "alice"}, {"Content-Type", "application/x-ndjson"}},
+                                   body});
+  REQUIRE(raw);
+  CHECK(raw->status == 200);
+  auto parsed = connectors::parseMsearchResponse(raw->body);
+  REQUIRE(parsed);
+  REQUIRE(parsed->responses.size() == 3);
+  REQUIRE(parsed->responses[0]);
+  for (const auto& h : parsed->responses[0]->hits) CHECK(shop.brandOf(h.id) == "Acme");
+  CHECK(raw->body.find("rr_vector") == std::string::npos);
+  REQUIRE(parsed->responses[1]);
+  CHECK(parsed->responses[1]->hits.size() == 3);
+  REQUIRE_FALSE(parsed->responses[2]);
+  CHECK(parsed->responses[2].error().http_status == 400);
+}
+
+namespace {
+
+bool hasKnnPlugin(connectors::EngineClient& engine) {
+  const auto plugins = call(engine, "GET", "/_cat/plugins", "", "format=json");
+  return plugins.body.find("opensearch-knn") != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("extra candidates from the k-NN search stay within the client's filters",
+          "[rerankd][opensearch]") {
+  {
+    auto engine = openSearchClient();
+    if (!hasKnnPlugin(*engine)) {
+      WARN("SKIPPED: the node has no k-NN plugin (scripts/test.sh starts it with "
+           "RR_OPENSEARCH_KNN=1)");
+      return;
+    }
+  }
+  Shop shop(/*sync_vectors=*/true, /*knn=*/true);
+  RerankdProcess rerankd(shop.dir,
+                         shop.config("    window: 20\n    deadline_ms: 5000\n"
+                                     "    extra_candidates: {enabled: true, k: 40}\n"));
+  const auto path = "/" + shop.index + "/_search";
+  // "Keyboards" in the title matches 50 items, 10 of them Acme; the filters
+  // keep Acme items priced at most 400: the engine finds 8 of those.
+  const std::string query =
+      R"({"size":20,"query":{"bool":{"must":[{"match":{"title":"Keyboards"}}],)"
+      R"("filter":[{"term":{"brand":"Acme"}}],"must_not":{"range":{"price":{"gt":400}}}}}})";
+  auto allowed = [&](std::string_view id) {
+    for (const auto& item : shop.items) {
+      if (item.id == id) return item.brand == "Acme" && item.price <= 400;
+    }
+    return false;
+  };
+  int allowed_total = 0;
+  for (const auto& item : shop.items) allowed_total += item.brand == "Acme" && item.price <= 400;
+  REQUIRE(allowed_total > 20);
+
+  const auto direct = call(*shop.engine, "POST", path, query);
+  const auto engine_ids = ids(direct.body);
+  REQUIRE(engine_ids.size() < 20);  // the text query alone cannot fill the page
+  const auto r = call(rerankd.client(), "POST", path, query, "", {{"X-User-Id", "carol"}});
+  CHECK(r.status == 200);
+  CHECK(r.header("X-Rerank") == "applied");
+  const auto got = ids(r.body);
+  CHECK(got.size() == 20);  // the extra candidates fill it
+  CHECK(r.header("X-Rerank-Extra") ==
+        "added=" + std::to_string(std::min(40, allowed_total) - static_cast<int>(engine_ids.size())));
+  int extras = 0;
+  for (const auto& id : got) {
+    INFO(id);
+    CHECK(allowed(id));
+    extras += std::find(engine_ids.begin(), engine_ids.end(), id) == engine_ids.end();
+  }
+  CHECK(extras == 20 - static_cast<int>(engine_ids.size()));
+  CHECK(r.body.find("rr_vector") == std::string::npos);
+  // The engine's total stays the engine's.
+  auto engine_page = connectors::parseSearchResponse(direct.body);
+  auto page = connectors::parseSearchResponse(r.body);
+  REQUIRE(engine_page);
+  REQUIRE(page);
+  CHECK(page->total == engine_page->total);
+
+  // A query that restricts hits outside a bool's filters gets no extras.
+  const auto term = call(rerankd.client(), "POST", path,
+                         R"({"size":5,"query":{"bool":{"must":[{"match":{"title":"Keyboards"}},)"
+                         R"({"term":{"brand":"Acme"}}]}}})");
+  CHECK(term.status == 200);
+  CHECK(term.header("X-Rerank-Extra") == "skipped; reason=unrecognized_filters");
+  for (const auto& id : ids(term.body)) CHECK(shop.brandOf(id) == "Acme");
+}
