@@ -135,11 +135,25 @@ struct AdminConfig {
   std::string token;  // required for admin endpoints; token_env also accepted
 };
 
+// Shoppers' profiles (the events API's store). Read once at start: a reload
+// keeps the store it has.
+struct ProfilesConfig {
+  // Write-ahead log and snapshots live here (one rerankd per directory).
+  // A relative path resolves against the config file's directory.
+  std::string dir = "/var/lib/rerank/profiles";
+  bool durable = true;          // false: memory only, a restart forgets every event
+  int max_users = 100000;       // per rerankd, least recently updated dropped first
+  int max_events_per_user = 50; // the newest are kept
+  int retention_days = 90;      // older events are neither used nor kept; 0: no limit
+  int snapshot_every = 10000;   // WAL records between snapshots
+};
+
 struct Config {
   std::string source_file;  // where it was loaded from, "" for a string
   ListenConfig listen;
   UpstreamConfig upstream;
   AdminConfig admin;
+  ProfilesConfig profiles;
   std::vector<StorefrontConfig> storefronts;  // at least one, unique names
 
   // The storefront called `name`, or nullptr. The pointer lives as long as

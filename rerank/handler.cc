@@ -86,8 +86,10 @@ Response Handler::handle(const Request& request) {
     return r;
   }
   if (path == "/_rerank/events") return service_.events(*rt, request);
-  if (path.starts_with("/_rerank/users/") && request.method == "DELETE") {
-    // /_rerank/users/{storefront}/{user}: erasing a shopper is an admin act.
+  if (path.starts_with("/_rerank/users/") &&
+      (request.method == "DELETE" || request.method == "GET")) {
+    // /_rerank/users/{storefront}/{user}: reading or erasing a shopper's
+    // profile is an admin act.
     Response refusal;
     if (!adminAllowed(*rt, request, refusal)) return refusal;
     std::string_view rest = path.substr(std::string_view("/_rerank/users/").size());
@@ -95,6 +97,9 @@ Response Handler::handle(const Request& request) {
     if (slash == std::string_view::npos || slash + 1 >= rest.size()) {
       return errorResponse(400, "illegal_argument_exception",
                            "expected /_rerank/users/{storefront}/{user}");
+    }
+    if (request.method == "GET") {
+      return service_.userProfile(*rt, rest.substr(0, slash), rest.substr(slash + 1));
     }
     return service_.eraseUser(*rt, rest.substr(0, slash), rest.substr(slash + 1));
   }

@@ -83,6 +83,12 @@ int main(int argc, char** argv) {
   };
   rerank::Handler handler(*runtime, reload);
   handler_ptr = &handler;
+  // Profiles are opened once; a reload keeps the store (profiles.* changes
+  // take effect on restart).
+  if (auto opened = handler.service().openProfiles((*runtime)->config->profiles); !opened) {
+    std::cerr << "rerankd: " << path << ": " << opened.error() << "\n";
+    return 1;
+  }
   const auto& listen = (*runtime)->config->listen;
   std::mutex log_mu;
   auto server = rerank::Server::create(listen, handler, std::max(4, listen.threads * 4),

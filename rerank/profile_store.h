@@ -3,12 +3,12 @@
 // per user and at most `max_users` users (least recently updated dropped
 // first). Thread-safe.
 //
-// This is the embedded store without persistence: durability (a write-ahead
-// log and snapshots) and the shared store in engine indices are not built
-// yet, so a restart forgets every profile.
+// Memory only: rerank/event_log.h makes it durable (a write-ahead log and
+// snapshots); the service writes the log before it applies events here.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -41,7 +41,10 @@ struct ProfileEvent {
 
 class ProfileStore {
  public:
-  explicit ProfileStore(std::size_t max_users = 100000, std::size_t max_events = 50);
+  // retention_days: events older than this are neither used nor kept
+  // (0: no limit).
+  explicit ProfileStore(std::size_t max_users = 100000, std::size_t max_events = 50,
+                        int retention_days = 0);
 
   // Applies an event once: false when its id was seen before (duplicate).
   bool add(const std::string& storefront, const std::string& user, const std::string& event_id,
@@ -52,12 +55,29 @@ class ProfileStore {
   void erase(const std::string& storefront, const std::string& user);
   std::size_t users() const;
 
+  // True when the event id was applied before (without applying anything).
+  bool seen(const std::string& storefront, const std::string& event_id) const;
+  // Remembers an id as applied (replaying a snapshot).
+  void markSeen(const std::string& storefront, const std::string& event_id);
+  // Every kept event within the retention, per user in time order; every
+  // remembered id, oldest first. Under the store's lock: `fn` must not call
+  // back into the store.
+  void forEach(const std::function<void(const std::string& storefront, const std::string& user,
+                                        const ProfileEvent& event)>& fn) const;
+  void forEachSeen(
+      const std::function<void(const std::string& storefront, const std::string& event_id)>& fn)
+      const;
+
  private:
   struct Profile {
     std::vector<ProfileEvent> events;  // time order
     std::list<std::string>::iterator lru;
   };
+  bool remember(const std::string& storefront, const std::string& event_id);
+  int64_t oldestKept() const;  // epoch ms; INT64_MIN without retention
+
   std::size_t max_users_, max_events_;
+  int64_t retention_ms_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, Profile> profiles_;  // key: storefront + '\n' + user
   std::list<std::string> lru_;                         // most recent first

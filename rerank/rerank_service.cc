@@ -132,6 +132,27 @@ LiveScorer& scorerFor(const std::string& storefront,
 
 RerankService::RerankService(Metrics& metrics) : metrics_(metrics) {}
 
+std::expected<void, std::string> RerankService::openProfiles(const config::ProfilesConfig& cfg) {
+  std::lock_guard lock(ingest_mu_);
+  profiles_ = std::make_unique<ProfileStore>(static_cast<std::size_t>(cfg.max_users),
+                                             static_cast<std::size_t>(cfg.max_events_per_user),
+                                             cfg.retention_days);
+  log_.reset();
+  snapshot_every_ = cfg.snapshot_every;
+  if (!cfg.durable) return {};
+  ReplayStats stats;
+  auto log = EventLog::open(cfg.dir, *profiles_, &stats);
+  if (!log) return std::unexpected("profiles.dir: " + log.error());
+  log_ = std::move(*log);
+  std::fprintf(stderr,
+               "rerankd: profiles from %s: %zu snapshot and %zu log records, %zu users%s\n",
+               cfg.dir.c_str(), stats.snapshot_records, stats.wal_records, profiles_->users(),
+               stats.torn_bytes ? (", cut a torn last record of " +
+                                   std::to_string(stats.torn_bytes) + " bytes").c_str()
+                                : "");
+  return {};
+}
+
 RerankService::Ranking RerankService::rank(const StorefrontRuntime& sf,
                                            const connectors::SearchResult& window,
                                            std::size_t engine_count, const SearchPlan& plan,
@@ -193,7 +214,7 @@ RerankService::Ranking RerankService::rank(const StorefrontRuntime& sf,
     }
   }
   const auto history = shopper.user.empty() ? std::vector<ProfileEvent>{}
-                                            : profiles_.history(cfg.name, shopper.user);
+                                            : profiles_->history(cfg.name, shopper.user);
   LiveScorer& scorer = scorerFor(cfg.name, sf.model);
   std::vector<float> scores;
   scorer.score(queryText(body), candidates, {history, shopper.session, epochMs(), 30.0}, scores,
@@ -628,9 +649,12 @@ Response RerankService::events(const Runtime& rt, const Request& request) {
   if (parsed.empty()) {
     return errorResponse(400, "parse_exception", "the request body has no event lines");
   }
-  std::string items = "[";
-  bool errors = false;
-  std::size_t accepted = 0;
+  // Judge every line, then log the new ones durably, then apply them: an
+  // event is acknowledged only once it is on disk.
+  enum class Outcome { kRejected, kDuplicate, kAccepted };
+  std::vector<Outcome> outcome(parsed.size(), Outcome::kRejected);
+  std::vector<LoggedEvent> fresh;
+  std::vector<std::size_t> fresh_line;
   for (std::size_t i = 0; i < parsed.size(); ++i) {
     auto& ev = parsed[i];
     const StorefrontRuntime* sf = nullptr;
@@ -643,32 +667,76 @@ Response RerankService::events(const Runtime& rt, const Request& request) {
         ev.reason = "unknown storefront '" + ev.storefront + "'";
       }
     }
-    std::string result;
-    int status = 400;
-    if (ev.ok) {
-      ProfileEvent pe;
-      pe.kind = ev.kind;
-      pe.item_id = ev.item_id;
-      pe.session_id = ev.session_id;
-      pe.ts_ms = ev.ts_ms;
-      if (!ev.item_id.empty()) pe.item = itemText(rt, *sf, ev.item_id);
-      if (profiles_.add(ev.storefront, ev.user_id, ev.event_id, std::move(pe))) {
-        status = 201;
-        result = "accepted";
-        ++accepted;
-      } else {
-        status = 200;
-        result = "duplicate";
+    if (!ev.ok) continue;
+    ProfileEvent pe;
+    pe.kind = ev.kind;
+    pe.item_id = ev.item_id;
+    pe.session_id = ev.session_id;
+    pe.ts_ms = ev.ts_ms;
+    if (!ev.item_id.empty()) pe.item = itemText(rt, *sf, ev.item_id);
+    fresh.push_back({ev.storefront, ev.user_id, ev.event_id, std::move(pe)});
+    fresh_line.push_back(i);
+    outcome[i] = Outcome::kAccepted;
+  }
+  std::string store_error;
+  {
+    std::lock_guard lock(ingest_mu_);
+    // Duplicates: ids applied before, and repeats within this request.
+    std::unordered_set<std::string> in_request;
+    std::vector<LoggedEvent> to_log;
+    std::vector<std::size_t> to_log_line;
+    for (std::size_t k = 0; k < fresh.size(); ++k) {
+      const auto& e = fresh[k];
+      const std::string key = e.storefront + '\n' + e.event_id;
+      if (profiles_->seen(e.storefront, e.event_id) || !in_request.insert(key).second) {
+        outcome[fresh_line[k]] = Outcome::kDuplicate;
+        continue;
+      }
+      to_log.push_back(std::move(fresh[k]));
+      to_log_line.push_back(fresh_line[k]);
+    }
+    if (log_) {
+      if (auto w = log_->append(to_log); !w) store_error = w.error();
+    }
+    if (store_error.empty()) {
+      for (auto& e : to_log) profiles_->add(e.storefront, e.user, e.event_id, std::move(e.event));
+      if (log_ && log_->recordsSinceSnapshot() >= static_cast<std::size_t>(snapshot_every_)) {
+        if (auto snap = log_->snapshot(*profiles_); !snap) {
+          // The WAL still holds everything: nothing is lost, it only grows.
+          std::fprintf(stderr, "rerankd: snapshot failed: %s\n", snap.error().c_str());
+        }
       }
     } else {
+      std::fprintf(stderr, "rerankd: events not stored: %s\n", store_error.c_str());
+      for (std::size_t line : to_log_line) {
+        parsed[line].ok = false;
+        parsed[line].reason = "not stored, send it again: " + store_error;
+        outcome[line] = Outcome::kRejected;
+      }
+    }
+  }
+  std::string items = "[";
+  bool errors = false;
+  std::size_t accepted = 0;
+  for (std::size_t i = 0; i < parsed.size(); ++i) {
+    const auto& ev = parsed[i];
+    const char* result = "rejected";
+    int status = store_error.empty() || ev.reason.rfind("not stored", 0) != 0 ? 400 : 503;
+    if (outcome[i] == Outcome::kAccepted) {
+      result = "accepted";
+      status = 201;
+      ++accepted;
+    } else if (outcome[i] == Outcome::kDuplicate) {
+      result = "duplicate";
+      status = 200;
+    } else {
       errors = true;
-      result = "rejected";
     }
     if (i) items += ',';
     items += "{\"line\":" + std::to_string(ev.line) + ",\"status\":" + std::to_string(status) +
              ",\"result\":\"" + result + "\"";
     if (!ev.event_id.empty()) items += ",\"event_id\":" + jsonString(ev.event_id);
-    if (!ev.ok) items += ",\"reason\":" + jsonString(ev.reason);
+    if (outcome[i] == Outcome::kRejected) items += ",\"reason\":" + jsonString(ev.reason);
     items += "}";
   }
   items += "]";
@@ -689,10 +757,54 @@ Response RerankService::eraseUser(const Runtime& rt, std::string_view storefront
     return errorResponse(404, "resource_not_found_exception",
                          "no storefront '" + std::string(storefront) + "'");
   }
-  profiles_.erase(std::string(storefront), std::string(user));
+  {
+    std::lock_guard lock(ingest_mu_);
+    if (log_) {
+      // Logged first, so a crash cannot bring the user back; then a snapshot
+      // without them, so their events leave the disk now.
+      if (auto w = log_->appendErase(std::string(storefront), std::string(user)); !w) {
+        return errorResponse(503, "rerank_store_exception", "not erased: " + w.error());
+      }
+    }
+    profiles_->erase(std::string(storefront), std::string(user));
+    if (log_) {
+      if (auto snap = log_->snapshot(*profiles_); !snap) {
+        return errorResponse(503, "rerank_store_exception",
+                             "erased in memory and logged, but the snapshot that removes the "
+                             "events from disk failed: " + snap.error());
+      }
+    }
+  }
   Response r;
   r.set("Content-Type", "application/json");
   r.body = R"({"erased":true})";
+  return r;
+}
+
+Response RerankService::userProfile(const Runtime& rt, std::string_view storefront,
+                                    std::string_view user) {
+  bool known = false;
+  for (const auto& s : rt.storefronts) known = known || s.config->name == storefront;
+  if (!known) {
+    return errorResponse(404, "resource_not_found_exception",
+                         "no storefront '" + std::string(storefront) + "'");
+  }
+  const auto events = profiles_->history(std::string(storefront), std::string(user));
+  static constexpr const char* kKinds[] = {"view", "click", "cart", "purchase", "search"};
+  std::string out = "{\"storefront\":" + jsonString(storefront) + ",\"user_id\":" +
+                    jsonString(user) + ",\"events\":[";
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto& e = events[i];
+    if (i) out += ',';
+    out += "{\"type\":\"" + std::string(kKinds[static_cast<int>(e.kind)]) +
+           "\",\"item_id\":" + jsonString(e.item_id) + ",\"session_id\":" +
+           jsonString(e.session_id) + ",\"ts\":" + std::to_string(e.ts_ms) +
+           ",\"weight\":" + std::to_string(eventWeight(e.kind)) + "}";
+  }
+  out += "]}";
+  Response r;
+  r.set("Content-Type", "application/json");
+  r.body = std::move(out);
   return r;
 }
 

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "rerank/event_log.h"
 #include "rerank/http_types.h"
 #include "rerank/metrics.h"
 #include "rerank/profile_store.h"
@@ -25,6 +26,11 @@ class RerankService {
  public:
   explicit RerankService(Metrics& metrics);
 
+  // Sets up the profile store from the config: with `durable`, opens (and
+  // replays) its write-ahead log. Call once, before serving; the error names
+  // the directory and what failed.
+  std::expected<void, std::string> openProfiles(const config::ProfilesConfig& cfg);
+
   // `_search` (GET or POST) on an index of `sf`: reranked, or passed through
   // with the reason in X-Rerank, or the engine's order on any failure.
   Response search(const Runtime& rt, const StorefrontRuntime& sf, const Request& request);
@@ -35,8 +41,10 @@ class RerankService {
   Response events(const Runtime& rt, const Request& request);
   // DELETE /_rerank/users/{storefront}/{user}.
   Response eraseUser(const Runtime& rt, std::string_view storefront, std::string_view user);
+  // GET /_rerank/users/{storefront}/{user}: the events the model reads.
+  Response userProfile(const Runtime& rt, std::string_view storefront, std::string_view user);
 
-  ProfileStore& profiles() { return profiles_; }
+  ProfileStore& profiles() { return *profiles_; }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -81,7 +89,12 @@ class RerankService {
                      std::vector<double> scores);
 
   Metrics& metrics_;
-  ProfileStore profiles_;
+  std::unique_ptr<ProfileStore> profiles_ = std::make_unique<ProfileStore>();
+  // Serializes ingestion: the duplicate check, the log append and applying
+  // the events happen as one step.
+  std::mutex ingest_mu_;
+  std::unique_ptr<EventLog> log_;  // null: memory only
+  int snapshot_every_ = 10000;
   std::mutex items_mu_;
   std::unordered_map<std::string, std::shared_ptr<const scoring::ItemText>> items_;  // sf\nid
   // Storefront + model version -> when to try the k-NN search again after

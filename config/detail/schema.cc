@@ -166,6 +166,31 @@ bool readAdmin(Reader& r, const Field& f, AdminConfig& a) {
                       });
 }
 
+bool readProfiles(Reader& r, const Field& f, std::string_view baseDir, ProfilesConfig& p) {
+  return r.readMap(
+      f, {
+             {"dir",
+              [&](const Field& x) {
+                std::string value;
+                if (!r.readString(x, value)) return false;
+                if (value.empty()) {
+                  return r.fail(x, "must not be empty (durable: false keeps profiles in memory)");
+                }
+                p.dir = resolvePath(baseDir, value);
+                return true;
+              }},
+             {"durable", [&](const Field& x) { return r.readBool(x, p.durable); }},
+             {"max_users",
+              [&](const Field& x) { return r.readInt(x, 1, 100'000'000, p.max_users); }},
+             {"max_events_per_user",
+              [&](const Field& x) { return r.readInt(x, 1, 10'000, p.max_events_per_user); }},
+             {"retention_days",
+              [&](const Field& x) { return r.readInt(x, 0, 36'500, p.retention_days); }},
+             {"snapshot_every",
+              [&](const Field& x) { return r.readInt(x, 1, 100'000'000, p.snapshot_every); }},
+         });
+}
+
 }  // namespace
 
 bool readConfig(Reader& r, const YAML::Node& root, std::string_view baseDir, Config& out) {
@@ -185,6 +210,8 @@ bool readConfig(Reader& r, const YAML::Node& root, std::string_view baseDir, Con
                   return readUpstream(r, x, baseDir, out.upstream);
                 }},
                {"admin", [&](const Field& x) { return readAdmin(r, x, out.admin); }},
+               {"profiles",
+                [&](const Field& x) { return readProfiles(r, x, baseDir, out.profiles); }},
                {"storefronts",
                 [&](const Field& x) {
                   hasStorefronts = true;

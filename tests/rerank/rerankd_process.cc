@@ -64,7 +64,14 @@ std::string saveBrandModel(const std::filesystem::path& dir, const std::string& 
 RerankdProcess::RerankdProcess(std::filesystem::path dir, const std::string& config_yaml)
     : dir_(std::move(dir)), config_(dir_ / "rerankd.yaml") {
   std::filesystem::create_directories(dir_);
-  std::ofstream(config_) << config_yaml;
+  std::ofstream out(config_);
+  out << config_yaml;
+  // Each process its own profile store, unless the test chose one.
+  if (config_yaml.find("\nprofiles:") == std::string::npos &&
+      !config_yaml.starts_with("profiles:")) {
+    out << "\nprofiles:\n  dir: " << (dir_ / "profiles").string() << "\n";
+  }
+  out.close();
   // stdout (the listening line, then access-log lines) goes to a file, so
   // a test that does not read it never blocks the server.
   const auto log = (dir_ / "stdout.log").string();

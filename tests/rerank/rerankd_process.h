@@ -26,7 +26,8 @@ std::string saveBrandModel(const std::filesystem::path& dir, const std::string& 
 class RerankdProcess {
  public:
   // `config_yaml` is written to DIR/rerankd.yaml; relative paths in it
-  // resolve against DIR. Its stdout is DIR/stdout.log.
+  // resolve against DIR. Without a `profiles:` section the profile store is
+  // DIR/profiles. Its stdout is DIR/stdout.log.
   RerankdProcess(std::filesystem::path dir, const std::string& config_yaml);
   ~RerankdProcess();
 

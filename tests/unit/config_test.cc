@@ -563,6 +563,36 @@ TEST_CASE("sync settings out of range are refused with their field", "[unit][con
   CHECK(c->storefronts[0].sync.interval == 86400s);
 }
 
+TEST_CASE("profile store settings: defaults, ranges and a relative dir", "[unit][config]") {
+  const auto defaults = mustParse(yamlOf({}));
+  CHECK(defaults->profiles.dir == "/var/lib/rerank/profiles");
+  CHECK(defaults->profiles.durable);
+  CHECK(defaults->profiles.max_users == 100000);
+  CHECK(defaults->profiles.max_events_per_user == 50);
+  CHECK(defaults->profiles.retention_days == 90);
+  CHECK(defaults->profiles.snapshot_every == 10000);
+  const auto c = mustParse("profiles:\n  dir: state/profiles\n  durable: false\n"
+                           "  max_users: 5\n  max_events_per_user: 7\n  retention_days: 0\n"
+                           "  snapshot_every: 1\n" + yamlOf({}),
+                           "/srv/rerank");
+  CHECK(c->profiles.dir == "/srv/rerank/state/profiles");
+  CHECK_FALSE(c->profiles.durable);
+  CHECK(c->profiles.max_users == 5);
+  CHECK(c->profiles.max_events_per_user == 7);
+  CHECK(c->profiles.retention_days == 0);
+  CHECK(c->profiles.snapshot_every == 1);
+  checkRejected({
+      {"profiles:\n  dir: \"\"\n" + yamlOf({}), "profiles.dir", "durable: false"},
+      {"profiles:\n  max_users: 0\n" + yamlOf({}), "profiles.max_users", "1.."},
+      {"profiles:\n  max_events_per_user: 10001\n" + yamlOf({}),
+       "profiles.max_events_per_user", "1..10000"},
+      {"profiles:\n  retention_days: -1\n" + yamlOf({}), "profiles.retention_days", "0..36500"},
+      {"profiles:\n  snapshot_every: 0\n" + yamlOf({}), "profiles.snapshot_every", "1.."},
+      {"profiles:\n  durable: yes\n" + yamlOf({}), "profiles.durable", ""},
+      {"profiles:\n  dri: x\n" + yamlOf({}), "profiles.dri", "dir"},
+  });
+}
+
 // ---------------------------------------------------------------------------
 // Unknown keys, document order, lines, YAML errors
 
