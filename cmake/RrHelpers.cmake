@@ -57,8 +57,12 @@ function(rr_test name)
   target_compile_definitions(${name} PRIVATE
     RR_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   rr_apply_common(${name})
+  # --warn NoTests: a CTest entry whose name selects no test case fails
+  # instead of passing empty (a ';' in a test name splits it, a leading '-'
+  # reads as an option).
   catch_discover_tests(${name}
     TEST_PREFIX "${name}: "
+    EXTRA_ARGS --warn NoTests
     PROPERTIES LABELS "${ARG_LABELS}")
 endfunction()
 

@@ -199,7 +199,7 @@ TEST_CASE("a model change re-vectorizes every item and readers never see two ver
                                   index_sync::vectorFields("rr_vector", "shop-v2").vector));
 }
 
-TEST_CASE("an item deleted during a pass stays deleted; one edited during it is re-read",
+TEST_CASE("an item deleted during a pass stays deleted, and one edited during it is re-read",
           "[index_sync][opensearch]") {
   Shop shop("sync-delete", 300);
   auto model = randomModel("shop-v1", 5);
