@@ -69,6 +69,15 @@ void Handler::swap(std::shared_ptr<const Runtime> runtime) {
 
 std::shared_ptr<const Runtime> Handler::runtime() const { return runtime_.load(); }
 
+std::string Handler::storefrontFor(const Request& request) const {
+  const auto rt = runtime_.load();
+  const std::string_view segment = firstSegment(request.path());
+  const std::string_view index_expr =
+      segment.empty() || segment.front() == '_' ? std::string_view{} : segment;
+  const StorefrontRuntime* sf = rt->match(request.header("Host"), index_expr);
+  return sf ? sf->config->name : "";
+}
+
 Response Handler::handle(const Request& request) {
   const auto rt = runtime_.load();  // this request's snapshot
   const std::string_view path = request.path();

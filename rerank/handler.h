@@ -29,6 +29,8 @@ class Handler {
 
   void swap(std::shared_ptr<const Runtime> runtime);
   std::shared_ptr<const Runtime> runtime() const;
+  // The storefront a request belongs to (Host, else index), "" for none.
+  std::string storefrontFor(const Request& request) const;
   Metrics& metrics() { return metrics_; }
   RerankService& service() { return service_; }
 

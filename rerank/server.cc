@@ -107,7 +107,8 @@ class Session : public std::enable_shared_from_this<Session> {
       Response response = self->server_.handler.handle(request);
       if (self->server_.access_log) {
         self->server_.access_log(Handler::accessLogLine(
-            request, response, "", std::chrono::duration<double>(Clock::now() - start).count()));
+            request, response, self->server_.handler.storefrontFor(request),
+            std::chrono::duration<double>(Clock::now() - start).count()));
       }
       asio::post(self->stream_.get_executor(),
                  [self, response = std::move(response), keep_alive]() mutable {

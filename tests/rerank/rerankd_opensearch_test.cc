@@ -159,7 +159,7 @@ TEST_CASE("a stalled engine gets a 504 once the request timeout passes",
   CHECK(r.status == 504);
 }
 
-TEST_CASE("--check-config names the bad field and exits non-zero", "[rerankd][opensearch]") {
+TEST_CASE("rerankd --check-config names the bad field and exits non-zero", "[rerankd][opensearch]") {
   Fixture f;
   const auto bad = f.dir / "bad.yaml";
   std::ofstream(bad) << configFor(openSearchUrl(), f.index, f.model, "    window: 5000\n");
@@ -177,7 +177,7 @@ TEST_CASE("--check-config names the bad field and exits non-zero", "[rerankd][op
   CHECK(code == 0);
 }
 
-TEST_CASE("a reload swaps the model; a bad reload is refused and the old one serves",
+TEST_CASE("a reload swaps the model, and a bad reload is refused while the old one serves",
           "[rerankd][opensearch]") {
   Fixture f;
   RerankdProcess rerankd(f.dir, configFor(openSearchUrl(), f.index, f.model));
@@ -225,6 +225,7 @@ TEST_CASE("the access log has a JSON line per request with the user id hashed",
   std::ifstream in(f.dir / "stdout.log");
   std::string text((std::istreambuf_iterator<char>(in)), {});
   CHECK(text.find("\"path\":\"/" + f.index + "/_count\"") != std::string::npos);
+  CHECK(text.find("\"storefront\":\"shop\"") != std::string::npos);  // its index's storefront
   CHECK(text.find("alice") == std::string::npos);
   CHECK(std::regex_search(text, std::regex("\"user\":\"[0-9a-f]{16}\"")));
 }
@@ -390,7 +391,7 @@ TEST_CASE("searches the rerank path must not touch are passed through, saying wh
   CHECK(malformed.body.find("json_parse_exception") != std::string::npos);
 }
 
-TEST_CASE("without index vectors the tower computes them; past the deadline the engine's "
+TEST_CASE("without index vectors the tower computes them, and past the deadline the engine's "
           "order is served", "[rerankd][opensearch]") {
   Shop shop(false);
   {
