@@ -105,6 +105,13 @@ struct SyncConfig {
   std::chrono::seconds interval{60};  // watch mode
 };
 
+// A/B split by a hash of the user id: treatment is reranked, control gets
+// the engine's order through the same path (same fetch, same recording).
+struct AbTestConfig {
+  int treatment_percent = 100;  // 0..100
+  std::string salt;             // changes which users fall in which bucket
+};
+
 struct StorefrontConfig {
   std::string name;  // unique, [a-z0-9_-]
   bool enabled = true;
@@ -125,6 +132,7 @@ struct StorefrontConfig {
   FieldMap fields;
   VectorConfig vector;
   ExtraCandidates extra_candidates;
+  AbTestConfig ab_test;
   // Key absent: defaultPassthrough(); an explicit empty list allows nothing.
   std::vector<ApiRule> passthrough;
   std::chrono::seconds page_consistency{300};  // pages 2+ reuse page 1's order
@@ -148,12 +156,21 @@ struct ProfilesConfig {
   int snapshot_every = 10000;   // WAL records between snapshots
 };
 
+// What rerankd served (impressions) and the events it received, as JSON
+// lines in daily files: the log `rerank-eval --online` and `rerank-train`
+// read.
+struct ActivityLogConfig {
+  bool enabled = true;
+  std::string dir = "/var/lib/rerank/activity";  // relative: to the config file
+};
+
 struct Config {
   std::string source_file;  // where it was loaded from, "" for a string
   ListenConfig listen;
   UpstreamConfig upstream;
   AdminConfig admin;
   ProfilesConfig profiles;
+  ActivityLogConfig activity_log;
   std::vector<StorefrontConfig> storefronts;  // at least one, unique names
 
   // The storefront called `name`, or nullptr. The pointer lives as long as

@@ -53,7 +53,8 @@ void judge(std::string_view line, ParsedEvent& ev) {
       !readString(obj, "session_id", ev.session_id, ev.reason, false) ||
       !readString(obj, "type", type, ev.reason, true) ||
       !readString(obj, "item_id", ev.item_id, ev.reason, false) ||
-      !readString(obj, "query", ev.query, ev.reason, false)) {
+      !readString(obj, "query", ev.query, ev.reason, false) ||
+      !readString(obj, "request_id", ev.request_id, ev.reason, false)) {
     return;
   }
   if (!parseEventKind(type, ev.kind)) {

@@ -21,6 +21,7 @@ struct ParsedEvent {
   bool ok = false;
   std::string reason;    // when !ok: what is wrong, naming the field
   std::string event_id, storefront, user_id, session_id, item_id, query;
+  std::string request_id;  // optional: the X-Rerank-Request-Id of the search it came from
   EventKind kind = EventKind::kView;
   int64_t ts_ms = 0;
 };
@@ -28,7 +29,7 @@ struct ParsedEvent {
 // Every non-blank line of `body`, judged: required event_id, storefront,
 // user_id (non-empty strings), type (view|click|cart|purchase|search), ts
 // (epoch milliseconds, a non-negative integer), item_id for every type but
-// search, query for search; session_id optional. Unknown members are
+// search, query for search; session_id and request_id optional. Unknown members are
 // ignored. Lines over kMaxEventLineBytes are rejected without parsing.
 std::vector<ParsedEvent> parseEvents(std::string_view body);
 

@@ -89,6 +89,7 @@ int main(int argc, char** argv) {
     std::cerr << "rerankd: " << path << ": " << opened.error() << "\n";
     return 1;
   }
+  handler.service().openActivityLog((*runtime)->config->activity_log);
   const auto& listen = (*runtime)->config->listen;
   std::mutex log_mu;
   auto server = rerank::Server::create(listen, handler, std::max(4, listen.threads * 4),

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <random>
 #include <cmath>
 #include <unordered_set>
 
@@ -112,6 +113,13 @@ bool hitVector(std::string_view fields_json, const std::string& field, std::vect
   return false;
 }
 
+std::string newRequestId() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  char id[17];
+  std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(rng()));
+  return id;
+}
+
 // One live scorer per thread and storefront, rebuilt when the model changes.
 LiveScorer& scorerFor(const std::string& storefront,
                       const std::shared_ptr<const scoring::Model>& model) {
@@ -131,6 +139,20 @@ LiveScorer& scorerFor(const std::string& storefront,
 }  // namespace
 
 RerankService::RerankService(Metrics& metrics) : metrics_(metrics) {}
+
+void RerankService::openActivityLog(const config::ActivityLogConfig& cfg) {
+  activity_ = cfg.enabled ? std::make_unique<ActivityLog>(cfg.dir) : nullptr;
+}
+
+std::string RerankService::bucketOf(const config::StorefrontConfig& cfg, std::string_view user,
+                                    std::string_view session, std::string_view fallback) {
+  if (cfg.ab_test.treatment_percent >= 100) return "";
+  const std::string_view who = !user.empty() ? user : !session.empty() ? session : fallback;
+  const uint64_t h = fnv1a(who, fnv1a(cfg.ab_test.salt + '\n' + cfg.name + '\n'));
+  // The high bits: FNV's low bits mix poorly for short keys.
+  return static_cast<int>((h >> 32) % 100) < cfg.ab_test.treatment_percent ? "treatment"
+                                                                           : "control";
+}
 
 std::expected<void, std::string> RerankService::openProfiles(const config::ProfilesConfig& cfg) {
   std::lock_guard lock(ingest_mu_);
@@ -352,6 +374,9 @@ Response RerankService::search(const Runtime& rt, const StorefrontRuntime& sf,
     return r;
   }
   const Shopper who = shopper(cfg, request, *plan);
+  const std::string request_id = newRequestId();
+  const std::string bucket = bucketOf(cfg, who.user, who.session, request_id);
+  const bool control = bucket == "control";
   auto upstream = upstreamRequest(rt, request, *plan);
   auto answer = rt.upstream->raw(upstream);
   const auto t_up = Clock::now();
@@ -377,7 +402,7 @@ Response RerankService::search(const Runtime& rt, const StorefrontRuntime& sf,
   const std::size_t engine_count = window->hits.size();
   std::optional<connectors::SearchResponse> extra;
   std::string extra_note;
-  if (cfg.extra_candidates.enabled && engine_count > 0) {
+  if (cfg.extra_candidates.enabled && engine_count > 0 && !control) {
     extra = extraCandidates(rt, sf, request, *plan, extra_note);
     if (extra) {
       std::unordered_set<std::string> seen;
@@ -397,9 +422,14 @@ Response RerankService::search(const Runtime& rt, const StorefrontRuntime& sf,
     metrics_.observeStage(cfg.name, "extra",
                           std::chrono::duration<double>(t_extra - t_parse).count());
   }
-  Ranking ranking = rank(sf, *window, engine_count, *plan, request.body, who,
-                         pageKey(cfg, who, request.method + " " + std::string(request.path()), *plan),
-                         t0 + cfg.deadline);
+  Ranking ranking;
+  if (control) {
+    ranking.fail = "ab_control";  // the engine's order, through the same path
+  } else {
+    ranking = rank(sf, *window, engine_count, *plan, request.body, who,
+                   pageKey(cfg, who, request.method + " " + std::string(request.path()), *plan),
+                   t0 + cfg.deadline);
+  }
   const auto t_w0 = Clock::now();
   metrics_.observeStage(cfg.name, "score", std::chrono::duration<double>(t_w0 - t_extra).count());
   const bool failed = !ranking.fail.empty();
@@ -417,14 +447,42 @@ Response RerankService::search(const Runtime& rt, const StorefrontRuntime& sf,
   r.body = failed ? writeEngineOrderPage(parts) : writeSearchResponse(parts);
   const auto t_end = Clock::now();
   metrics_.observeStage(cfg.name, "write", std::chrono::duration<double>(t_end - t_w0).count());
-  metrics_.countRequest(cfg.name, failed ? "fallback" : "applied",
+  metrics_.countRequest(cfg.name, control ? "skipped" : failed ? "fallback" : "applied",
                         failed ? ranking.fail : ranking.reason);
+  if (activity_) {
+    scoring::data::Event served;
+    served.type = scoring::data::Event::Type::kSearch;
+    served.user = who.user.empty() ? "anonymous" : who.user;
+    served.session = who.session;
+    served.ts_ms = epochMs();
+    served.query = queryText(request.body);
+    served.request_id = request_id;
+    served.bucket = bucket;
+    served.from = plan->from;
+    const auto& hits = window->hits;
+    const std::size_t end = static_cast<std::size_t>(plan->from + plan->size);
+    if (failed) {
+      for (std::size_t i = static_cast<std::size_t>(plan->from); i < std::min(end, hits.size()); ++i) {
+        served.impressions.emplace_back(hits[i].id);
+      }
+    } else {
+      for (std::size_t k = static_cast<std::size_t>(plan->from);
+           k < std::min(end, ranking.order.size()); ++k) {
+        served.impressions.emplace_back(hits[ranking.order[k].window_index].id);
+      }
+    }
+    activity_->record(cfg.name, served);
+  }
   char timing[192];
   std::snprintf(timing, sizeof timing,
                 "upstream=%.2f;parse=%.2f;extra=%.2f;rerank=%.2f;write=%.2f;total=%.2f",
                 ms(t_up - t0), ms(t_parse - t_up), ms(t_extra - t_parse), ms(t_w0 - t_extra),
                 ms(t_end - t_w0), ms(t_end - t0));
-  r.set("X-Rerank", failed ? "fallback; reason=" + ranking.fail : std::string("applied"));
+  r.set("X-Rerank", control  ? std::string("skipped; reason=ab_control")
+                    : failed ? "fallback; reason=" + ranking.fail
+                             : std::string("applied"));
+  r.set("X-Rerank-Request-Id", request_id);
+  if (!bucket.empty()) r.set("X-Rerank-Bucket", bucket);
   r.set("X-Rerank-Model", sf.model->version);
   r.set("X-Rerank-Timing", timing);
   if (!failed) {
@@ -699,7 +757,30 @@ Response RerankService::events(const Runtime& rt, const Request& request) {
       if (auto w = log_->append(to_log); !w) store_error = w.error();
     }
     if (store_error.empty()) {
-      for (auto& e : to_log) profiles_->add(e.storefront, e.user, e.event_id, std::move(e.event));
+      for (std::size_t k = 0; k < to_log.size(); ++k) {
+        auto& e = to_log[k];
+        if (activity_) {
+          const auto& ev = parsed[to_log_line[k]];
+          scoring::data::Event line;
+          static constexpr scoring::data::Event::Type kTypes[] = {
+              scoring::data::Event::Type::kView, scoring::data::Event::Type::kClick,
+              scoring::data::Event::Type::kCart, scoring::data::Event::Type::kPurchase,
+              scoring::data::Event::Type::kSearch};
+          line.type = kTypes[static_cast<int>(ev.kind)];
+          line.user = ev.user_id;
+          line.session = ev.session_id;
+          line.ts_ms = ev.ts_ms;
+          if (ev.kind == EventKind::kSearch) {
+            line.query = ev.query;
+          } else {
+            line.item = ev.item_id;
+          }
+          line.event_id = ev.event_id;
+          line.request_id = ev.request_id;
+          activity_->record(ev.storefront, line);
+        }
+        profiles_->add(e.storefront, e.user, e.event_id, std::move(e.event));
+      }
       if (log_ && log_->recordsSinceSnapshot() >= static_cast<std::size_t>(snapshot_every_)) {
         if (auto snap = log_->snapshot(*profiles_); !snap) {
           // The WAL still holds everything: nothing is lost, it only grows.

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "rerank/activity_log.h"
 #include "rerank/event_log.h"
 #include "rerank/http_types.h"
 #include "rerank/metrics.h"
@@ -30,6 +31,15 @@ class RerankService {
   // replays) its write-ahead log. Call once, before serving; the error names
   // the directory and what failed.
   std::expected<void, std::string> openProfiles(const config::ProfilesConfig& cfg);
+  // Where served searches and accepted events are recorded (or not).
+  void openActivityLog(const config::ActivityLogConfig& cfg);
+
+  // "treatment" or "control" for a storefront with an A/B split
+  // (treatment_percent < 100), "" without one. Stable per user: a hash of
+  // the salt and the user id (else the session id; without either, of
+  // `fallback`, e.g. the request id).
+  static std::string bucketOf(const config::StorefrontConfig& cfg, std::string_view user,
+                              std::string_view session, std::string_view fallback);
 
   // `_search` (GET or POST) on an index of `sf`: reranked, or passed through
   // with the reason in X-Rerank, or the engine's order on any failure.
@@ -94,6 +104,7 @@ class RerankService {
   // the events happen as one step.
   std::mutex ingest_mu_;
   std::unique_ptr<EventLog> log_;  // null: memory only
+  std::unique_ptr<ActivityLog> activity_;  // null: not recorded
   int snapshot_every_ = 10000;
   std::mutex items_mu_;
   std::unordered_map<std::string, std::shared_ptr<const scoring::ItemText>> items_;  // sf\nid

@@ -191,6 +191,22 @@ bool readProfiles(Reader& r, const Field& f, std::string_view baseDir, ProfilesC
          });
 }
 
+bool readActivityLog(Reader& r, const Field& f, std::string_view baseDir, ActivityLogConfig& a) {
+  return r.readMap(f, {
+                          {"enabled", [&](const Field& x) { return r.readBool(x, a.enabled); }},
+                          {"dir",
+                           [&](const Field& x) {
+                             std::string value;
+                             if (!r.readString(x, value)) return false;
+                             if (value.empty()) {
+                               return r.fail(x, "must not be empty (enabled: false turns it off)");
+                             }
+                             a.dir = resolvePath(baseDir, value);
+                             return true;
+                           }},
+                      });
+}
+
 }  // namespace
 
 bool readConfig(Reader& r, const YAML::Node& root, std::string_view baseDir, Config& out) {
@@ -212,6 +228,8 @@ bool readConfig(Reader& r, const YAML::Node& root, std::string_view baseDir, Con
                {"admin", [&](const Field& x) { return readAdmin(r, x, out.admin); }},
                {"profiles",
                 [&](const Field& x) { return readProfiles(r, x, baseDir, out.profiles); }},
+               {"activity_log",
+                [&](const Field& x) { return readActivityLog(r, x, baseDir, out.activity_log); }},
                {"storefronts",
                 [&](const Field& x) {
                   hasStorefronts = true;

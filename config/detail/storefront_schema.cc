@@ -188,6 +188,17 @@ bool readStorefront(Reader& r, const Field& f, std::string_view baseDir,
           {"vector", [&](const Field& x) { return readVector(r, x, sf.vector); }},
           {"extra_candidates",
            [&](const Field& x) { return readExtraCandidates(r, x, sf.extra_candidates); }},
+          {"ab_test",
+           [&](const Field& x) {
+             return r.readMap(
+                 x, {
+                        {"treatment_percent",
+                         [&](const Field& y) {
+                           return r.readInt(y, 0, 100, sf.ab_test.treatment_percent);
+                         }},
+                        {"salt", [&](const Field& y) { return r.readString(y, sf.ab_test.salt); }},
+                    });
+           }},
           {"passthrough",
            [&](const Field& x) {
              hasPassthrough = true;

@@ -4,8 +4,9 @@
 //   {"type":"search","user":"u","session":"s","ts":1313035144270,
 //    "query":"halo","clicked":"9713872","impressions":["a","b"]}
 //   {"type":"click","user":"u","session":"s","ts":1313035217021,"item":"9713872"}
-// `type` is one of search|view|click|cart|purchase; `event_id` is optional on
-// every event. See event_io.h for what is required.
+// `type` is one of search|view|click|cart|purchase; `event_id` and
+// `request_id` are optional on every event, `bucket` and `from` on searches.
+// See event_io.h for what is required.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +30,13 @@ struct Event {
   std::string query;                     // searches only
   std::vector<std::string> impressions;  // searches only, may be empty
   std::string event_id;                  // optional
+  // What rerankd's activity log adds to a search it served: the request id
+  // (events may carry it back), the A/B bucket and the position of the
+  // first impression minus one (the page's `from`). Optional; clicks may
+  // carry the request id of the search they came from.
+  std::string request_id;
+  std::string bucket;
+  int from = 0;
 
   bool isSearch() const { return type == Type::kSearch; }
   bool operator==(const Event&) const = default;

@@ -68,6 +68,17 @@ std::expected<void, FieldError> readField(RawEvent& raw, std::string_view key, v
     return take(e.query, detail::readString(v, key));
   }
   if (key == "clicked") return take(raw.clicked, detail::readOptionalString(v, key));
+  if (key == "request_id") return take(e.request_id, detail::readOptionalString(v, key));
+  if (key == "bucket") return take(e.bucket, detail::readOptionalString(v, key));
+  if (key == "from") {
+    auto from = detail::readInteger(v, key);
+    if (!from) return std::unexpected(std::move(from.error()));
+    if (*from < 0 || *from > 1'000'000) {
+      return std::unexpected(FieldError{.field = "from", .message = "must be 0..1000000"});
+    }
+    e.from = static_cast<int>(*from);
+    return {};
+  }
   if (key == "impressions") {
     auto list = detail::readStringList(v, key);
     if (!list) return std::unexpected(std::move(list.error()));
@@ -100,6 +111,8 @@ std::expected<Event, FieldError> finish(RawEvent raw) {
     e.item = std::move(raw.item);
     e.query.clear();
     e.impressions.clear();
+    e.bucket.clear();
+    e.from = 0;
   }
   return std::move(e);
 }
@@ -140,6 +153,14 @@ void writeEventLine(std::string& out, const Event& event) {
       }
       out += ']';
     }
+    if (!event.bucket.empty()) {
+      out += ",\"bucket\":";
+      appendJsonString(out, event.bucket);
+    }
+    if (event.from != 0) {
+      out += ",\"from\":";
+      appendJsonInteger(out, event.from);
+    }
   } else {
     out += ",\"item\":";
     appendJsonString(out, event.item);
@@ -147,6 +168,10 @@ void writeEventLine(std::string& out, const Event& event) {
   if (!event.event_id.empty()) {
     out += ",\"event_id\":";
     appendJsonString(out, event.event_id);
+  }
+  if (!event.request_id.empty()) {
+    out += ",\"request_id\":";
+    appendJsonString(out, event.request_id);
   }
   out += '}';
 }

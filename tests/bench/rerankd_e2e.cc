@@ -151,7 +151,8 @@ int prepare(const std::string& engine_url, const std::string& catalog, int gener
 
   std::ofstream yaml(dir + "/rerankd.yaml");
   yaml << "listen:\n  port: 0\n  threads: 2\nupstream:\n  url: " << engine_url
-       << "\n  pool_size: 32\nprofiles:\n  dir: profiles\nstorefronts:\n";
+       << "\n  pool_size: 32\nprofiles:\n  dir: profiles\n"
+       << "activity_log:\n  dir: activity\nstorefronts:\n";
   for (int w : {100, 200, 500}) {
     yaml << "  - name: w" << w << "\n    host: w" << w << "\n    window: " << w
          << "\n    deadline_ms: 1000\n    model: model.rrm\n"

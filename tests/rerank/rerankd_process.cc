@@ -71,6 +71,10 @@ RerankdProcess::RerankdProcess(std::filesystem::path dir, const std::string& con
       !config_yaml.starts_with("profiles:")) {
     out << "\nprofiles:\n  dir: " << (dir_ / "profiles").string() << "\n";
   }
+  if (config_yaml.find("\nactivity_log:") == std::string::npos &&
+      !config_yaml.starts_with("activity_log:")) {
+    out << "\nactivity_log:\n  dir: " << (dir_ / "activity").string() << "\n";
+  }
   out.close();
   // stdout (the listening line, then access-log lines) goes to a file, so
   // a test that does not read it never blocks the server.

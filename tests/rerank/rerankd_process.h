@@ -27,7 +27,8 @@ class RerankdProcess {
  public:
   // `config_yaml` is written to DIR/rerankd.yaml; relative paths in it
   // resolve against DIR. Without a `profiles:` section the profile store is
-  // DIR/profiles. Its stdout is DIR/stdout.log.
+  // DIR/profiles; without `activity_log:` the activity log is DIR/activity.
+  // Its stdout is DIR/stdout.log.
   RerankdProcess(std::filesystem::path dir, const std::string& config_yaml);
   ~RerankdProcess();
 

@@ -1,0 +1,42 @@
+// rerankd's activity log: every search it served (the page's items, the
+// bucket, the request id) and every event it accepted, as JSON lines in the
+// storefront event-log format (scoring/data/event.h), one file per UTC day:
+//   DIR/<storefront>/activity-YYYY-MM-DD.jsonl
+// rerank-eval --online reads it; rerank-train --events can too. Lines are
+// written (not synced) as they happen: a crash may lose the last moments of
+// impressions, never an acknowledged event (the profile log holds those).
+// Thread-safe.
+#pragma once
+
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "scoring/data/event.h"
+
+namespace rr::rerank {
+
+class ActivityLog {
+ public:
+  explicit ActivityLog(std::string dir);
+  ~ActivityLog();
+  ActivityLog(const ActivityLog&) = delete;
+  ActivityLog& operator=(const ActivityLog&) = delete;
+
+  void record(const std::string& storefront, const scoring::data::Event& event);
+  // Failed writes so far (the directory vanished, the disk is full...).
+  std::size_t errors() const;
+
+ private:
+  struct Open {
+    std::string day;
+    std::FILE* file = nullptr;
+  };
+  std::string dir_;
+  mutable std::mutex mu_;
+  std::map<std::string, Open> files_;  // by storefront
+  std::size_t errors_ = 0;
+};
+
+}  // namespace rr::rerank
