@@ -33,15 +33,6 @@ std::string hex(uint64_t v, int digits) {
 constexpr char kAlphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-int base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
 }  // namespace
 
 VectorFields vectorFields(std::string_view base, std::string_view model_version) {
@@ -105,29 +96,48 @@ std::string encodeVector(std::span<const float> v) {
 }
 
 bool decodeVector(std::string_view text, std::vector<float>& out) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  if (text.size() % 4 == 1) return false;
-  std::string bytes;
-  bytes.reserve(text.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    const int v = base64Value(c);
-    if (v < 0) return false;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      bytes += static_cast<char>((acc >> bits) & 0xff);
+  // A lookup table and whole 4-character groups, written straight into the
+  // floats' bytes: this runs for every candidate of every search.
+  static constexpr auto kValue = [] {
+    std::array<int8_t, 256> t{};
+    t.fill(-1);
+    for (int i = 0; i < 26; ++i) {
+      t[static_cast<std::size_t>('A' + i)] = static_cast<int8_t>(i);
+      t[static_cast<std::size_t>('a' + i)] = static_cast<int8_t>(26 + i);
     }
+    for (int i = 0; i < 10; ++i) t[static_cast<std::size_t>('0' + i)] = static_cast<int8_t>(52 + i);
+    t['+'] = 62;
+    t['/'] = 63;
+    return t;
+  }();
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  const std::size_t n = text.size();
+  if (n % 4 == 1) return false;
+  const std::size_t nbytes = n / 4 * 3 + (n % 4 == 0 ? 0 : n % 4 - 1);
+  if (nbytes % sizeof(float) != 0) return false;
+  out.resize(nbytes / sizeof(float));
+  auto* dst = reinterpret_cast<unsigned char*>(out.data());
+  const auto value = [&](std::size_t i) {
+    return static_cast<int32_t>(kValue[static_cast<unsigned char>(text[i])]);
+  };
+  std::size_t i = 0, o = 0;
+  for (; i + 4 <= n; i += 4) {
+    const int32_t a = value(i), b = value(i + 1), c = value(i + 2), d = value(i + 3);
+    if ((a | b | c | d) < 0) return false;
+    const uint32_t v = static_cast<uint32_t>(a << 18 | b << 12 | c << 6 | d);
+    dst[o++] = static_cast<unsigned char>(v >> 16);
+    dst[o++] = static_cast<unsigned char>(v >> 8);
+    dst[o++] = static_cast<unsigned char>(v);
   }
-  if (bytes.size() % sizeof(float) != 0) return false;
-  out.resize(bytes.size() / sizeof(float));
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    uint32_t u = 0;
-    std::memcpy(&u, bytes.data() + i * 4, 4);
-    if constexpr (std::endian::native == std::endian::big) u = __builtin_bswap32(u);
-    out[i] = std::bit_cast<float>(u);
+  if (n - i >= 2) {
+    const int32_t a = value(i), b = value(i + 1), c = n - i == 3 ? value(i + 2) : 0;
+    if ((a | b | c) < 0) return false;
+    const uint32_t v = static_cast<uint32_t>(a << 18 | b << 12 | c << 6);
+    dst[o++] = static_cast<unsigned char>(v >> 16);
+    if (n - i == 3) dst[o++] = static_cast<unsigned char>(v >> 8);
+  }
+  if constexpr (std::endian::native == std::endian::big) {
+    for (float& f : out) f = std::bit_cast<float>(__builtin_bswap32(std::bit_cast<uint32_t>(f)));
   }
   return true;
 }

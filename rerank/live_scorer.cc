@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "index_sync/vector_fields.h"
 #include "scoring/tokenizer.h"
 
 namespace rr::rerank {
@@ -73,9 +74,19 @@ void LiveScorer::score(std::string_view query, std::span<const LiveCandidate> ca
   Eigen::Index j = 0;
   for (const auto& e : history.events) {
     if (!e.item || eventWeight(e.kind) <= 0) continue;
-    const auto in = model_.itemInput(*e.item);
-    model_.itemVector(in, history_.row(j).data());
-    history_keys_.push_back(keysOf(in));
+    constexpr std::size_t kMaxCached = 20000;
+    const std::string key = index_sync::contentHash(*e.item);
+    auto cached = history_cache_.find(key);
+    if (cached == history_cache_.end()) {
+      if (history_cache_.size() >= kMaxCached) history_cache_.clear();
+      const auto in = model_.itemInput(*e.item);
+      TowerOutput t{std::vector<float>(static_cast<std::size_t>(d)), keysOf(in)};
+      model_.itemVector(in, t.vector.data());
+      cached = history_cache_.emplace(key, std::move(t)).first;
+    }
+    std::copy(cached->second.vector.begin(), cached->second.vector.end(),
+              history_.row(j).data());
+    history_keys_.push_back(cached->second.keys);
     const double age = static_cast<double>(history.now_ms - e.ts_ms);
     const float w = std::max(
         eventWeight(e.kind) * static_cast<float>(std::pow(0.5, std::max(0.0, age) / half_life_ms)),

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "rerank/profile_store.h"
@@ -54,6 +55,13 @@ class LiveScorer {
   std::vector<scoring::ItemKeys> candidate_keys_, history_keys_;
   std::vector<uint32_t> tokens_;
   Eigen::Index history_rows_ = 0;
+  // History items' tower outputs by content hash: shoppers' histories repeat
+  // from search to search. Bounded; cleared when full.
+  struct TowerOutput {
+    std::vector<float> vector;
+    scoring::ItemKeys keys;
+  };
+  std::unordered_map<std::string, TowerOutput> history_cache_;
 };
 
 }  // namespace rr::rerank

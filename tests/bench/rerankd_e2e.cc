@@ -154,7 +154,8 @@ int prepare(const std::string& engine_url, const std::string& catalog, int gener
        << "\n  pool_size: 32\nprofiles:\n  dir: profiles\n"
        << "activity_log:\n  dir: activity\nstorefronts:\n";
   for (int w : {100, 200, 500}) {
-    yaml << "  - name: w" << w << "\n    host: w" << w << "\n    window: " << w
+    yaml << "  - name: w" << w << "\n    host: w" << w << "\n    sync_index: " << kIndex
+         << "\n    window: " << w
          << "\n    deadline_ms: 1000\n    model: model.rrm\n"
          << "    fields: {title: title, description: description, brand: brand, "
             "category: category, price: price}\n";
