@@ -60,6 +60,7 @@ ItemInput Model::itemInput(const ItemText& item) const {
 }
 
 void Model::queryTokens(std::string_view query, std::vector<uint32_t>& out) const {
+  out.clear();
   tokenizer_.tokenize(query, out);
 }
 

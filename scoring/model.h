@@ -89,6 +89,8 @@ class Model {
   int dim() const { return dims_.dim; }
 
   ItemInput itemInput(const ItemText& item) const;
+  // Replaces `out` with the query's token ids (callers reuse one buffer per
+  // thread; Tokenizer::tokenize itself appends).
   void queryTokens(std::string_view query, std::vector<uint32_t>& out) const;
 
   // Writes the d floats of the item's / query's vector.

@@ -41,6 +41,17 @@ TEST_CASE("token ids depend on the seed, so a model file must record it", "[unit
   CHECK(a != b);
 }
 
+TEST_CASE("a reused query token buffer holds only the last query's tokens", "[unit][scoring]") {
+  // rerankd keeps one buffer per thread: appending would make every query
+  // vector the mean over all queries that thread has served.
+  const Model model = rr::testing::tinyModel();
+  std::vector<uint32_t> fresh, reused;
+  model.queryTokens("halo", reused);
+  model.queryTokens("call of duty", reused);
+  model.queryTokens("call of duty", fresh);
+  CHECK(reused == fresh);
+}
+
 TEST_CASE("click priors and popularity match hand-computed values", "[unit][scoring]") {
   ClickStats stats;
   for (int i = 0; i < 3; ++i) stats.addClick("halo", "A");
