@@ -4,10 +4,15 @@
 //   rerank-eval --model bestbuy.rrm --catalog catalog.jsonl --events events.jsonl
 //       --engine http://127.0.0.1:9250 --index bestbuy-products
 //       --test-start 2011-10-01 --test-end 2011-10-15 --report out/eval
+//
+// With --replay http://rerankd --storefront NAME it then replays the log
+// through a running rerankd that serves the same model and index and sets
+// the live figures beside the offline ones (replay_eval.h).
 #include <unistd.h>
 
 #include <cstdio>
 #include <iostream>
+#include <iterator>
 #include <optional>
 
 #include "connectors/engine_client.h"
@@ -15,7 +20,9 @@
 #include "scoring/pipeline/cli_args.h"
 #include "scoring/pipeline/evaluator.h"
 #include "scoring/pipeline/log_loader.h"
+#include "scoring/pipeline/online_eval.h"
 #include "scoring/pipeline/progress.h"
+#include "scoring/pipeline/replay_eval.h"
 #include "scoring/pipeline/report.h"
 
 using namespace rr::scoring;
@@ -31,10 +38,13 @@ int fail(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto args = CliArgs::parse(argc, argv,
-                             {"model", "catalog", "events", "engine", "index", "test-start",
-                              "test-end", "window", "cache", "report", "title"});
+  std::vector<std::string> flags = {"model", "catalog", "events", "engine", "index", "test-start",
+                                    "test-end", "window", "cache", "report", "title"};
+  flags.insert(flags.end(), std::begin(kReplayFlags), std::end(kReplayFlags));
+  flags.insert(flags.end(), std::begin(kOnlineFlags), std::end(kOnlineFlags));
+  auto args = CliArgs::parse(argc, argv, flags, {"online"});
   if (!args) return fail(args.error() + " (see the README: rerank-eval)");
+  if (args->has("online")) return runOnlineEval(*args);
   std::string model_path, catalog_path, events_path, engine_url, index;
   for (auto [name, ref] : {std::pair{"model", &model_path}, {"catalog", &catalog_path},
                            {"events", &events_path}, {"engine", &engine_url},
@@ -53,6 +63,12 @@ int main(int argc, char** argv) {
   auto loaded = loadModel(model_path);
   if (!loaded) return fail(loaded.error().message);
   Model model = **loaded;  // the replay rebuilds its statistics as of test start
+  std::optional<ReplayOptions> replay_options;
+  if (args->has("replay")) {
+    auto r = replayOptions(*args, model, index, static_cast<int>(*window));
+    if (!r) return fail(r.error());
+    replay_options = std::move(*r);
+  }
   auto catalog = loadCatalogFile(catalog_path);
   if (!catalog) return fail(catalog.error());
   auto events = loadEventsFile(events_path);
@@ -96,6 +112,11 @@ int main(int argc, char** argv) {
   if (auto dir = args->get("report")) {
     if (auto r = writeEvaluationReport(*dir, info, result); !r) return fail(r.error());
     std::printf("\n[eval] report: %s/evaluation.md\n", dir->c_str());
+  }
+  if (replay_options) {
+    std::fflush(stdout);
+    return runReplayEval(*args, *replay_options, model, *events, result, info, *test_start,
+                         *test_end, static_cast<int>(*window));
   }
   return 0;
 }

@@ -20,10 +20,31 @@ int rankOf(const std::vector<float>& scores, int target) {
   return rank;
 }
 
-MetricSummary summarize(const std::vector<const PerQuery*>& qs, System s, int window) {
+// The same rank among the candidates whose origin has a bit of `mask`.
+int rankAmong(const std::vector<float>& scores, int target, const std::vector<uint8_t>& origins,
+              uint8_t mask) {
+  if (target < 0 || !(origins[static_cast<std::size_t>(target)] & mask)) return -1;
+  const float t = scores[static_cast<std::size_t>(target)];
+  int rank = 0;
+  for (std::size_t i = 0; i < scores.size(); ++i) {
+    if (!(origins[i] & mask)) continue;
+    if (scores[i] > t || (scores[i] == t && static_cast<int>(i) < target)) ++rank;
+  }
+  return rank;
+}
+
+std::vector<int> ranksOf(const std::vector<const PerQuery*>& qs, System s) {
+  std::vector<int> out;
+  out.reserve(qs.size());
+  for (const PerQuery* q : qs) out.push_back(q->rank.at(s));
+  return out;
+}
+
+}  // namespace
+
+MetricSummary summarizeRanks(const std::vector<int>& ranks, int window) {
   std::vector<double> ndcg, mrr, r10, rw;
-  for (const PerQuery* q : qs) {
-    const int r = q->rank.at(s);
+  for (const int r : ranks) {
     ndcg.push_back(scoring::ndcgAt(10, r));
     mrr.push_back(scoring::mrrAt(10, r));
     r10.push_back(scoring::recallAt(10, r));
@@ -33,13 +54,12 @@ MetricSummary summarize(const std::vector<const PerQuery*>& qs, System s, int wi
           scoring::bootstrapMean(r10), scoring::bootstrapMean(rw)};
 }
 
-std::vector<double> ndcgSeries(const std::vector<const PerQuery*>& qs, System s) {
+std::vector<double> ndcgSeries(const std::vector<int>& ranks) {
   std::vector<double> out;
-  for (const PerQuery* q : qs) out.push_back(scoring::ndcgAt(10, q->rank.at(s)));
+  out.reserve(ranks.size());
+  for (const int r : ranks) out.push_back(scoring::ndcgAt(10, r));
   return out;
 }
-
-}  // namespace
 
 std::string_view systemName(System s) {
   switch (s) {
@@ -60,6 +80,10 @@ EvalResult evaluate(ExampleBuilder& builder, const std::vector<LogEvent>& events
   std::vector<float> scores;
   builder.replay(events, model, stats_until_ms, from_ms, to_ms, [&](Labelled& l) {
     PerQuery q;
+    q.ts_ms = l.ts_ms;
+    q.user = l.user;
+    q.query = l.query;
+    q.target = l.target;
     q.has_history = l.has_history;
     q.rank[System::kEngine] = l.engine_rank;
     const int target = l.example.target;
@@ -72,6 +96,9 @@ EvalResult evaluate(ExampleBuilder& builder, const std::vector<LogEvent>& events
     if (target >= 0) {
       scorer.score(l.example, scores);
       q.rank[System::kModel] = rankOf(scores, target);
+      q.model_rank_window = rankAmong(scores, target, l.origins, kFromEngine);
+      q.model_rank_window_near_query =
+          rankAmong(scores, target, l.origins, kFromEngine | kNearQuery);
       scoring::TrainingExample anonymous = l.example;
       anonymous.clearHistory();
       scorer.score(anonymous, scores);
@@ -90,13 +117,14 @@ EvalResult evaluate(ExampleBuilder& builder, const std::vector<LogEvent>& events
   }
   result.with_history = hist.size();
   for (System s : kSystems) {
-    result.summary[s]["all"] = summarize(all, s, window);
-    result.summary[s]["with_history"] = summarize(hist, s, window);
+    result.summary[s]["all"] = summarizeRanks(ranksOf(all, s), window);
+    result.summary[s]["with_history"] = summarizeRanks(ranksOf(hist, s), window);
   }
-  result.model_vs_engine = scoring::bootstrapDifference(ndcgSeries(all, System::kModel),
-                                                        ndcgSeries(all, System::kEngine));
-  result.model_vs_no_history_with_history = scoring::bootstrapDifference(
-      ndcgSeries(hist, System::kModel), ndcgSeries(hist, System::kModelNoHistory));
+  result.model_vs_engine = scoring::bootstrapDifference(
+      ndcgSeries(ranksOf(all, System::kModel)), ndcgSeries(ranksOf(all, System::kEngine)));
+  result.model_vs_no_history_with_history =
+      scoring::bootstrapDifference(ndcgSeries(ranksOf(hist, System::kModel)),
+                                   ndcgSeries(ranksOf(hist, System::kModelNoHistory)));
   return result;
 }
 

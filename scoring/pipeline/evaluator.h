@@ -20,13 +20,28 @@ inline constexpr System kSystems[] = {System::kEngine, System::kPopularity,
 std::string_view systemName(System s);
 
 struct PerQuery {
+  int64_t ts_ms = 0;  // the search, as logged
+  std::string user, query, target;
   bool has_history = false;
   std::map<System, int> rank;  // 0-based rank of the target, -1 if absent
+  // The full model's rank when only some candidates are ranked, by the same
+  // scores: the engine's window alone (what rerankd ranks without extra
+  // candidates), and the window plus the query-vector extras (rerankd's k-NN
+  // extra candidates); -1 if the target is not among them.
+  int model_rank_window = -1;
+  int model_rank_window_near_query = -1;
 };
 
 struct MetricSummary {
   scoring::Interval ndcg10, mrr10, recall10, recall_window;
 };
+
+// NDCG@10, MRR@10, Recall@10 and Recall@window of one rank per query
+// (0-based, -1: not ranked), each with its bootstrap interval
+// (scoring::bootstrapMean). Shared by the offline and the live evaluation.
+MetricSummary summarizeRanks(const std::vector<int>& ranks, int window);
+// NDCG@10 per query, for paired differences (scoring::bootstrapDifference).
+std::vector<double> ndcgSeries(const std::vector<int>& ranks);
 
 struct EvalResult {
   std::vector<PerQuery> queries;

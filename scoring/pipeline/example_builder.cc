@@ -70,6 +70,7 @@ void ExampleBuilder::build(const LogEvent& search, scoring::Model& model, Labell
     if (static_cast<int>(out.candidates.size()) >= options_.window) break;
     if (!by_id_.count(s.id) || !seen.insert(s.id).second) continue;
     out.candidates.push_back(s.id);
+    out.origins.push_back(kFromEngine);
     engine_scores.push_back(s.score);
   }
   out.engine_count = static_cast<int>(out.candidates.size());
@@ -87,10 +88,18 @@ void ExampleBuilder::build(const LogEvent& search, scoring::Model& model, Labell
   }
   auto& ex = out.example;
   model.queryTokens(out.query, ex.query_tokens);
+  const std::size_t clicked_before = extras.size();
   nearestToQuery(model, ex.query_tokens, extras);
+  // The origin of each extra: rerankd's k-NN extras correspond to the
+  // query-vector ones only, so the live evaluation needs to tell them apart.
+  std::unordered_map<std::string, uint8_t> extra_origin;
+  for (std::size_t i = 0; i < extras.size(); ++i) {
+    extra_origin[extras[i]] |= i < clicked_before ? kClickedBefore : kNearQuery;
+  }
   for (const auto& id : extras) {
     if (by_id_.count(id) && seen.insert(id).second) {
       out.candidates.push_back(id);
+      out.origins.push_back(extra_origin[id]);
       engine_scores.push_back(0.0f);
     }
   }

@@ -37,6 +37,13 @@ struct BuildOptions {
   double stats_half_life_days = 0;   // click statistics (0: no decay)
 };
 
+// Where a candidate came from (bit flags; an extra found both ways has both).
+enum CandidateOrigin : uint8_t {
+  kFromEngine = 1,       // the engine's window
+  kClickedBefore = 2,    // clicked for this exact query before (prior extras)
+  kNearQuery = 4,        // among the items nearest the model's query vector
+};
+
 // One labelled search, ready to score.
 struct Labelled {
   int64_t ts_ms = 0;
@@ -44,6 +51,7 @@ struct Labelled {
   std::string query;                    // normalized
   std::string target;                   // the clicked item
   std::vector<std::string> candidates;  // ids, engine window first
+  std::vector<uint8_t> origins;         // per candidate: CandidateOrigin flags
   int engine_count = 0;                 // candidates that came from the engine
   int engine_rank = -1;                 // target's rank in the engine window
   bool has_history = false;

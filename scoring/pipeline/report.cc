@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -200,6 +201,137 @@ std::expected<void, std::string> writeEvaluationReport(const std::string& dir,
     return w;
   }
   return writeFile(dir + "/ndcg.svg", barChart(r));
+}
+
+namespace {
+
+// Rows of the replay table: key in ReplayComparison::summary, label.
+constexpr std::pair<const char*, const char*> kReplayRows[] = {
+    {"offline", "offline (rerank-eval)"},
+    {"offline_live_candidates", "offline, the live path's candidates only"},
+    {"live", "live (rerankd)"}};
+
+// Text for a markdown table cell: a '|' would end the cell.
+std::string cell(std::string_view text) {
+  std::string out;
+  for (char ch : text) {
+    if (ch == '|') out += '\\';
+    out += ch == '\n' ? ' ' : ch;
+  }
+  return out;
+}
+
+std::string rankText(int r) { return r < 0 ? "-" : std::to_string(r + 1); }
+
+std::string timeText(int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return buf;
+}
+
+}  // namespace
+
+std::string replayMarkdown(const RunInfo& info, const ReplayComparison& c) {
+  std::string md = "# Live replay: " + info.title + "\n\n" + factsMarkdown(info) + "\n";
+  for (const char* subset : {"all", "with_history"}) {
+    const bool all = std::string(subset) == "all";
+    md += std::string("## ") + (all ? "All searches" : "Users with earlier events") +
+          " (n = " + std::to_string(all ? c.queries : c.with_history) +
+          ")\n\n| model | NDCG@10 | MRR@10 | Recall@10 |\n|---|---|---|---|\n";
+    for (const auto& [key, label] : kReplayRows) {
+      const auto& m = c.summary.at(key).at(subset);
+      md += std::string("| ") + label + " | " + intervalText(m.ndcg10) + " | " +
+            intervalText(m.mrr10) + " | " + intervalText(m.recall10) + " |\n";
+    }
+    md += "\n";
+  }
+  md += "Live minus offline, NDCG@10 (paired): " + intervalText(c.live_minus_offline) + ": " +
+        (c.agreesWithOffline() ? "**agree** (the interval contains 0)"
+                               : "**disagree** (the interval excludes 0)") +
+        "; the NDCG@10 intervals " + (c.intervalsOverlap() ? "overlap" : "do not overlap") +
+        ".\n";
+  md += "Live minus offline on the live path's candidates: " +
+        intervalText(c.live_minus_live_candidates) + ": " +
+        (c.agreesWithLiveCandidates() ? "agree" : "disagree") + ".\n\n";
+  md += "Per search, clicked item at the same top-10 position (or outside it in both): " +
+        std::to_string(c.same_rank_as_offline) + " of " + std::to_string(c.queries) +
+        " vs offline, " + std::to_string(c.same_rank_as_live_candidates) + " of " +
+        std::to_string(c.queries) + " vs offline on the live path's candidates.\n";
+  md += "Searches whose clicked item offline reached only as an extra candidate the live path "
+        "did not have: " +
+        std::to_string(c.target_only_in_missing_extras) + " (" +
+        std::to_string(c.empty_windows_ranked_offline) + " of them among the " +
+        std::to_string(c.empty_windows) +
+        " searches the engine found nothing for, where rerankd adds no extras); searches rerankd "
+        "added k-NN extra candidates to: " +
+        std::to_string(c.live_with_extras) + ".\n";
+  if (!c.first_disagreements.empty()) {
+    md += "\nFirst searches served differently from the offline ranking of the same "
+          "candidates (positions 1-based, - = not in the top 10):\n\n"
+          "| time | user | query | clicked | offline | offline, live candidates | live | "
+          "X-Rerank |\n|---|---|---|---|---|---|---|---|\n";
+    for (const auto& d : c.first_disagreements) {
+      md += "| " + timeText(d.ts_ms) + " | " + cell(d.user) + " | " + cell(d.query) + " | " +
+            cell(d.target) +
+            " | " + rankText(d.offline) + " | " + rankText(d.offline_live_candidates) + " | " +
+            rankText(d.live) + " | " + d.outcome + " |\n";
+    }
+  }
+  return md;
+}
+
+std::expected<void, std::string> writeReplayReport(const std::string& dir, const RunInfo& info,
+                                                   const ReplayComparison& c) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::string json = "{\"title\":" + jsonString(info.title) + ",\"facts\":" + factsJson(info) +
+                     ",\"queries\":" + std::to_string(c.queries) + ",\"with_history\":" +
+                     std::to_string(c.with_history) + ",\"page_size\":" +
+                     std::to_string(c.page_size) + ",\"systems\":{";
+  bool first = true;
+  for (const auto& [key, label] : kReplayRows) {
+    if (!first) json += ",";
+    first = false;
+    json += jsonString(key) + ":{";
+    bool first_subset = true;
+    for (const auto& [subset, m] : c.summary.at(key)) {
+      if (!first_subset) json += ",";
+      first_subset = false;
+      json += jsonString(subset) + ":{\"ndcg10\":" + intervalJson(m.ndcg10) + ",\"mrr10\":" +
+              intervalJson(m.mrr10) + ",\"recall10\":" + intervalJson(m.recall10) + "}";
+    }
+    json += "}";
+  }
+  json += "},\"live_minus_offline_ndcg10\":" + intervalJson(c.live_minus_offline) +
+          ",\"live_minus_offline_live_candidates_ndcg10\":" +
+          intervalJson(c.live_minus_live_candidates) +
+          ",\"agrees_with_offline\":" + (c.agreesWithOffline() ? "true" : "false") +
+          ",\"agrees_with_offline_live_candidates\":" +
+          (c.agreesWithLiveCandidates() ? "true" : "false") +
+          ",\"intervals_overlap\":" + (c.intervalsOverlap() ? "true" : "false") +
+          ",\"same_rank_as_offline\":" + std::to_string(c.same_rank_as_offline) +
+          ",\"same_rank_as_offline_live_candidates\":" +
+          std::to_string(c.same_rank_as_live_candidates) +
+          ",\"target_only_in_missing_extras\":" + std::to_string(c.target_only_in_missing_extras) +
+          ",\"empty_windows\":" + std::to_string(c.empty_windows) +
+          ",\"empty_windows_ranked_offline\":" + std::to_string(c.empty_windows_ranked_offline) +
+          ",\"live_with_extras\":" + std::to_string(c.live_with_extras) + ",\"disagreements\":[";
+  for (std::size_t i = 0; i < c.first_disagreements.size(); ++i) {
+    const auto& d = c.first_disagreements[i];
+    if (i) json += ",";
+    json += "{\"ts\":" + std::to_string(d.ts_ms) + ",\"user\":" + jsonString(d.user) +
+            ",\"query\":" + jsonString(d.query) + ",\"clicked\":" + jsonString(d.target) +
+            ",\"offline_rank\":" + std::to_string(d.offline) +
+            ",\"offline_live_candidates_rank\":" + std::to_string(d.offline_live_candidates) +
+            ",\"live_rank\":" + std::to_string(d.live) + ",\"x_rerank\":" +
+            jsonString(d.outcome) + "}";
+  }
+  json += "]}\n";
+  if (auto w = writeFile(dir + "/replay.json", json); !w) return w;
+  return writeFile(dir + "/replay.md", replayMarkdown(info, c));
 }
 
 }  // namespace rr::scoring::pipeline

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "scoring/pipeline/evaluator.h"
+#include "scoring/pipeline/replay_comparison.h"
 
 namespace rr::scoring::pipeline {
 
@@ -37,5 +38,11 @@ std::expected<void, std::string> writeEvaluationReport(const std::string& dir,
 
 // The evaluation as a markdown table (also printed by rerank-eval).
 std::string evaluationMarkdown(const RunInfo& info, const EvalResult& result);
+
+// The live replay next to the offline evaluation (rerank-eval --replay):
+// DIR/replay.json, DIR/replay.md.
+std::expected<void, std::string> writeReplayReport(const std::string& dir, const RunInfo& info,
+                                                   const ReplayComparison& comparison);
+std::string replayMarkdown(const RunInfo& info, const ReplayComparison& comparison);
 
 }  // namespace rr::scoring::pipeline

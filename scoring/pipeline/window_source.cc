@@ -17,10 +17,14 @@ WindowSource::WindowSource(connectors::EngineClient& client, WindowSourceOptions
   loadCache();
 }
 
+std::string WindowSource::queryClause(const std::string& query) {
+  return "{\"multi_match\":{\"query\":" + jsonString(query) +
+         ",\"fields\":[\"title\",\"description\",\"brand\",\"category\"]}}";
+}
+
 std::string WindowSource::queryBody(const std::string& query, int size) {
-  return "{\"size\":" + std::to_string(size) +
-         ",\"_source\":false,\"query\":{\"multi_match\":{\"query\":" + jsonString(query) +
-         ",\"fields\":[\"title\",\"description\",\"brand\",\"category\"]}}}";
+  return "{\"size\":" + std::to_string(size) + ",\"_source\":false,\"query\":" +
+         queryClause(query) + "}";
 }
 
 std::expected<void, std::string> WindowSource::ensureIndexed(
@@ -34,9 +38,11 @@ std::expected<void, std::string> WindowSource::ensureIndexed(
       return std::unexpected(del.error().message);
     }
   }
+  const std::string settings =
+      options_.extra_settings.empty() ? "" : options_.extra_settings + ",";
   auto created = client_.createIndex(options_.index, R"({
-    "settings":{"number_of_shards":1,"number_of_replicas":0},
-    "mappings":{"properties":{
+    "settings":{)" + settings + R"("number_of_shards":1,"number_of_replicas":0},
+    "mappings":{"_source":{"excludes":["rr_vector*"]},"properties":{
       "title":{"type":"text"},"description":{"type":"text"},
       "brand":{"type":"text"},"category":{"type":"text"},
       "price":{"type":"float"}}}})");

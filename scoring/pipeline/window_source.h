@@ -26,6 +26,9 @@ struct WindowSourceOptions {
   int window = 100;         // candidates per query
   std::string cache_file;   // empty: no disk cache
   int batch = 64;           // searches per _msearch
+  // Extra members of the index's `settings` when ensureIndexed creates it,
+  // e.g. "\"index.knn\":true" so that index-sync can add k-NN vectors.
+  std::string extra_settings;
 };
 
 class WindowSource {
@@ -33,7 +36,9 @@ class WindowSource {
   WindowSource(connectors::EngineClient& client, WindowSourceOptions options);
 
   // Creates the index and loads the catalog unless an index of that name
-  // already holds exactly these many documents. Errors name the engine's.
+  // already holds exactly these many documents. The index keeps `rr_vector*`
+  // fields out of `_source`, so index-sync can add the model's vectors and
+  // rerankd can serve it. Errors name the engine's.
   std::expected<void, std::string> ensureIndexed(
       const std::vector<scoring::ItemText>& catalog);
 
@@ -51,6 +56,8 @@ class WindowSource {
 
   // The engine request body for a query (BM25 over the product text).
   static std::string queryBody(const std::string& query, int size);
+  // Its `query` clause alone (the live replay sends the same one).
+  static std::string queryClause(const std::string& query);
 
  private:
   void loadCache();

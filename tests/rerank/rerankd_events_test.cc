@@ -8,6 +8,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <set>
@@ -210,4 +211,101 @@ TEST_CASE("oversize lines and unknown storefronts are refused, the other lines k
   CHECK_THAT(reasons[1], Catch::Contains("bytes"));
   CHECK_THAT(reasons[2], Catch::Contains("no-such-shop"));
   CHECK(profileTimes(rerankd, "carol") == std::multiset<int64_t>{t - 1, t});
+}
+
+TEST_CASE("A/B buckets: control gets the engine's order, both are recorded, and "
+          "rerank-eval --online reports each bucket", "[rerankd][opensearch]") {
+  EventsShop shop("ab");
+  const std::string config = shop.config() +
+                             "    fields: {title: title, description: description, brand: brand, "
+                             "category: category, price: price}\n"
+                             "    ab_test: {treatment_percent: 50, salt: test}\n";
+  RerankdProcess rerankd(shop.dir, config);
+  const std::string path = "/" + shop.index + "/_search";
+  const std::string query = R"({"query":{"match":{"description":"item"}},"size":5})";
+  auto direct = shop.engine->raw({"POST", path, "", {{"Content-Type", "application/json"}}, query});
+  REQUIRE(direct);
+  std::map<std::string, int> served;
+  std::vector<std::pair<std::string, std::string>> clicks;  // user, request id
+  for (int i = 0; i < 40; ++i) {
+    const std::string user = "shopper-" + std::to_string(i);
+    auto r = rerankd.client().raw({"POST", path, "",
+                                   {{"Content-Type", "application/json"}, {"X-User-Id", user}},
+                                   query});
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+    const std::string bucket(r->header("X-Rerank-Bucket"));
+    REQUIRE((bucket == "treatment" || bucket == "control"));
+    ++served[bucket];
+    const std::string request_id(r->header("X-Rerank-Request-Id"));
+    CHECK(request_id.size() == 16);
+    if (bucket == "control") {
+      CHECK(r->header("X-Rerank") == "skipped; reason=ab_control");
+      CHECK(r->body.substr(r->body.find("\"hits\"")) ==
+            direct->body.substr(direct->body.find("\"hits\"")));  // the engine's own page
+    } else {
+      CHECK(r->header("X-Rerank") == "applied");
+    }
+    // The same shopper stays in the same bucket.
+    auto again = rerankd.client().raw({"POST", path, "",
+                                       {{"Content-Type", "application/json"}, {"X-User-Id", user}},
+                                       query});
+    REQUIRE(again);
+    CHECK(again->header("X-Rerank-Bucket") == bucket);
+    ++served[bucket];
+    if (i % 2 == 0) clicks.emplace_back(user, std::string(again->header("X-Rerank-Request-Id")));
+  }
+  CHECK(served["treatment"] >= 10);  // 20 users each side expected
+  CHECK(served["control"] >= 10);
+
+  // Clicks on the first hit of the second page each even shopper saw.
+  dom::parser parser;
+  dom::element engine_doc;
+  REQUIRE_FALSE(parser.parse(direct->body).get(engine_doc));
+  const std::string first_hit(std::string_view(engine_doc["hits"]["hits"].at(0)["_id"]));
+  std::string lines;
+  const int64_t t = nowMs();
+  for (std::size_t k = 0; k < clicks.size(); ++k) {
+    lines += R"({"event_id":"ab-)" + std::to_string(k) + R"(","storefront":"shop","user_id":")" +
+             clicks[k].first + R"(","type":"click","item_id":")" + first_hit +
+             R"(","request_id":")" + clicks[k].second + R"(","ts":)" + std::to_string(t) + "}\n";
+  }
+  auto posted = post(rerankd, lines);
+  REQUIRE(posted);
+  REQUIRE(posted->body.find("\"accepted\":" + std::to_string(clicks.size())) != std::string::npos);
+  CHECK(rerankd.stop() == 0);
+
+  // The activity log holds every served page and every click.
+  const auto log_dir = shop.dir / "activity" / "shop";
+  std::size_t served_lines = 0, click_lines = 0;
+  for (const auto& f : std::filesystem::directory_iterator(log_dir)) {
+    std::istringstream in(readAll(f.path()));
+    for (std::string line; std::getline(in, line);) {
+      served_lines += line.find("\"impressions\":[") != std::string::npos;
+      click_lines += line.find("\"type\":\"click\"") != std::string::npos;
+    }
+  }
+  CHECK(served_lines == 80);
+  CHECK(click_lines == clicks.size());
+
+  const auto report = shop.dir / "online";
+  const std::string cmd = std::string(RR_RERANK_EVAL_BIN) + " --online --log " +
+                          log_dir.string() + " --report " + report.string() + " > " +
+                          (shop.dir / "online.txt").string() + " 2>&1";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  dom::element online;
+  const std::string json = readAll(report / "online.json");
+  REQUIRE_FALSE(parser.parse(json).get(online));
+  std::size_t clicked = 0, total = 0;
+  for (const char* bucket : {"treatment", "control"}) {
+    INFO(bucket);
+    auto b = online["buckets"][bucket];
+    CHECK(uint64_t(b["served"]) == static_cast<uint64_t>(served[bucket]));
+    clicked += uint64_t(b["clicked"]);
+    total += uint64_t(b["served"]);
+  }
+  // Each click joined exactly its own search (by request id).
+  CHECK(clicked == clicks.size());
+  CHECK(total == 80);
+  CHECK(int64_t(online["joined_clicks"]) == static_cast<int64_t>(clicks.size()));
 }
