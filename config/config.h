@@ -146,6 +146,11 @@ struct AdminConfig {
 // Shoppers' profiles (the events API's store). Read once at start: a reload
 // keeps the store it has.
 struct ProfilesConfig {
+  // embedded: in this rerankd (memory + `dir`); shared: in an engine index
+  // (`index`) that several replicas read and write.
+  enum class Store { kEmbedded, kShared };
+  Store store = Store::kEmbedded;
+  std::string index = "rerank-profiles";  // shared store only
   // Write-ahead log and snapshots live here (one rerankd per directory).
   // A relative path resolves against the config file's directory.
   std::string dir = "/var/lib/rerank/profiles";

@@ -65,8 +65,9 @@ std::string getString(dom::object o, std::string_view key) {
   return o.at_key(key).get(v) ? std::string() : std::string(v);
 }
 
-// Applies one record's JSON to the store; false when it is not a record.
-bool apply(std::string_view json, ProfileStore& store) {
+}  // namespace
+
+bool applyRecord(std::string_view json, ProfileStore& store) {
   thread_local dom::parser parser;
   dom::object o;
   if (parser.parse(json.data(), json.size()).get(o)) return false;
@@ -104,6 +105,8 @@ bool apply(std::string_view json, ProfileStore& store) {
   return true;
 }
 
+namespace {
+
 // Replays a file's records; returns the byte length of its valid prefix.
 std::expected<std::size_t, std::string> replay(const std::string& path, ProfileStore& store,
                                                 std::size_t& records) {
@@ -122,7 +125,7 @@ std::expected<std::size_t, std::string> replay(const std::string& path, ProfileS
     char sum[17];
     std::snprintf(sum, sizeof sum, "%016llx", static_cast<unsigned long long>(fnv1a(json)));
     if (rec.substr(0, 16) != std::string_view(sum, 16)) break;
-    if (!apply(json, store)) {
+    if (!applyRecord(json, store)) {
       return std::unexpected(path + ": record at byte " + std::to_string(pos) +
                              " has a valid checksum but is not a record this rerankd knows");
     }

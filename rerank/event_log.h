@@ -68,7 +68,10 @@ class EventLog {
   std::size_t wal_records_ = 0;
 };
 
-// One record's JSON (exposed for tests).
+// One record's JSON: an "add" record is also the document the shared store
+// keeps per event.
 std::string eventRecord(const LoggedEvent& e);
+// Applies one record's JSON to `store`; false when it is not a record.
+bool applyRecord(std::string_view json, ProfileStore& store);
 
 }  // namespace rr::rerank

@@ -160,7 +160,14 @@ std::expected<void, std::string> RerankService::openProfiles(const config::Profi
                                              static_cast<std::size_t>(cfg.max_events_per_user),
                                              cfg.retention_days);
   log_.reset();
+  shared_.reset();
   snapshot_every_ = cfg.snapshot_every;
+  if (cfg.store == config::ProfilesConfig::Store::kShared) {
+    shared_ = std::make_unique<SharedProfiles>(cfg.index, cfg.max_events_per_user,
+                                               cfg.retention_days);
+    std::fprintf(stderr, "rerankd: profiles shared in the engine index %s\n", cfg.index.c_str());
+    return {};
+  }
   if (!cfg.durable) return {};
   ReplayStats stats;
   auto log = EventLog::open(cfg.dir, *profiles_, &stats);
@@ -175,7 +182,20 @@ std::expected<void, std::string> RerankService::openProfiles(const config::Profi
   return {};
 }
 
-RerankService::Ranking RerankService::rank(const StorefrontRuntime& sf,
+std::vector<ProfileEvent> RerankService::historyOf(const Runtime& rt,
+                                                   const std::string& storefront,
+                                                   const std::string& user) {
+  if (user.empty()) return {};
+  if (!shared_) return profiles_->history(storefront, user);
+  auto h = shared_->history(*rt.upstream, storefront, user);
+  if (!h) {
+    metrics_.countUpstreamError("profiles");
+    return {};
+  }
+  return std::move(*h);
+}
+
+RerankService::Ranking RerankService::rank(const Runtime& rt, const StorefrontRuntime& sf,
                                            const connectors::SearchResult& window,
                                            std::size_t engine_count, const SearchPlan& plan,
                                            std::string_view body, const Shopper& shopper,
@@ -235,8 +255,7 @@ RerankService::Ranking RerankService::rank(const StorefrontRuntime& sf,
       return out;
     }
   }
-  const auto history = shopper.user.empty() ? std::vector<ProfileEvent>{}
-                                            : profiles_->history(cfg.name, shopper.user);
+  const auto history = historyOf(rt, cfg.name, shopper.user);
   LiveScorer& scorer = scorerFor(cfg.name, sf.model);
   std::vector<float> scores;
   scorer.score(queryText(body), candidates, {history, shopper.session, epochMs(), 30.0}, scores,
@@ -426,7 +445,7 @@ Response RerankService::search(const Runtime& rt, const StorefrontRuntime& sf,
   if (control) {
     ranking.fail = "ab_control";  // the engine's order, through the same path
   } else {
-    ranking = rank(sf, *window, engine_count, *plan, request.body, who,
+    ranking = rank(rt, sf, *window, engine_count, *plan, request.body, who,
                    pageKey(cfg, who, request.method + " " + std::string(request.path()), *plan),
                    t0 + cfg.deadline);
   }
@@ -621,7 +640,7 @@ Response RerankService::msearch(const Runtime& rt, const Request& request,
     Request one = request;
     one.body = item.body;
     const Shopper who = shopper(cfg, one, *item.plan);
-    Ranking ranking = rank(*item.sf, *res, res->hits.size(), *item.plan, item.body, who,
+    Ranking ranking = rank(rt, *item.sf, *res, res->hits.size(), *item.plan, item.body, who,
                            pageKey(cfg, who, "msearch " + item.header, *item.plan),
                            t0 + cfg.deadline);
     ResponseParts parts;
@@ -707,6 +726,26 @@ Response RerankService::events(const Runtime& rt, const Request& request) {
   if (parsed.empty()) {
     return errorResponse(400, "parse_exception", "the request body has no event lines");
   }
+  auto recordActivity = [&](const ParsedEvent& ev) {
+    if (!activity_) return;
+    static constexpr scoring::data::Event::Type kTypes[] = {
+        scoring::data::Event::Type::kView, scoring::data::Event::Type::kClick,
+        scoring::data::Event::Type::kCart, scoring::data::Event::Type::kPurchase,
+        scoring::data::Event::Type::kSearch};
+    scoring::data::Event line;
+    line.type = kTypes[static_cast<int>(ev.kind)];
+    line.user = ev.user_id;
+    line.session = ev.session_id;
+    line.ts_ms = ev.ts_ms;
+    if (ev.kind == EventKind::kSearch) {
+      line.query = ev.query;
+    } else {
+      line.item = ev.item_id;
+    }
+    line.event_id = ev.event_id;
+    line.request_id = ev.request_id;
+    activity_->record(ev.storefront, line);
+  };
   // Judge every line, then log the new ones durably, then apply them: an
   // event is acknowledged only once it is on disk.
   enum class Outcome { kRejected, kDuplicate, kAccepted };
@@ -737,7 +776,25 @@ Response RerankService::events(const Runtime& rt, const Request& request) {
     outcome[i] = Outcome::kAccepted;
   }
   std::string store_error;
-  {
+  if (shared_) {
+    // The engine judges duplicates (create by id), across replicas.
+    auto written = shared_->add(*rt.upstream, fresh);
+    for (std::size_t k = 0; k < fresh.size(); ++k) {
+      auto& ev = parsed[fresh_line[k]];
+      const auto outcome_k = written ? (*written)[k].outcome : SharedProfiles::Outcome::kFailed;
+      if (outcome_k == SharedProfiles::Outcome::kAccepted) {
+        recordActivity(ev);
+      } else if (outcome_k == SharedProfiles::Outcome::kDuplicate) {
+        outcome[fresh_line[k]] = Outcome::kDuplicate;
+      } else {
+        store_error = written ? (*written)[k].error : written.error();
+        ev.ok = false;
+        ev.reason = "not stored, send it again: " + store_error;
+        outcome[fresh_line[k]] = Outcome::kRejected;
+      }
+    }
+    if (!store_error.empty()) metrics_.countUpstreamError("profiles");
+  } else {
     std::lock_guard lock(ingest_mu_);
     // Duplicates: ids applied before, and repeats within this request.
     std::unordered_set<std::string> in_request;
@@ -759,26 +816,7 @@ Response RerankService::events(const Runtime& rt, const Request& request) {
     if (store_error.empty()) {
       for (std::size_t k = 0; k < to_log.size(); ++k) {
         auto& e = to_log[k];
-        if (activity_) {
-          const auto& ev = parsed[to_log_line[k]];
-          scoring::data::Event line;
-          static constexpr scoring::data::Event::Type kTypes[] = {
-              scoring::data::Event::Type::kView, scoring::data::Event::Type::kClick,
-              scoring::data::Event::Type::kCart, scoring::data::Event::Type::kPurchase,
-              scoring::data::Event::Type::kSearch};
-          line.type = kTypes[static_cast<int>(ev.kind)];
-          line.user = ev.user_id;
-          line.session = ev.session_id;
-          line.ts_ms = ev.ts_ms;
-          if (ev.kind == EventKind::kSearch) {
-            line.query = ev.query;
-          } else {
-            line.item = ev.item_id;
-          }
-          line.event_id = ev.event_id;
-          line.request_id = ev.request_id;
-          activity_->record(ev.storefront, line);
-        }
+        recordActivity(parsed[to_log_line[k]]);
         profiles_->add(e.storefront, e.user, e.event_id, std::move(e.event));
       }
       if (log_ && log_->recordsSinceSnapshot() >= static_cast<std::size_t>(snapshot_every_)) {
@@ -838,7 +876,12 @@ Response RerankService::eraseUser(const Runtime& rt, std::string_view storefront
     return errorResponse(404, "resource_not_found_exception",
                          "no storefront '" + std::string(storefront) + "'");
   }
-  {
+  if (shared_) {
+    if (auto erased = shared_->erase(*rt.upstream, std::string(storefront), std::string(user));
+        !erased) {
+      return errorResponse(503, "rerank_store_exception", "not erased: " + erased.error());
+    }
+  } else {
     std::lock_guard lock(ingest_mu_);
     if (log_) {
       // Logged first, so a crash cannot bring the user back; then a snapshot
@@ -870,7 +913,13 @@ Response RerankService::userProfile(const Runtime& rt, std::string_view storefro
     return errorResponse(404, "resource_not_found_exception",
                          "no storefront '" + std::string(storefront) + "'");
   }
-  const auto events = profiles_->history(std::string(storefront), std::string(user));
+  if (shared_) {
+    if (auto probe = shared_->history(*rt.upstream, std::string(storefront), std::string(user));
+        !probe) {
+      return errorResponse(503, "rerank_store_exception", "profiles unavailable: " + probe.error());
+    }
+  }
+  const auto events = historyOf(rt, std::string(storefront), std::string(user));
   static constexpr const char* kKinds[] = {"view", "click", "cart", "purchase", "search"};
   std::string out = "{\"storefront\":" + jsonString(storefront) + ",\"user_id\":" +
                     jsonString(user) + ",\"events\":[";

@@ -20,6 +20,7 @@
 #include "rerank/runtime.h"
 #include "rerank/search_request.h"
 #include "rerank/search_response_writer.h"
+#include "rerank/shared_profiles.h"
 
 namespace rr::rerank {
 
@@ -71,7 +72,8 @@ class RerankService {
   };
   // The window's first `engine_count` hits are the engine's; the rest are
   // extra candidates.
-  Ranking rank(const StorefrontRuntime& sf, const connectors::SearchResult& window,
+  Ranking rank(const Runtime& rt, const StorefrontRuntime& sf,
+               const connectors::SearchResult& window,
                std::size_t engine_count, const SearchPlan& plan, std::string_view body,
                const Shopper& shopper, const std::string& page_key, Clock::time_point deadline);
   // The k-NN search for the items nearest the query's vector, within the
@@ -81,6 +83,10 @@ class RerankService {
                                                             const Request& request,
                                                             const SearchPlan& plan,
                                                             std::string& note);
+  // The shopper's events from whichever store is configured (empty, and a
+  // counted error, when the shared store cannot be read).
+  std::vector<ProfileEvent> historyOf(const Runtime& rt, const std::string& storefront,
+                                      const std::string& user);
   static Shopper shopper(const config::StorefrontConfig& cfg, const Request& request,
                          const SearchPlan& plan);
   static std::string pageKey(const config::StorefrontConfig& cfg, const Shopper& shopper,
@@ -104,6 +110,7 @@ class RerankService {
   // the events happen as one step.
   std::mutex ingest_mu_;
   std::unique_ptr<EventLog> log_;  // null: memory only
+  std::unique_ptr<SharedProfiles> shared_;  // set: profiles live in the engine
   std::unique_ptr<ActivityLog> activity_;  // null: not recorded
   int snapshot_every_ = 10000;
   std::mutex items_mu_;

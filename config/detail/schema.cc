@@ -180,6 +180,23 @@ bool readProfiles(Reader& r, const Field& f, std::string_view baseDir, ProfilesC
                 return true;
               }},
              {"durable", [&](const Field& x) { return r.readBool(x, p.durable); }},
+             {"store",
+              [&](const Field& x) {
+                std::string value;
+                if (!r.readString(x, value)) return false;
+                if (value == "embedded") {
+                  p.store = ProfilesConfig::Store::kEmbedded;
+                } else if (value == "shared") {
+                  p.store = ProfilesConfig::Store::kShared;
+                } else {
+                  return r.fail(x, "must be embedded or shared, got " + inQuotes(value));
+                }
+                return true;
+              }},
+             {"index",
+              [&](const Field& x) {
+                return r.readString(x, p.index, isPlainIndexName, "expected a plain index name");
+              }},
              {"max_users",
               [&](const Field& x) { return r.readInt(x, 1, 100'000'000, p.max_users); }},
              {"max_events_per_user",

@@ -309,3 +309,75 @@ TEST_CASE("A/B buckets: control gets the engine's order, both are recorded, and 
   CHECK(total == 80);
   CHECK(int64_t(online["joined_clicks"]) == static_cast<int64_t>(clicks.size()));
 }
+
+TEST_CASE("two replicas on the shared store rank a shopper the same way", "[rerankd][opensearch]") {
+  EventsShop shop("shared");
+  const std::string profiles_index = uniqueIndexName("rerank-profiles");
+  IndexGuard profiles_guard{*shop.engine, profiles_index};
+  // The brand model: with history the shopper's brand comes first.
+  const std::string model = saveBrandModel(shop.dir, "brand-v1");
+  auto configFor = [&](const std::string& replica) {
+    return "upstream:\n  url: " + openSearchUrl() +
+           "\nlisten:\n  port: 0\nadmin:\n  token: test-token-0123456789\n"
+           "profiles:\n  store: shared\n  index: " + profiles_index +
+           "\nactivity_log:\n  dir: " + (shop.dir / ("activity-" + replica)).string() +
+           "\nstorefronts:\n  - name: shop\n    indices: [" + shop.index + "]\n    model: " + model +
+           "\n    deadline_ms: 5000\n"
+           "    fields: {title: title, description: description, brand: brand, "
+           "category: category, price: price}\n";
+  };
+  std::filesystem::create_directories(shop.dir / "a");
+  std::filesystem::create_directories(shop.dir / "b");
+  RerankdProcess a(shop.dir / "a", configFor("a"));
+  RerankdProcess b(shop.dir / "b", configFor("b"));
+
+  // Three purchases of Initech items (shopItems: brand i % 5 == 2), sent to A.
+  const int64_t t = nowMs();
+  std::string lines;
+  for (int k = 0; k < 3; ++k) {
+    lines += R"({"event_id":"p)" + std::to_string(k) +
+             R"(","storefront":"shop","user_id":"dana","type":"purchase","item_id":"sku-)" +
+             std::to_string(1002 + 5 * k) + R"(","ts":)" + std::to_string(t - k) + "}\n";
+  }
+  auto posted = post(a, lines);
+  REQUIRE(posted);
+  REQUIRE(posted->body.find("\"accepted\":3") != std::string::npos);
+  // The same ids again, through the other replica: the engine knows them.
+  auto again = post(b, lines);
+  REQUIRE(again);
+  CHECK(again->body.find("\"accepted\":0") != std::string::npos);
+  CHECK(again->body.find("\"result\":\"duplicate\"") != std::string::npos);
+
+  const std::string path = "/" + shop.index + "/_search";
+  const std::string query = R"({"query":{"match":{"description":"item"}},"size":5})";
+  auto searchAs = [&](RerankdProcess& r, const std::string& user) {
+    std::vector<connectors::Header> headers = {{"Content-Type", "application/json"}};
+    if (!user.empty()) headers.push_back({"X-User-Id", user});
+    auto got = r.client().raw({"POST", path, "", headers, query});
+    REQUIRE(got);
+    REQUIRE(got->status == 200);
+    CHECK(got->header("X-Rerank") == "applied");
+    dom::parser parser;
+    dom::element doc;
+    REQUIRE_FALSE(parser.parse(got->body).get(doc));
+    std::vector<std::string> brands;
+    for (auto h : dom::array(doc["hits"]["hits"])) {
+      brands.emplace_back(std::string_view(h["_source"]["brand"]));
+    }
+    return brands;
+  };
+  const auto on_a = searchAs(a, "dana");
+  const auto on_b = searchAs(b, "dana");
+  CHECK(on_a == on_b);
+  CHECK(on_b == std::vector<std::string>(5, "Initech"));  // B used the history A received
+  CHECK(searchAs(b, "") != on_b);                         // not the anonymous order
+  CHECK(profileTimes(b, "dana").size() == 3);
+
+  // Erased through B, gone for A.
+  auto erased = b.client().raw(
+      {"DELETE", "/_rerank/users/shop/dana", "", {{"Authorization", kAdmin}}, ""});
+  REQUIRE(erased);
+  CHECK(erased->status == 200);
+  CHECK(profileTimes(a, "dana").empty());
+  CHECK(searchAs(a, "dana") == searchAs(a, ""));
+}

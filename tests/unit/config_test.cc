@@ -581,7 +581,13 @@ TEST_CASE("profile store settings: defaults, ranges and a relative dir", "[unit]
   CHECK(c->profiles.max_events_per_user == 7);
   CHECK(c->profiles.retention_days == 0);
   CHECK(c->profiles.snapshot_every == 1);
+  CHECK(defaults->profiles.store == ProfilesConfig::Store::kEmbedded);
+  const auto shared = mustParse("profiles:\n  store: shared\n  index: shop-profiles\n" + yamlOf({}));
+  CHECK(shared->profiles.store == ProfilesConfig::Store::kShared);
+  CHECK(shared->profiles.index == "shop-profiles");
   checkRejected({
+      {"profiles:\n  store: redis\n" + yamlOf({}), "profiles.store", "embedded or shared"},
+      {"profiles:\n  index: \"Bad Index\"\n" + yamlOf({}), "profiles.index", "index name"},
       {"profiles:\n  dir: \"\"\n" + yamlOf({}), "profiles.dir", "durable: false"},
       {"profiles:\n  max_users: 0\n" + yamlOf({}), "profiles.max_users", "1.."},
       {"profiles:\n  max_events_per_user: 10001\n" + yamlOf({}),
