@@ -113,6 +113,15 @@ bool hitVector(std::string_view fields_json, const std::string& field, std::vect
   return false;
 }
 
+// A 404 for a storefront name the config does not have; nullopt when known.
+std::optional<Response> unknownStorefront(const Runtime& rt, std::string_view storefront) {
+  for (const auto& s : rt.storefronts) {
+    if (s.config->name == storefront) return std::nullopt;
+  }
+  return errorResponse(404, "resource_not_found_exception",
+                       "no storefront '" + std::string(storefront) + "'");
+}
+
 std::string newRequestId() {
   thread_local std::mt19937_64 rng(std::random_device{}());
   char id[17];
@@ -870,12 +879,7 @@ Response RerankService::events(const Runtime& rt, const Request& request) {
 
 Response RerankService::eraseUser(const Runtime& rt, std::string_view storefront,
                                   std::string_view user) {
-  bool known = false;
-  for (const auto& s : rt.storefronts) known = known || s.config->name == storefront;
-  if (!known) {
-    return errorResponse(404, "resource_not_found_exception",
-                         "no storefront '" + std::string(storefront) + "'");
-  }
+  if (auto unknown = unknownStorefront(rt, storefront)) return std::move(*unknown);
   if (shared_) {
     if (auto erased = shared_->erase(*rt.upstream, std::string(storefront), std::string(user));
         !erased) {
@@ -907,19 +911,17 @@ Response RerankService::eraseUser(const Runtime& rt, std::string_view storefront
 
 Response RerankService::userProfile(const Runtime& rt, std::string_view storefront,
                                     std::string_view user) {
-  bool known = false;
-  for (const auto& s : rt.storefronts) known = known || s.config->name == storefront;
-  if (!known) {
-    return errorResponse(404, "resource_not_found_exception",
-                         "no storefront '" + std::string(storefront) + "'");
-  }
+  if (auto unknown = unknownStorefront(rt, storefront)) return std::move(*unknown);
+  std::vector<ProfileEvent> events;
   if (shared_) {
-    if (auto probe = shared_->history(*rt.upstream, std::string(storefront), std::string(user));
-        !probe) {
-      return errorResponse(503, "rerank_store_exception", "profiles unavailable: " + probe.error());
+    auto found = shared_->history(*rt.upstream, std::string(storefront), std::string(user));
+    if (!found) {
+      return errorResponse(503, "rerank_store_exception", "profiles unavailable: " + found.error());
     }
+    events = std::move(*found);
+  } else {
+    events = profiles_->history(std::string(storefront), std::string(user));
   }
-  const auto events = historyOf(rt, std::string(storefront), std::string(user));
   static constexpr const char* kKinds[] = {"view", "click", "cart", "purchase", "search"};
   std::string out = "{\"storefront\":" + jsonString(storefront) + ",\"user_id\":" +
                     jsonString(user) + ",\"events\":[";
