@@ -88,6 +88,9 @@ struct VectorConfig {
 struct ExtraCandidates {
   bool enabled = false;
   int k = 20;  // nearest items by the model's query/user vector, 1..200
+  // Also when the engine finds nothing: the page is then all extra
+  // candidates while `hits.total` stays the engine's 0.
+  bool on_empty = false;
 };
 
 // One allowed passthrough API: a method and a path pattern where `*`

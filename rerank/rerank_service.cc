@@ -430,7 +430,8 @@ Response RerankService::search(const Runtime& rt, const StorefrontRuntime& sf,
   const std::size_t engine_count = window->hits.size();
   std::optional<connectors::SearchResponse> extra;
   std::string extra_note;
-  if (cfg.extra_candidates.enabled && engine_count > 0 && !control) {
+  if (cfg.extra_candidates.enabled && (engine_count > 0 || cfg.extra_candidates.on_empty) &&
+      !control) {
     extra = extraCandidates(rt, sf, request, *plan, extra_note);
     if (extra) {
       std::unordered_set<std::string> seen;

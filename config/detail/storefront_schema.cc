@@ -87,6 +87,7 @@ bool readExtraCandidates(Reader& r, const Field& f, ExtraCandidates& e) {
   return r.readMap(f, {
                           {"enabled", [&](const Field& x) { return r.readBool(x, e.enabled); }},
                           {"k", [&](const Field& x) { return r.readInt(x, 1, 200, e.k); }},
+                          {"on_empty", [&](const Field& x) { return r.readBool(x, e.on_empty); }},
                       });
 }
 

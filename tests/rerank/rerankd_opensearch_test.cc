@@ -502,7 +502,7 @@ TEST_CASE("extra candidates from the k-NN search stay within the client's filter
   Shop shop(/*sync_vectors=*/true, /*knn=*/true);
   RerankdProcess rerankd(shop.dir,
                          shop.config("    window: 20\n    deadline_ms: 5000\n"
-                                     "    extra_candidates: {enabled: true, k: 40}\n"));
+                                     "    extra_candidates: {enabled: true, k: 40, on_empty: true}\n"));
   const auto path = "/" + shop.index + "/_search";
   // "Keyboards" in the title matches 50 items, 10 of them Acme; the filters
   // keep Acme items priced at most 400: the engine finds 8 of those.
@@ -543,6 +543,24 @@ TEST_CASE("extra candidates from the k-NN search stay within the client's filter
   REQUIRE(engine_page);
   REQUIRE(page);
   CHECK(page->total == engine_page->total);
+
+  // A query the engine finds nothing for: with on_empty the page is the
+  // nearest items within the filters; the total stays the engine's 0.
+  const std::string nothing =
+      R"({"size":5,"query":{"bool":{"must":[{"match":{"title":"zqxjkvbw"}}],)"
+      R"("filter":[{"term":{"brand":"Acme"}}]}}})";
+  const auto none_direct = call(*shop.engine, "POST", path, nothing);
+  REQUIRE(ids(none_direct.body).empty());
+  const auto recovered = call(rerankd.client(), "POST", path, nothing);
+  CHECK(recovered.status == 200);
+  CHECK(recovered.header("X-Rerank") == "applied");
+  CHECK(recovered.header("X-Rerank-Extra") == "added=40");
+  const auto recovered_ids = ids(recovered.body);
+  CHECK(recovered_ids.size() == 5);
+  for (const auto& id : recovered_ids) CHECK(shop.brandOf(id) == "Acme");
+  auto recovered_page = connectors::parseSearchResponse(recovered.body);
+  REQUIRE(recovered_page);
+  CHECK(recovered_page->total == std::optional<uint64_t>(0));
 
   // A query that restricts hits outside a bool's filters gets no extras.
   const auto term = call(rerankd.client(), "POST", path,

@@ -508,6 +508,10 @@ TEST_CASE("field names, vector and extra candidate settings are checked", "[unit
         VectorConfig::Mode::kKnn);
   CHECK(s.extra_candidates.enabled);
   CHECK(s.extra_candidates.k == 200);
+  CHECK_FALSE(s.extra_candidates.on_empty);
+  CHECK(mustParse(storefrontWith("extra_candidates: {enabled: true, on_empty: true}\n"))
+            ->storefronts[0]
+            .extra_candidates.on_empty);
 }
 
 TEST_CASE("passthrough rules must be a method and a path pattern", "[unit][config]") {
