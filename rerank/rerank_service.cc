@@ -29,7 +29,6 @@ using connectors::jsonString;
 namespace dom = simdjson::dom;
 
 constexpr std::size_t kMaxCachedOrders = 10000;
-constexpr std::size_t kMaxCachedItems = 200000;
 
 double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
@@ -113,15 +112,6 @@ bool hitVector(std::string_view fields_json, const std::string& field, std::vect
   return false;
 }
 
-// A 404 for a storefront name the config does not have; nullopt when known.
-std::optional<Response> unknownStorefront(const Runtime& rt, std::string_view storefront) {
-  for (const auto& s : rt.storefronts) {
-    if (s.config->name == storefront) return std::nullopt;
-  }
-  return errorResponse(404, "resource_not_found_exception",
-                       "no storefront '" + std::string(storefront) + "'");
-}
-
 std::string newRequestId() {
   thread_local std::mt19937_64 rng(std::random_device{}());
   char id[17];
@@ -149,10 +139,6 @@ LiveScorer& scorerFor(const std::string& storefront,
 
 RerankService::RerankService(Metrics& metrics) : metrics_(metrics) {}
 
-void RerankService::openActivityLog(const config::ActivityLogConfig& cfg) {
-  activity_ = cfg.enabled ? std::make_unique<ActivityLog>(cfg.dir) : nullptr;
-}
-
 std::string RerankService::bucketOf(const config::StorefrontConfig& cfg, std::string_view user,
                                     std::string_view session, std::string_view fallback) {
   if (cfg.ab_test.treatment_percent >= 100) return "";
@@ -161,47 +147,6 @@ std::string RerankService::bucketOf(const config::StorefrontConfig& cfg, std::st
   // The high bits: FNV's low bits mix poorly for short keys.
   return static_cast<int>((h >> 32) % 100) < cfg.ab_test.treatment_percent ? "treatment"
                                                                            : "control";
-}
-
-std::expected<void, std::string> RerankService::openProfiles(const config::ProfilesConfig& cfg) {
-  std::lock_guard lock(ingest_mu_);
-  profiles_ = std::make_unique<ProfileStore>(static_cast<std::size_t>(cfg.max_users),
-                                             static_cast<std::size_t>(cfg.max_events_per_user),
-                                             cfg.retention_days);
-  log_.reset();
-  shared_.reset();
-  snapshot_every_ = cfg.snapshot_every;
-  if (cfg.store == config::ProfilesConfig::Store::kShared) {
-    shared_ = std::make_unique<SharedProfiles>(cfg.index, cfg.max_events_per_user,
-                                               cfg.retention_days);
-    std::fprintf(stderr, "rerankd: profiles shared in the engine index %s\n", cfg.index.c_str());
-    return {};
-  }
-  if (!cfg.durable) return {};
-  ReplayStats stats;
-  auto log = EventLog::open(cfg.dir, *profiles_, &stats);
-  if (!log) return std::unexpected("profiles.dir: " + log.error());
-  log_ = std::move(*log);
-  std::fprintf(stderr,
-               "rerankd: profiles from %s: %zu snapshot and %zu log records, %zu users%s\n",
-               cfg.dir.c_str(), stats.snapshot_records, stats.wal_records, profiles_->users(),
-               stats.torn_bytes ? (", cut a torn last record of " +
-                                   std::to_string(stats.torn_bytes) + " bytes").c_str()
-                                : "");
-  return {};
-}
-
-std::vector<ProfileEvent> RerankService::historyOf(const Runtime& rt,
-                                                   const std::string& storefront,
-                                                   const std::string& user) {
-  if (user.empty()) return {};
-  if (!shared_) return profiles_->history(storefront, user);
-  auto h = shared_->history(*rt.upstream, storefront, user);
-  if (!h) {
-    metrics_.countUpstreamError("profiles");
-    return {};
-  }
-  return std::move(*h);
 }
 
 RerankService::Ranking RerankService::rank(const Runtime& rt, const StorefrontRuntime& sf,
@@ -699,246 +644,6 @@ void RerankService::rememberOrder(const std::string& key, std::chrono::seconds t
     pages_.erase(pages_lru_.back());
     pages_lru_.pop_back();
   }
-}
-
-std::shared_ptr<const scoring::ItemText> RerankService::itemText(const Runtime& rt,
-                                                                 const StorefrontRuntime& sf,
-                                                                 const std::string& item_id) {
-  const std::string key = sf.config->name + '\n' + item_id;
-  {
-    std::lock_guard lock(items_mu_);
-    if (auto it = items_.find(key); it != items_.end()) return it->second;
-  }
-  const auto& cfg = *sf.config;
-  std::string query;
-  if (cfg.fields.id == "_id") {
-    query = "{\"ids\":{\"values\":[" + jsonString(item_id) + "]}}";
-  } else {
-    query = "{\"term\":{" + jsonString(cfg.fields.id) + ":" + jsonString(item_id) + "}}";
-  }
-  const std::string index = cfg.sync_index.empty() ? cfg.indices.front() : cfg.sync_index;
-  auto found = rt.upstream->search(index, "{\"size\":1,\"query\":" + query + "}");
-  if (!found || found->hits.empty()) return nullptr;
-  auto text = std::make_shared<const scoring::ItemText>(
-      hitText(found->hits[0].id, found->hits[0].source, cfg.fields));
-  std::lock_guard lock(items_mu_);
-  if (items_.size() >= kMaxCachedItems) items_.clear();  // crude bound; rebuilt on demand
-  items_[key] = text;
-  return text;
-}
-
-Response RerankService::events(const Runtime& rt, const Request& request) {
-  const auto t0 = Clock::now();
-  if (request.method != "POST") {
-    return errorResponse(405, "illegal_argument_exception", "POST NDJSON events to /_rerank/events");
-  }
-  auto parsed = parseEvents(request.body);
-  if (parsed.empty()) {
-    return errorResponse(400, "parse_exception", "the request body has no event lines");
-  }
-  auto recordActivity = [&](const ParsedEvent& ev) {
-    if (!activity_) return;
-    static constexpr scoring::data::Event::Type kTypes[] = {
-        scoring::data::Event::Type::kView, scoring::data::Event::Type::kClick,
-        scoring::data::Event::Type::kCart, scoring::data::Event::Type::kPurchase,
-        scoring::data::Event::Type::kSearch};
-    scoring::data::Event line;
-    line.type = kTypes[static_cast<int>(ev.kind)];
-    line.user = ev.user_id;
-    line.session = ev.session_id;
-    line.ts_ms = ev.ts_ms;
-    if (ev.kind == EventKind::kSearch) {
-      line.query = ev.query;
-    } else {
-      line.item = ev.item_id;
-    }
-    line.event_id = ev.event_id;
-    line.request_id = ev.request_id;
-    activity_->record(ev.storefront, line);
-  };
-  // Judge every line, then log the new ones durably, then apply them: an
-  // event is acknowledged only once it is on disk.
-  enum class Outcome { kRejected, kDuplicate, kAccepted };
-  std::vector<Outcome> outcome(parsed.size(), Outcome::kRejected);
-  std::vector<LoggedEvent> fresh;
-  std::vector<std::size_t> fresh_line;
-  for (std::size_t i = 0; i < parsed.size(); ++i) {
-    auto& ev = parsed[i];
-    const StorefrontRuntime* sf = nullptr;
-    if (ev.ok) {
-      for (const auto& s : rt.storefronts) {
-        if (s.config->name == ev.storefront) sf = &s;
-      }
-      if (!sf) {
-        ev.ok = false;
-        ev.reason = "unknown storefront '" + ev.storefront + "'";
-      }
-    }
-    if (!ev.ok) continue;
-    ProfileEvent pe;
-    pe.kind = ev.kind;
-    pe.item_id = ev.item_id;
-    pe.session_id = ev.session_id;
-    pe.ts_ms = ev.ts_ms;
-    if (!ev.item_id.empty()) pe.item = itemText(rt, *sf, ev.item_id);
-    fresh.push_back({ev.storefront, ev.user_id, ev.event_id, std::move(pe)});
-    fresh_line.push_back(i);
-    outcome[i] = Outcome::kAccepted;
-  }
-  std::string store_error;
-  if (shared_) {
-    // The engine judges duplicates (create by id), across replicas.
-    auto written = shared_->add(*rt.upstream, fresh);
-    for (std::size_t k = 0; k < fresh.size(); ++k) {
-      auto& ev = parsed[fresh_line[k]];
-      const auto outcome_k = written ? (*written)[k].outcome : SharedProfiles::Outcome::kFailed;
-      if (outcome_k == SharedProfiles::Outcome::kAccepted) {
-        recordActivity(ev);
-      } else if (outcome_k == SharedProfiles::Outcome::kDuplicate) {
-        outcome[fresh_line[k]] = Outcome::kDuplicate;
-      } else {
-        store_error = written ? (*written)[k].error : written.error();
-        ev.ok = false;
-        ev.reason = "not stored, send it again: " + store_error;
-        outcome[fresh_line[k]] = Outcome::kRejected;
-      }
-    }
-    if (!store_error.empty()) metrics_.countUpstreamError("profiles");
-  } else {
-    std::lock_guard lock(ingest_mu_);
-    // Duplicates: ids applied before, and repeats within this request.
-    std::unordered_set<std::string> in_request;
-    std::vector<LoggedEvent> to_log;
-    std::vector<std::size_t> to_log_line;
-    for (std::size_t k = 0; k < fresh.size(); ++k) {
-      const auto& e = fresh[k];
-      const std::string key = e.storefront + '\n' + e.event_id;
-      if (profiles_->seen(e.storefront, e.event_id) || !in_request.insert(key).second) {
-        outcome[fresh_line[k]] = Outcome::kDuplicate;
-        continue;
-      }
-      to_log.push_back(std::move(fresh[k]));
-      to_log_line.push_back(fresh_line[k]);
-    }
-    if (log_) {
-      if (auto w = log_->append(to_log); !w) store_error = w.error();
-    }
-    if (store_error.empty()) {
-      for (std::size_t k = 0; k < to_log.size(); ++k) {
-        auto& e = to_log[k];
-        recordActivity(parsed[to_log_line[k]]);
-        profiles_->add(e.storefront, e.user, e.event_id, std::move(e.event));
-      }
-      if (log_ && log_->recordsSinceSnapshot() >= static_cast<std::size_t>(snapshot_every_)) {
-        if (auto snap = log_->snapshot(*profiles_); !snap) {
-          // The WAL still holds everything: nothing is lost, it only grows.
-          std::fprintf(stderr, "rerankd: snapshot failed: %s\n", snap.error().c_str());
-        }
-      }
-    } else {
-      std::fprintf(stderr, "rerankd: events not stored: %s\n", store_error.c_str());
-      for (std::size_t line : to_log_line) {
-        parsed[line].ok = false;
-        parsed[line].reason = "not stored, send it again: " + store_error;
-        outcome[line] = Outcome::kRejected;
-      }
-    }
-  }
-  std::string items = "[";
-  bool errors = false;
-  std::size_t accepted = 0;
-  for (std::size_t i = 0; i < parsed.size(); ++i) {
-    const auto& ev = parsed[i];
-    const char* result = "rejected";
-    int status = store_error.empty() || ev.reason.rfind("not stored", 0) != 0 ? 400 : 503;
-    if (outcome[i] == Outcome::kAccepted) {
-      result = "accepted";
-      status = 201;
-      ++accepted;
-    } else if (outcome[i] == Outcome::kDuplicate) {
-      result = "duplicate";
-      status = 200;
-    } else {
-      errors = true;
-    }
-    if (i) items += ',';
-    items += "{\"line\":" + std::to_string(ev.line) + ",\"status\":" + std::to_string(status) +
-             ",\"result\":\"" + result + "\"";
-    if (!ev.event_id.empty()) items += ",\"event_id\":" + jsonString(ev.event_id);
-    if (outcome[i] == Outcome::kRejected) items += ",\"reason\":" + jsonString(ev.reason);
-    items += "}";
-  }
-  items += "]";
-  metrics_.observeStage("", "events", std::chrono::duration<double>(Clock::now() - t0).count());
-  Response r;
-  r.set("Content-Type", "application/json");
-  r.body = "{\"took\":" + std::to_string(static_cast<int64_t>(ms(Clock::now() - t0))) +
-           ",\"errors\":" + (errors ? "true" : "false") +
-           ",\"accepted\":" + std::to_string(accepted) + ",\"items\":" + items + "}";
-  return r;
-}
-
-Response RerankService::eraseUser(const Runtime& rt, std::string_view storefront,
-                                  std::string_view user) {
-  if (auto unknown = unknownStorefront(rt, storefront)) return std::move(*unknown);
-  if (shared_) {
-    if (auto erased = shared_->erase(*rt.upstream, std::string(storefront), std::string(user));
-        !erased) {
-      return errorResponse(503, "rerank_store_exception", "not erased: " + erased.error());
-    }
-  } else {
-    std::lock_guard lock(ingest_mu_);
-    if (log_) {
-      // Logged first, so a crash cannot bring the user back; then a snapshot
-      // without them, so their events leave the disk now.
-      if (auto w = log_->appendErase(std::string(storefront), std::string(user)); !w) {
-        return errorResponse(503, "rerank_store_exception", "not erased: " + w.error());
-      }
-    }
-    profiles_->erase(std::string(storefront), std::string(user));
-    if (log_) {
-      if (auto snap = log_->snapshot(*profiles_); !snap) {
-        return errorResponse(503, "rerank_store_exception",
-                             "erased in memory and logged, but the snapshot that removes the "
-                             "events from disk failed: " + snap.error());
-      }
-    }
-  }
-  Response r;
-  r.set("Content-Type", "application/json");
-  r.body = R"({"erased":true})";
-  return r;
-}
-
-Response RerankService::userProfile(const Runtime& rt, std::string_view storefront,
-                                    std::string_view user) {
-  if (auto unknown = unknownStorefront(rt, storefront)) return std::move(*unknown);
-  std::vector<ProfileEvent> events;
-  if (shared_) {
-    auto found = shared_->history(*rt.upstream, std::string(storefront), std::string(user));
-    if (!found) {
-      return errorResponse(503, "rerank_store_exception", "profiles unavailable: " + found.error());
-    }
-    events = std::move(*found);
-  } else {
-    events = profiles_->history(std::string(storefront), std::string(user));
-  }
-  static constexpr const char* kKinds[] = {"view", "click", "cart", "purchase", "search"};
-  std::string out = "{\"storefront\":" + jsonString(storefront) + ",\"user_id\":" +
-                    jsonString(user) + ",\"events\":[";
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    const auto& e = events[i];
-    if (i) out += ',';
-    out += "{\"type\":\"" + std::string(kKinds[static_cast<int>(e.kind)]) +
-           "\",\"item_id\":" + jsonString(e.item_id) + ",\"session_id\":" +
-           jsonString(e.session_id) + ",\"ts\":" + std::to_string(e.ts_ms) +
-           ",\"weight\":" + std::to_string(eventWeight(e.kind)) + "}";
-  }
-  out += "]}";
-  Response r;
-  r.set("Content-Type", "application/json");
-  r.body = std::move(out);
-  return r;
 }
 
 }  // namespace rr::rerank
