@@ -12,36 +12,28 @@
 
 #include "scoring/features.h"
 #include "scoring/model_file.h"
+#include "tests/index_sync/sync_fixture.h"
 
 namespace rr::testing {
 
-std::string saveRandomModel(const std::filesystem::path& dir, const std::string& version,
-                            uint64_t seed) {
-  scoring::ModelDims dims;
-  dims.dim = 16;
-  dims.brand_buckets = 256;
-  dims.category_buckets = 256;
-  dims.id_buckets = 256;
-  scoring::TokenizerSettings tok;
-  tok.buckets = 4096;
-  scoring::Model model(dims, tok, seed);
-  model.version = version;
-  const auto path = (dir / (version + ".rrm")).string();
+namespace {
+
+std::string save(const scoring::Model& model, const std::filesystem::path& dir) {
+  const auto path = (dir / (model.version + ".rrm")).string();
   auto saved = scoring::saveModel(model, path);
   if (!saved) FAIL("save model: " << saved.error().message);
   return path;
 }
 
+}  // namespace
+
+std::string saveRandomModel(const std::filesystem::path& dir, const std::string& version,
+                            uint64_t seed) {
+  return save(*randomModel(version, seed), dir);
+}
+
 std::string saveBrandModel(const std::filesystem::path& dir, const std::string& version) {
-  scoring::ModelDims dims;
-  dims.dim = 16;
-  dims.brand_buckets = 256;
-  dims.category_buckets = 256;
-  dims.id_buckets = 256;
-  scoring::TokenizerSettings tok;
-  tok.buckets = 4096;
-  scoring::Model model(dims, tok, 5);
-  model.version = version;
+  scoring::Model model = *randomModel(version, 5);
   auto& mlp = model.params().mlp;
   mlp.w1.setZero();
   mlp.w2.setZero();
@@ -55,10 +47,7 @@ std::string saveBrandModel(const std::filesystem::path& dir, const std::string& 
   mlp.w2(1, 1) = 1;
   mlp.w3(0) = 1;
   mlp.w3(1) = 0.1f;
-  const auto path = (dir / (version + ".rrm")).string();
-  auto saved = scoring::saveModel(model, path);
-  if (!saved) FAIL("save model: " << saved.error().message);
-  return path;
+  return save(model, dir);
 }
 
 RerankdProcess::RerankdProcess(std::filesystem::path dir, const std::string& config_yaml)
