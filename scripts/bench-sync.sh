@@ -12,15 +12,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 log() { echo "[bench-sync] $*" >&2; }
 
-scripts/install-deps.sh
-log "configuring build-release"
-mkdir -p build-release
-cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DRR_BUILD_TESTS=OFF >build-release/configure.log 2>&1 || {
-  cat build-release/configure.log >&2
-  exit 1
-}
-cmake --build build-release -j "$(nproc)" --target index_sync_e2e
+source scripts/lib/release-build.sh
+build_release index_sync_e2e
 
 started_here=0
 if ! scripts/opensearch.sh status >/dev/null 2>&1; then started_here=1; fi

@@ -10,15 +10,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 log() { echo "[bench] $*" >&2; }
 
-scripts/install-deps.sh
-log "configuring build-release"
-mkdir -p build-release
-cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DRR_BUILD_TESTS=OFF >build-release/configure.log 2>&1 || {
-  cat build-release/configure.log >&2
-  exit 1
-}
-cmake --build build-release -j "$(nproc)"
+source scripts/lib/release-build.sh
+build_release
 
 programs=("$@")
 if [[ ${#programs[@]} -eq 0 ]]; then
