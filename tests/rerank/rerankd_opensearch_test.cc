@@ -3,6 +3,7 @@
 // own errors, upstream failures, config checks and reloads.
 #include <catch2/catch.hpp>
 #include <signal.h>
+#include <simdjson.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -569,4 +570,37 @@ TEST_CASE("extra candidates from the k-NN search stay within the client's filter
   CHECK(term.status == 200);
   CHECK(term.header("X-Rerank-Extra") == "skipped; reason=unrecognized_filters");
   for (const auto& id : ids(term.body)) CHECK(shop.brandOf(id) == "Acme");
+}
+
+TEST_CASE("the user id from a cookie, and rerank_explain shows each hit's features",
+          "[rerankd][opensearch]") {
+  Shop shop;
+  RerankdProcess rerankd(shop.dir, shop.config("    user_id: {cookie: uid}\n"));
+  shop.buy(rerankd, "erin", "Globex");
+  const auto path = "/" + shop.index + "/_search";
+  const auto r = call(rerankd.client(), "POST", path, kQuery, "rerank_explain=true",
+                      {{"Cookie", "theme=dark; uid=erin; sid=s1"}});
+  CHECK(r.status == 200);
+  CHECK(r.header("X-Rerank") == "applied");
+  for (const auto& id : ids(r.body)) CHECK(shop.brandOf(id) == "Globex");
+  // The X-User-Id header is not this storefront's source: no history.
+  const auto header_only = call(rerankd.client(), "POST", path, kQuery, "", {{"X-User-Id", "erin"}});
+  CHECK(ids(header_only.body) != ids(r.body));
+
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  REQUIRE_FALSE(parser.parse(r.body).get(doc));
+  std::size_t explained = 0;
+  for (auto hit : simdjson::dom::array(doc["hits"]["hits"])) {
+    auto rr = hit["_rerank"];
+    REQUIRE(rr.error() == simdjson::SUCCESS);
+    CHECK(int64_t(rr["rank"]) == static_cast<int64_t>(explained) + 1);
+    CHECK(double(rr["features"]["brand_affinity"]) == Approx(1.0));  // all three purchases
+    CHECK(rr["contributions"]["brand_affinity"].is_number());
+    ++explained;
+  }
+  CHECK(explained == 10);
+  // Without the parameter there is no _rerank member.
+  const auto plain = call(rerankd.client(), "POST", path, kQuery, "", {{"Cookie", "uid=erin"}});
+  CHECK(plain.body.find("\"_rerank\"") == std::string::npos);
 }
