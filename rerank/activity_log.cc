@@ -3,6 +3,7 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 
 #include "scoring/data/event_io.h"
 
@@ -42,6 +43,36 @@ void ActivityLog::record(const std::string& storefront, const scoring::data::Eve
       std::fflush(open.file) != 0) {
     ++errors_;
   }
+}
+
+bool ActivityLog::eraseUser(const std::string& storefront, const std::string& user,
+                            std::string& error) {
+  std::lock_guard lock(mu_);
+  if (auto it = files_.find(storefront); it != files_.end() && it->second.file) {
+    std::fclose(it->second.file);  // reopened (appending) by the next record
+    files_.erase(it);
+  }
+  const auto folder = std::filesystem::path(dir_) / storefront;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(folder, ec)) return true;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+    if (entry.path().extension() != ".jsonl") continue;
+    std::ifstream in(entry.path());
+    const auto tmp = entry.path().string() + ".tmp";
+    std::ofstream out(tmp, std::ios::trunc);
+    std::string line;
+    while (std::getline(in, line)) {
+      auto e = scoring::data::parseEventLine(line);
+      if (e && e->user == user) continue;
+      out << line << '\n';
+    }
+    out.close();
+    if (!out || std::rename(tmp.c_str(), entry.path().c_str()) != 0) {
+      error = "cannot rewrite " + entry.path().string();
+      return false;
+    }
+  }
+  return true;
 }
 
 std::size_t ActivityLog::errors() const {

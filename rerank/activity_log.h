@@ -25,6 +25,9 @@ class ActivityLog {
   ActivityLog& operator=(const ActivityLog&) = delete;
 
   void record(const std::string& storefront, const scoring::data::Event& event);
+  // Rewrites the storefront's files without the user's lines (erasure).
+  // False, with the reason, when a file could not be rewritten.
+  bool eraseUser(const std::string& storefront, const std::string& user, std::string& error);
   // Failed writes so far (the directory vanished, the disk is full...).
   std::size_t errors() const;
 

@@ -280,6 +280,12 @@ Response RerankService::eraseUser(const Runtime& rt, std::string_view storefront
       }
     }
   }
+  // Also from the activity log: the served pages and events that name them.
+  if (std::string error;
+      activity_ && !activity_->eraseUser(std::string(storefront), std::string(user), error)) {
+    return errorResponse(503, "rerank_store_exception",
+                         "profile erased, but the activity log was not: " + error);
+  }
   Response r;
   r.set("Content-Type", "application/json");
   r.body = R"({"erased":true})";

@@ -163,6 +163,11 @@ TEST_CASE("erasing a shopper removes them from memory and disk, across restarts"
     REQUIRE(r->body.find("\"accepted\":3") != std::string::npos);
     CHECK(profileTimes(rerankd, "alice-7f3e").size() == 2);
 
+    std::string before;
+    for (const auto& f : std::filesystem::directory_iterator(shop.dir / "activity" / "shop")) {
+      before += readAll(f.path());
+    }
+    REQUIRE(before.find("alice-7f3e") != std::string::npos);  // recorded, to be erased
     // Erasing needs the admin token.
     auto refused = rerankd.client().raw({"DELETE", "/_rerank/users/shop/alice-7f3e", "", {}, ""});
     REQUIRE(refused);
@@ -176,6 +181,13 @@ TEST_CASE("erasing a shopper removes them from memory and disk, across restarts"
       INFO(f.path());
       CHECK(readAll(f.path()).find("alice-7f3e") == std::string::npos);
     }
+    // Nor in the activity log, where bob's event stays.
+    std::string activity;
+    for (const auto& f : std::filesystem::directory_iterator(shop.dir / "activity" / "shop")) {
+      activity += readAll(f.path());
+    }
+    CHECK(activity.find("alice-7f3e") == std::string::npos);
+    CHECK(activity.find("\"user\":\"bob\"") != std::string::npos);
     CHECK(rerankd.stop() == 0);
   }
   RerankdProcess again(shop.dir, shop.config());
