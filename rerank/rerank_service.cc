@@ -152,7 +152,7 @@ std::string RerankService::bucketOf(const config::StorefrontConfig& cfg, std::st
 RerankService::Ranking RerankService::rank(const Runtime& rt, const StorefrontRuntime& sf,
                                            const connectors::SearchResult& window,
                                            std::size_t engine_count, const SearchPlan& plan,
-                                           std::string_view body, const Shopper& shopper,
+                                           std::string_view query_text, const Shopper& shopper,
                                            const std::string& page_key,
                                            Clock::time_point deadline) {
   Ranking out;
@@ -212,7 +212,7 @@ RerankService::Ranking RerankService::rank(const Runtime& rt, const StorefrontRu
   const auto history = historyOf(rt, cfg.name, shopper.user);
   LiveScorer& scorer = scorerFor(cfg.name, sf.model);
   std::vector<float> scores;
-  scorer.score(queryText(body), candidates, {history, shopper.session, epochMs(), 30.0}, scores,
+  scorer.score(query_text, candidates, {history, shopper.session, epochMs(), 30.0}, scores,
                &out.computed);
   for (float s : scores) {
     if (!std::isfinite(s)) {
@@ -258,7 +258,7 @@ RerankService::Ranking RerankService::rank(const Runtime& rt, const StorefrontRu
 
 std::optional<connectors::SearchResponse> RerankService::extraCandidates(
     const Runtime& rt, const StorefrontRuntime& sf, const Request& request, const SearchPlan& plan,
-    std::string& note) {
+    std::string_view query_text, std::string& note) {
   const auto& cfg = *sf.config;
   if (cfg.vector.mode == config::VectorConfig::Mode::kStored) {
     note = "skipped; reason=stored_vectors";
@@ -276,7 +276,7 @@ std::optional<connectors::SearchResponse> RerankService::extraCandidates(
   const scoring::Model& model = *sf.model;
   thread_local std::vector<uint32_t> tokens;
   thread_local std::vector<float> vec;
-  model.queryTokens(scoring::Tokenizer::normalize(queryText(request.body)), tokens);
+  model.queryTokens(scoring::Tokenizer::normalize(query_text), tokens);
   if (tokens.empty()) {
     note = "skipped; reason=no_query_text";
     return std::nullopt;
@@ -347,6 +347,7 @@ Response RerankService::search(const Runtime& rt, const StorefrontRuntime& sf,
     return r;
   }
   const Shopper who = shopper(cfg, request, *plan);
+  const std::string query_text = queryText(request.body);  // read once: scorer, k-NN, log
   const std::string request_id = newRequestId();
   const std::string bucket = bucketOf(cfg, who.user, who.session, request_id);
   const bool control = bucket == "control";
@@ -377,7 +378,7 @@ Response RerankService::search(const Runtime& rt, const StorefrontRuntime& sf,
   std::string extra_note;
   if (cfg.extra_candidates.enabled && (engine_count > 0 || cfg.extra_candidates.on_empty) &&
       !control) {
-    extra = extraCandidates(rt, sf, request, *plan, extra_note);
+    extra = extraCandidates(rt, sf, request, *plan, query_text, extra_note);
     if (extra) {
       std::unordered_set<std::string> seen;
       for (const auto& h : window->hits) seen.insert(std::string(h.index) + '/' + std::string(h.id));
@@ -400,7 +401,7 @@ Response RerankService::search(const Runtime& rt, const StorefrontRuntime& sf,
   if (control) {
     ranking.fail = "ab_control";  // the engine's order, through the same path
   } else {
-    ranking = rank(rt, sf, *window, engine_count, *plan, request.body, who,
+    ranking = rank(rt, sf, *window, engine_count, *plan, query_text, who,
                    pageKey(cfg, who, request.method + " " + std::string(request.path()), *plan),
                    t0 + cfg.deadline);
   }
@@ -429,7 +430,7 @@ Response RerankService::search(const Runtime& rt, const StorefrontRuntime& sf,
     served.user = who.user.empty() ? "anonymous" : who.user;
     served.session = who.session;
     served.ts_ms = epochMs();
-    served.query = queryText(request.body);
+    served.query = query_text;
     served.request_id = request_id;
     served.bucket = bucket;
     served.from = plan->from;
@@ -595,7 +596,8 @@ Response RerankService::msearch(const Runtime& rt, const Request& request,
     Request one = request;
     one.body = item.body;
     const Shopper who = shopper(cfg, one, *item.plan);
-    Ranking ranking = rank(rt, *item.sf, *res, res->hits.size(), *item.plan, item.body, who,
+    Ranking ranking = rank(rt, *item.sf, *res, res->hits.size(), *item.plan, queryText(item.body),
+                           who,
                            pageKey(cfg, who, "msearch " + item.header, *item.plan),
                            t0 + cfg.deadline);
     ResponseParts parts;

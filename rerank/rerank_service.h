@@ -74,7 +74,7 @@ class RerankService {
   // extra candidates.
   Ranking rank(const Runtime& rt, const StorefrontRuntime& sf,
                const connectors::SearchResult& window,
-               std::size_t engine_count, const SearchPlan& plan, std::string_view body,
+               std::size_t engine_count, const SearchPlan& plan, std::string_view query_text,
                const Shopper& shopper, const std::string& page_key, Clock::time_point deadline);
   // The k-NN search for the items nearest the query's vector, within the
   // client's filters; nullopt (and why, in `note`) when there is none.
@@ -82,6 +82,7 @@ class RerankService {
                                                             const StorefrontRuntime& sf,
                                                             const Request& request,
                                                             const SearchPlan& plan,
+                                                            std::string_view query_text,
                                                             std::string& note);
   // The shopper's events from whichever store is configured (empty, and a
   // counted error, when the shared store cannot be read).
