@@ -18,7 +18,17 @@ void addMeanRows(const Matrix& table, const std::vector<uint32_t>& rows,
                  float scale, Eigen::Map<Vector>& out) {
   if (rows.empty()) return;
   const float w = scale / static_cast<float>(rows.size());
-  for (uint32_t r : rows) out.noalias() += w * table.row(r).transpose();
+  // The rows sit at random places in a table of megabytes: ask for the ones
+  // a few steps ahead early, every cache line of them. Same sums, same order.
+  constexpr std::size_t kAhead = 8;
+  const std::size_t row_bytes = static_cast<std::size_t>(table.cols()) * sizeof(float);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (i + kAhead < rows.size()) {
+      const char* next = reinterpret_cast<const char*>(table.row(rows[i + kAhead]).data());
+      for (std::size_t b = 0; b < row_bytes; b += 64) __builtin_prefetch(next + b);
+    }
+    out.noalias() += w * table.row(rows[i]).transpose();
+  }
 }
 
 }  // namespace
