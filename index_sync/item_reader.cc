@@ -101,6 +101,15 @@ std::string ItemReader::sourceFilter() const {
   return out + "]";
 }
 
+std::vector<std::string> ItemReader::readFields(const config::FieldMap& f) {
+  std::vector<std::string> out;
+  for (const std::string* name : {&f.id, &f.title, &f.description, &f.brand, &f.category,
+                                  &f.price, &f.updated_at}) {
+    if (!name->empty() && *name != "_id") out.push_back(*name);
+  }
+  return out;
+}
+
 std::string ItemReader::docvalueFields() const {
   std::string out = "[";
   connectors::appendJsonString(out, plan_.target_meta);

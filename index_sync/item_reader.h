@@ -44,6 +44,8 @@ class ItemReader {
 
   // The `_source` filter that fetches exactly the mapped fields (raw JSON).
   std::string sourceFilter() const;
+  // Every field a pass reads with `fields`, from `_source` or doc values.
+  static std::vector<std::string> readFields(const config::FieldMap& fields);
   // The `docvalue_fields` array (raw JSON).
   std::string docvalueFields() const;
 

@@ -49,10 +49,26 @@ bool retryable(const connectors::BulkItemResult& item) {
          item.error_type == "rejected_execution_exception";
 }
 
-// Does the index keep `field` out of `_source`? Reads GET /{index}/_mapping
-// (one entry per concrete index behind an alias or pattern).
-Result<bool> sourceExcludes(connectors::EngineClient& client, const std::string& index,
-                            const std::vector<std::string>& fields) {
+// What GET /{index}/_mapping says about one version's fields, over every
+// concrete index behind an alias or pattern.
+struct MappingFacts {
+  bool excluded = true;  // every field kept out of `_source`
+  bool stored = true;    // the vector and meta fields are mapped
+  bool knn = true;       // ... and the knn field as a knn_vector
+  // Every field a document's `_source` can hold is one the pass reads: the
+  // mapping is dynamic (an unmapped field cannot hide in `_source`) and
+  // each top-level property is read or kept out of `_source`.
+  bool only_read_fields = true;
+};
+
+Result<MappingFacts> readMapping(connectors::EngineClient& client, const std::string& index,
+                                 const VectorFields& fields,
+                                 const std::vector<std::string>& read_fields) {
+  auto isRead = [&](std::string_view top) {
+    return std::any_of(read_fields.begin(), read_fields.end(), [&](const std::string& f) {
+      return std::string_view(f).substr(0, f.find('.')) == top;
+    });
+  };
   auto mapping = client.getMapping(index);
   if (!mapping) return std::unexpected(mapping.error());
   simdjson::padded_string padded(*mapping);
@@ -62,30 +78,73 @@ Result<bool> sourceExcludes(connectors::EngineClient& client, const std::string&
   if (parser.iterate(padded).get(doc) || doc.get_object().get(indices)) {
     return connectors::makeError(ErrorCode::kBadResponse, "mapping: not a JSON object");
   }
-  bool all = true;
+  MappingFacts facts;
   std::size_t seen = 0;
   for (auto entry : indices) {
     ++seen;
-    simdjson::ondemand::value mappings;
     std::vector<std::string> patterns;
-    if (!entry.value().get(mappings)) {
-      simdjson::ondemand::array excludes;
-      if (!mappings["mappings"]["_source"]["excludes"].get_array().get(excludes)) {
-        for (auto p : excludes) {
-          std::string_view s;
-          if (!p.get_string().get(s)) patterns.emplace_back(s);
+    std::vector<std::string> unread;  // top-level properties the pass does not read
+    bool has_vector = false, has_meta = false, has_knn = false;
+    bool dynamic = true;
+    simdjson::ondemand::object mappings;
+    if (!entry.value()["mappings"].get_object().get(mappings)) {
+      // On Demand reads fields in document order: `_source` comes before
+      // `properties` in what the engine writes, but do not rely on it.
+      for (auto field : mappings) {
+        std::string_view key;
+        if (field.unescaped_key().get(key)) continue;
+        if (key == "_source") {
+          simdjson::ondemand::array excludes;
+          if (!field.value()["excludes"].get_array().get(excludes)) {
+            for (auto p : excludes) {
+              std::string_view s;
+              if (!p.get_string().get(s)) patterns.emplace_back(s);
+            }
+          }
+        } else if (key == "dynamic") {
+          // true (the default) or strict keep every `_source` field mapped;
+          // false and runtime do not.
+          std::string_view d;
+          bool b = true;
+          if (!field.value().get_string().get(d)) {
+            dynamic = d == "true" || d == "strict";
+          } else if (!field.value().get_bool().get(b)) {
+            dynamic = b;
+          }
+        } else if (key == "properties") {
+          simdjson::ondemand::object props;
+          if (field.value().get_object().get(props)) continue;
+          for (auto prop : props) {
+            std::string_view name;
+            if (prop.unescaped_key().get(name)) continue;
+            if (!isRead(name)) unread.emplace_back(name);
+            if (name == fields.vector) has_vector = true;
+            if (name == fields.meta) has_meta = true;
+            if (name == fields.knn) {
+              std::string_view type;
+              has_knn = !prop.value()["type"].get_string().get(type) && type == "knn_vector";
+            }
+          }
         }
       }
     }
-    for (const auto& field : fields) {
+    for (const auto* field : {&fields.vector, &fields.meta, &fields.knn}) {
       const bool hit = std::any_of(patterns.begin(), patterns.end(), [&](const auto& p) {
-        return matchesExcludePattern(p, field);
+        return matchesExcludePattern(p, *field);
       });
-      if (!hit) all = false;
+      if (!hit) facts.excluded = false;
     }
+    const bool all_read = std::all_of(unread.begin(), unread.end(), [&](const auto& name) {
+      return std::any_of(patterns.begin(), patterns.end(),
+                         [&](const auto& p) { return matchesExcludePattern(p, name); });
+    });
+    if (!dynamic || !all_read) facts.only_read_fields = false;
+    if (!has_vector || !has_meta) facts.stored = false;
+    if (!has_knn) facts.knn = false;
   }
   if (seen == 0) return connectors::makeError(ErrorCode::kInvalidArgument, "no such index: " + index);
-  return all;
+  if (!facts.stored) facts.knn = false;
+  return facts;
 }
 
 class BatchQueue {
@@ -136,6 +195,7 @@ std::string SyncReport::toJson() const {
                     ",\"building\":" + (building ? "true" : "false") +
                     ",\"switched\":" + (switched ? "true" : "false") +
                     ",\"how\":" + connectors::jsonString(how) +
+                    ",\"source_filtered\":" + (source_filtered ? "true" : "false") +
                     ",\"scanned\":" + std::to_string(scanned) +
                     ",\"updated\":" + std::to_string(updated) +
                     ",\"skipped\":" + std::to_string(skipped) +
@@ -148,6 +208,11 @@ std::string SyncReport::toJson() const {
   char buf[64];
   std::snprintf(buf, sizeof buf, ",\"seconds\":%.3f,\"items_per_s\":%.1f", seconds,
                 itemsPerSecond());
+  out += buf;
+  std::snprintf(buf, sizeof buf, ",\"phases_s\":{\"prepare\":%.3f,\"scan_write\":%.3f,", prepare_seconds,
+                scan_write_seconds);
+  out += buf;
+  std::snprintf(buf, sizeof buf, "\"finish\":%.3f}", finishSeconds());
   out += buf;
   out += ",\"failures\":[";
   for (std::size_t i = 0; i < failures.size(); ++i) {
@@ -275,13 +340,19 @@ struct Syncer::Impl {
 
   // Sends one batch until every item is acknowledged, retried out, or
   // failed. Safe to call from several threads.
-  void send(BatchQueue::Batch batch) {
+  // Turns a batch's items into its update operations (the item tower runs
+  // here). Any thread; each uses its own scratch.
+  void buildOps(BatchQueue::Batch& batch) const {
     thread_local std::vector<float> vec, carry_vec;
     for (auto& item : batch.items) {
       batch.ops.push_back(build(item, vec, carry_vec));
       batch.updated_at.push_back(item.updated_at_ms);
     }
     batch.items.clear();
+  }
+
+  void send(BatchQueue::Batch batch) {
+    buildOps(batch);
     for (int attempt = 0; !batch.ops.empty(); ++attempt) {
       if (opt.before_bulk) opt.before_bulk(batch.ops);
       auto result = client.bulk(batch.ops);
@@ -351,9 +422,9 @@ Result<SyncReport> Syncer::run(SyncMode mode) {
 
   // Vectors must never reach a shopper: the index has to keep them out of
   // `_source`. That is fixed when an index is created, so we check, not fix.
-  auto excluded = sourceExcludes(client_, index, {target.vector, target.meta, target.knn});
-  if (!excluded) return std::unexpected(excluded.error());
-  if (!*excluded) {
+  auto mapped = readMapping(client_, index, target, ItemReader::readFields(sf.fields));
+  if (!mapped) return std::unexpected(mapped.error());
+  if (!mapped->excluded) {
     return connectors::makeError(
         ErrorCode::kInvalidArgument,
         "index " + index + " keeps " + target.vector +
@@ -363,9 +434,15 @@ Result<SyncReport> Syncer::run(SyncMode mode) {
   }
 
   // The mapping: knn_vector when asked for or possible, else stored only.
+  // Fields already mapped are left alone: a mapping update is a cluster
+  // state change, the slowest fixed step of a small incremental pass.
   bool knn = false;
   const int dim = model_->dim();
-  if (sf.vector.mode != config::VectorConfig::Mode::kStored) {
+  if (sf.vector.mode != config::VectorConfig::Mode::kStored && mapped->knn) {
+    knn = true;
+  } else if (sf.vector.mode == config::VectorConfig::Mode::kStored && mapped->stored) {
+    // the stored fields are there; a knn field, if any, is left unwritten
+  } else if (sf.vector.mode != config::VectorConfig::Mode::kStored) {
     auto put = client_.putMapping(index, vectorMapping(target, dim, true));
     if (put) {
       knn = true;
@@ -376,7 +453,7 @@ Result<SyncReport> Syncer::run(SyncMode mode) {
               " (the k-NN plugin and the index setting index.knn=true are needed)");
     }
   }
-  if (!knn) {
+  if (!knn && !mapped->stored) {
     if (auto put = client_.putMapping(index, vectorMapping(target, dim, false)); !put) {
       return std::unexpected(put.error());
     }
@@ -406,9 +483,14 @@ Result<SyncReport> Syncer::run(SyncMode mode) {
   connectors::ScanRequest scan;
   scan.index = index;
   scan.page_size = sf.sync.page_size;
-  scan.source = impl.reader.sourceFilter();
+  // A `_source` filter makes the engine parse and rewrite every document;
+  // when the documents hold nothing but what the pass reads, the stored
+  // `_source` is sent as it is (on retrotech, 40% of the scan's engine CPU).
+  if (!mapped->only_read_fields) scan.source = impl.reader.sourceFilter();
+  impl.report.source_filtered = !scan.source.empty();
+  // No total to count: a page then stops collecting at its size.
   scan.extra_body = "\"docvalue_fields\":" + impl.reader.docvalueFields() +
-                    ",\"seq_no_primary_term\":true";
+                    ",\"seq_no_primary_term\":true,\"track_total_hits\":false";
   impl.report.how = mode == SyncMode::kFull ? "full" : "incremental by content hash";
   if (mode == SyncMode::kIncremental && !building && !sf.fields.updated_at.empty() &&
       state->checkpoint_ms && state->checkpoint_version == model_->version) {
@@ -436,6 +518,9 @@ Result<SyncReport> Syncer::run(SyncMode mode) {
     }
   }
 
+  impl.report.prepare_seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  const auto scan_started = Clock::now();
+
   // Scan on this thread, write on `concurrency` workers.
   const int workers = std::max(1, sf.sync.concurrency);
   BatchQueue queue(static_cast<std::size_t>(workers) * 2);
@@ -447,8 +532,12 @@ Result<SyncReport> Syncer::run(SyncMode mode) {
   }
   const std::size_t batch_size = static_cast<std::size_t>(std::max(1, sf.sync.batch_size));
   BatchQueue::Batch pending;
+  // The scanning thread builds each batch before queueing it, so a worker
+  // is never between two bulk requests for the tower's sake: the engine
+  // keeps `concurrency` requests to work on while the scan runs ahead.
   auto flush = [&] {
     if (pending.items.empty()) return;
+    impl.buildOps(pending);
     queue.push(std::move(pending));
     pending = {};
   };
@@ -488,7 +577,9 @@ Result<SyncReport> Syncer::run(SyncMode mode) {
     values += "]";
     auto page = client_.search(
         index, "{\"size\":" + std::to_string(ids.size()) + ",\"query\":{\"ids\":{\"values\":" +
-                   values + "}},\"_source\":" + scan.source + "," + scan.extra_body + "}");
+                   values + "}}," +
+                   (scan.source.empty() ? "" : "\"_source\":" + scan.source + ",") +
+                   scan.extra_body + "}");
     if (!page) return std::unexpected(page.error());
     std::size_t found = 0;
     BatchQueue::Batch batch;
@@ -506,6 +597,8 @@ Result<SyncReport> Syncer::run(SyncMode mode) {
   for (auto& id : impl.conflicts) impl.fail(id, "changed repeatedly during the sync");
 
   SyncReport report = std::move(impl.report);
+  report.scan_write_seconds =
+      std::chrono::duration<double>(Clock::now() - scan_started).count();
   report.stopped = stopping();
   const bool complete = !impl.any_failure && !report.stopped;
   // Readers that follow the switch must find every written vector searchable.

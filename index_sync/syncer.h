@@ -20,6 +20,7 @@
 //   failures are reported item by item.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -70,6 +71,9 @@ struct SyncReport {
   bool building = false;  // the pass wrote a version that was not active
   bool switched = false;  // ... and made it active
   std::string how;        // "full", "incremental by updated_at >= ...", ...
+  // The scan asked for the mapped fields only; false when the documents
+  // hold nothing else, and the whole `_source` was cheaper to send.
+  bool source_filtered = true;
   std::size_t scanned = 0;
   std::size_t updated = 0;
   std::size_t skipped = 0;   // already current
@@ -79,7 +83,16 @@ struct SyncReport {
   std::optional<int64_t> checkpoint_ms;
   bool stopped = false;
   double seconds = 0;
+  // Where `seconds` went: reading the state and mapping (prepare), the scan
+  // with its writes and conflict re-reads (scan_write), and the refresh and
+  // state update after them (finish).
+  double prepare_seconds = 0;
+  double scan_write_seconds = 0;
   std::vector<ItemFailure> failures;  // the first 1000
+
+  double finishSeconds() const {
+    return std::max(0.0, seconds - prepare_seconds - scan_write_seconds);
+  }
 
   double itemsPerSecond() const { return seconds > 0 ? scanned / seconds : 0; }
   std::string toJson() const;

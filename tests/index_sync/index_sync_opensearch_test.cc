@@ -126,6 +126,39 @@ TEST_CASE("a full sync writes every item's vector, and vectors stay out of _sour
   }
 }
 
+TEST_CASE("the scan asks for whole documents only while they hold nothing but what it reads",
+          "[index_sync][opensearch]") {
+  Shop shop("sync-source", 300);
+  auto v1 = randomModel("shop-v1", 1);
+  // The shop's mapping has only the fields the pass reads (and the vectors,
+  // kept out of `_source`): the stored `_source` is fetched as it is.
+  const auto first = shop.sync(v1, SyncMode::kFull, shop.options());
+  CHECK_FALSE(first.source_filtered);
+  CHECK(first.updated == 300);
+  requireAllVectorsOf(*v1, shop.items,
+                      readVectors(*shop.client, shop.index,
+                                  index_sync::vectorFields("rr_vector", "shop-v1").vector));
+
+  // A field the pass does not read appears (mapped dynamically): from now
+  // on the scan filters, and every vector is still right.
+  shop.update(shop.items[5].id, R"({"image_url":"https://img.example/5.jpg"})");
+  auto v2 = randomModel("shop-v2", 2);
+  const auto second = shop.sync(v2, SyncMode::kFull, shop.options());
+  CHECK(second.source_filtered);
+  CHECK(second.updated == 300);
+  requireAllVectorsOf(*v2, shop.items,
+                      readVectors(*shop.client, shop.index,
+                                  index_sync::vectorFields("rr_vector", "shop-v2").vector));
+
+  SECTION("a mapping that is not dynamic may hide unmapped fields: always filtered") {
+    Shop strict("sync-nodyn", 20);
+    REQUIRE(strict.client->putMapping(strict.index, R"({"dynamic":false})"));
+    const auto r = strict.sync(v1, SyncMode::kFull, strict.options());
+    CHECK(r.source_filtered);
+    CHECK(r.updated == 20);
+  }
+}
+
 TEST_CASE("editing three items then an incremental pass rewrites exactly those three",
           "[index_sync][opensearch]") {
   Shop shop("sync-incr", 400);
@@ -372,5 +405,101 @@ TEST_CASE("killed with SIGKILL in the middle of a pass, a rerun finishes the wor
   auto count = shop.client->raw({"GET", "/" + shop.index + "/_count", "", {}, ""});
   REQUIRE(count);
   CHECK(count->body.find("\"count\":" + std::to_string(kItems)) != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+// Runs the index-sync binary with `args`, stdout and stderr to files.
+CliResult runIndexSync(const std::filesystem::path& dir, const std::vector<std::string>& args) {
+  const auto out_path = (dir / "cli.out").string(), err_path = (dir / "cli.err").string();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    std::freopen(out_path.c_str(), "w", stdout);
+    std::freopen(err_path.c_str(), "w", stderr);
+    std::vector<char*> argv{const_cast<char*>(RR_INDEX_SYNC_BIN)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(RR_INDEX_SYNC_BIN, argv.data());
+    std::_Exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  auto slurp = [](const std::string& path) {
+    std::ifstream in(path);
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+  };
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), slurp(out_path),
+          slurp(err_path)};
+}
+
+}  // namespace
+
+TEST_CASE("the CLI exits 1 and names each item when writes fail, 2 on a bad invocation",
+          "[index_sync][opensearch]") {
+  Shop shop("sync-cli", 40);
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("rr-sync-cli-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto model = randomModel("shop-v1", 3);
+  REQUIRE(scoring::saveModel(*model, (dir / "model.rrm").string()));
+  const auto config_path = (dir / "rerankd.yaml").string();
+  {
+    std::ofstream out(config_path);
+    out << "upstream:\n  url: " << openSearchUrl() << "\n"
+        << "storefronts:\n  - name: shop\n    indices: [" << shop.index << "]\n"
+        << "    model: model.rrm\n"
+        << "    fields: {title: title, description: description, brand: brand, "
+           "category: category, price: price, updated_at: updated_at}\n"
+        << "    vector: {field: rr_vector, mode: stored}\n";
+  }
+  const std::vector<std::string> args{"--config", config_path, "--storefront", "shop",
+                                      "--mode", "full", "--state-index", shop.state_index,
+                                      "--quiet"};
+  auto setWriteBlock = [&](bool on) {
+    auto r = shop.client->raw({"PUT", "/" + shop.index + "/_settings", "",
+                               {{"Content-Type", "application/json"}},
+                               std::string("{\"index.blocks.write\":") +
+                                   (on ? "true" : "false") + "}"});
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+  };
+
+  // The index refuses every write (the engine answers each bulk item 403):
+  // nothing is acknowledged, so each item is a failure.
+  setWriteBlock(true);
+  const auto blocked = runIndexSync(dir, args);
+  setWriteBlock(false);
+  INFO("stdout: " << blocked.out << "\nstderr: " << blocked.err);
+  CHECK(blocked.exit_code == 1);
+  CHECK(blocked.out.find("\"failed\":40,") != std::string::npos);
+  CHECK(blocked.out.find("\"updated\":0,") != std::string::npos);
+  CHECK(blocked.out.find("\"switched\":false") != std::string::npos);
+  CHECK(blocked.err.find("failed " + shop.items[0].id + ": cluster_block_exception") !=
+        std::string::npos);
+  CHECK_FALSE(shop.state().active);  // a failed pass never switches versions
+
+  // Writes allowed again, the same command finishes the work and exits 0.
+  const auto again = runIndexSync(dir, args);
+  INFO("rerun stdout: " << again.out << "\nstderr: " << again.err);
+  CHECK(again.exit_code == 0);
+  CHECK(again.out.find("\"updated\":40,") != std::string::npos);
+  CHECK(again.out.find("\"failed\":0,") != std::string::npos);
+  REQUIRE(shop.state().active);
+  requireAllVectorsOf(*model, shop.items,
+                      readVectors(*shop.client, shop.index,
+                                  index_sync::vectorFields("rr_vector", "shop-v1").vector));
+
+  // A storefront the config does not have: a usage error, exit 2, named.
+  auto bad = args;
+  bad[3] = "no-such-shop";
+  const auto usage = runIndexSync(dir, bad);
+  CHECK(usage.exit_code == 2);
+  CHECK(usage.err.find("no-such-shop") != std::string::npos);
   std::filesystem::remove_all(dir);
 }
