@@ -33,6 +33,38 @@ TEST_CASE("a typo shares most token ids with the right word", "[unit][scoring]")
   CHECK(Tokenizer::normalize("  Call of  DUTY: 4 ") == "call of duty 4");
 }
 
+TEST_CASE("token ids are FNV-1a of kind byte and piece: saved models rely on them",
+          "[unit][scoring]") {
+  // Written out the plain way: a faster tokenizer must give these same ids,
+  // or every trained table in every model file points at the wrong rows.
+  auto id = [](const TokenizerSettings& s, char kind, std::string_view piece) {
+    uint64_t h = 14695981039346656037ull ^ s.seed;
+    for (unsigned char c : std::string(1, kind) + std::string(piece)) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    return static_cast<uint32_t>(h % s.buckets);
+  };
+  for (const TokenizerSettings& s :
+       {TokenizerSettings{}, TokenizerSettings{.buckets = 100003, .char_trigrams = true, .seed = 9},
+        TokenizerSettings{.buckets = 4096, .char_trigrams = false, .seed = 1}}) {
+    std::vector<uint32_t> expected;
+    for (std::string_view word : {"bf3", "halo", "x"}) {
+      expected.push_back(id(s, 'w', word));
+      if (!s.char_trigrams) continue;
+      const std::string framed = "#" + std::string(word) + "#";
+      for (std::size_t i = 0; i + 3 <= framed.size(); ++i) {
+        expected.push_back(id(s, 'g', std::string_view(framed).substr(i, 3)));
+      }
+    }
+    std::vector<uint32_t> got{42};  // appends, keeps what was there
+    Tokenizer(s).tokenize("  BF3: Halo\xc3\xa9-x ", got);
+    REQUIRE(got.front() == 42);
+    got.erase(got.begin());
+    CHECK(got == expected);
+  }
+}
+
 TEST_CASE("token ids depend on the seed, so a model file must record it", "[unit][scoring]") {
   std::vector<uint32_t> a, b;
   Tokenizer({.buckets = 1u << 17, .char_trigrams = true, .seed = 1}).tokenize("halo", a);
