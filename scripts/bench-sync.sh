@@ -6,6 +6,7 @@
 #
 #   scripts/bench-sync.sh            # 3 repetitions
 #   RR_BENCH_REPS=5 scripts/bench-sync.sh
+#   RR_BENCH_WARMUP=0 ...            # no warm-up repetition (default 1)
 # Without ../shared/data it uses a generated catalog of the same size.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -25,7 +26,8 @@ stop_node() {
 }
 trap stop_node EXIT
 url=$(scripts/opensearch.sh start | tail -n 1)
-log "OpenSearch at $url"
+engine_pid=$(cat "${RR_STATE_DIR:-/var/tmp/rerank-opensearch}/opensearch.pid")
+log "OpenSearch at $url (pid $engine_pid)"
 
 catalog_args=(--generate 48194)
 data=../shared/data/retrotech-products/products.tgz
@@ -39,4 +41,4 @@ else
   log "no $data: using a generated catalog of the same size"
 fi
 build-release/tests/bench/index_sync_e2e --engine "$url" "${catalog_args[@]}" \
-  --reps "${RR_BENCH_REPS:-3}"
+  --reps "${RR_BENCH_REPS:-3}" --warmup "${RR_BENCH_WARMUP:-1}" --engine-pid "$engine_pid"

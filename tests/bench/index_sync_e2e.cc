@@ -5,22 +5,32 @@
 // scripts/bench-sync.sh, which starts the node and unpacks the catalog.
 //
 //   index_sync_e2e --engine URL (--catalog products.csv | --generate N) [--reps 3]
+//                  [--warmup 1] [--engine-pid PID]
 //
 // Prints each repetition and then medians and ratios measured in this run.
+// Warm-up repetitions run first and are not counted (a fresh node's JIT
+// makes whatever runs first slow). With the engine's pid it also reports
+// the CPU each side used: the engine's and this process's.
 #include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <mutex>
+#include <fstream>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <unistd.h>
+
 #include "config/config.h"
 #include "connectors/engine_client.h"
 #include "connectors/json_writer.h"
+#include "index_sync/sync_state.h"
 #include "index_sync/syncer.h"
 #include "index_sync/vector_fields.h"
 #include "scoring/data/retrotech_catalog.h"
@@ -94,11 +104,15 @@ void createIndex(connectors::EngineClient& client, const std::string& index,
   }
   bulkAll(client, ops);
   if (!client.refresh(index)) die("refresh failed");
+  // One segment, no merge left to run: every index a pass meets starts the
+  // same, whatever ran on the node before.
+  auto merged = client.raw({"POST", "/" + index + "/_forcemerge", "max_num_segments=1", {}, ""});
+  if (!merged || merged->status != 200) die("force merge failed");
 }
 
 config::StorefrontConfig storefront(const std::string& index, bool by_time) {
   config::StorefrontConfig sf;
-  sf.name = "bench";
+  sf.name = index;  // one state document per index in the shared state index
   sf.indices = {index};
   sf.sync_index = index;
   sf.fields.title = "title";
@@ -114,6 +128,48 @@ config::StorefrontConfig storefront(const std::string& index, bool by_time) {
   return sf;
 }
 
+// CPU seconds (user + system) of a process, from /proc; 0 without a pid.
+double processCpu(pid_t pid) {
+  if (pid <= 0) return 0;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) die("cannot read /proc/" + std::to_string(pid) + "/stat");
+  std::vector<std::string> fields;
+  std::string field;
+  for (char c : stat.substr(close + 2)) {
+    if (c == ' ') {
+      fields.push_back(field);
+      field.clear();
+    } else {
+      field += c;
+    }
+  }
+  // utime and stime are fields 14 and 15 of stat(5), 12 and 13 after the name.
+  const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  return (std::stod(fields.at(11)) + std::stod(fields.at(12))) / ticks;
+}
+
+double selfCpu() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
+struct Cpu {
+  double engine = 0, self = 0;
+};
+
+template <typename F>
+auto withCpu(pid_t engine_pid, Cpu& cpu, F&& f) {
+  const double e0 = processCpu(engine_pid), s0 = selfCpu();
+  auto result = f();
+  cpu.engine = processCpu(engine_pid) - e0;
+  cpu.self = selfCpu() - s0;
+  return result;
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0 : v[v.size() / 2];
@@ -123,13 +179,16 @@ double median(std::vector<double> v) {
 
 int main(int argc, char** argv) {
   std::string engine, catalog;
-  int generate = 0, reps = 3;
+  int generate = 0, reps = 3, warmup = 1;
+  pid_t engine_pid = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
     if (flag == "--engine") engine = value;
     else if (flag == "--catalog") catalog = value;
     else if (flag == "--generate") generate = std::stoi(value);
     else if (flag == "--reps") reps = std::stoi(value);
+    else if (flag == "--warmup") warmup = std::stoi(value);
+    else if (flag == "--engine-pid") engine_pid = std::stoi(value);
     else die("unknown flag " + flag);
   }
   if (engine.empty() || (catalog.empty() && generate <= 0)) {
@@ -169,9 +228,18 @@ int main(int argc, char** argv) {
   auto model = std::make_shared<scoring::Model>(scoring::ModelDims{}, scoring::TokenizerSettings{}, 1);
   std::vector<double> plain_rate, sync_rate, ratio, incr_time_share, hash_time_share, full_s;
   std::vector<double> incr_s, hash_s, tower_s, scan_s;
-  for (int rep = 0; rep < reps; ++rep) {
-    const std::string index = "rr-bench-sync-" + std::to_string(rep);
+  std::vector<double> plain_engine_cpu, plain_self_cpu, sync_engine_cpu, sync_self_cpu;
+  std::vector<double> prepare_s, finish_s;
+  (void)(*client)->deleteIndex("rr-bench-sync-state");  // left by an interrupted run
+  for (int rep = -warmup; rep < reps; ++rep) {
+    const bool counted = rep >= 0;
+    // Each side gets its own freshly loaded index. On a shared index the
+    // second writer paid for the first one's merges (its refresh alone took
+    // 0.5 s more), which made the order, not the work, decide the ratio.
+    const std::string index = "rr-bench-plain-" + std::to_string(rep + warmup);
+    const std::string sync_index = "rr-bench-sync-" + std::to_string(rep + warmup);
     createIndex(**client, index, items);
+    createIndex(**client, sync_index, items);
 
     // The plain bulk: the same vectors, precomputed, into their own fields.
     model->version = "plain-" + std::to_string(rep);
@@ -216,10 +284,13 @@ int main(int argc, char** argv) {
       return std::chrono::duration<double>(Clock::now() - start).count();
     };
     index_sync::SyncOptions o;
-    o.storefront = storefront(index, true);
-    o.index = index;
-    o.state_index = index + "-state";
-    (void)(*client)->deleteIndex(o.state_index);
+    o.storefront = storefront(sync_index, true);
+    o.index = sync_index;
+    // The state index holds every storefront's sync state and is created by
+    // the first pass ever run on a cluster; a full pass (a new model) meets
+    // it in place, so it is made here, untimed, once for the whole run.
+    o.state_index = "rr-bench-sync-state";
+    if (!index_sync::StateStore(**client, o.state_index).ensureIndex()) die("state index");
     auto runSync = [&](index_sync::SyncMode mode, const index_sync::SyncOptions& opts) {
       index_sync::Syncer syncer(**client, model, opts);
       auto r = syncer.run(mode);
@@ -230,17 +301,26 @@ int main(int argc, char** argv) {
     // Alternate which goes first, so neither always meets a colder node.
     double plain_s = 0;
     index_sync::SyncReport full;
-    model->version = "sync-" + std::to_string(rep);
+    Cpu plain_cpu, sync_cpu;
+    model->version = "sync-" + std::to_string(rep + warmup);
+    // After each timed side its index is left quiet (deleted, or merged
+    // untimed), so the other side does not share the node with its merges.
+    auto timePlain = [&] {
+      plain_s = withCpu(engine_pid, plain_cpu, runPlain);
+      (void)(*client)->deleteIndex(index);
+    };
+    auto timeSync = [&] {
+      full = withCpu(engine_pid, sync_cpu, [&] { return runSync(index_sync::SyncMode::kFull, o); });
+      auto merged = (*client)->raw(
+          {"POST", "/" + sync_index + "/_forcemerge", "max_num_segments=1", {}, ""});
+      if (!merged || merged->status != 200) die("force merge failed");
+    };
     if (rep % 2 == 0) {
-      plain_s = runPlain();
-      full = runSync(index_sync::SyncMode::kFull, o);
+      timePlain();
+      timeSync();
     } else {
-      full = runSync(index_sync::SyncMode::kFull, o);
-      plain_s = runPlain();
-      // The plain updates rewrote every document from its `_source`, which
-      // holds no vectors: write them again (untimed) before the incremental
-      // passes.
-      runSync(index_sync::SyncMode::kFull, o);
+      timeSync();
+      timePlain();
     }
     if (full.updated != items.size()) die("full sync did not write every item");
 
@@ -250,31 +330,40 @@ int main(int argc, char** argv) {
       Item changed = items[i];
       changed.text.title += " (new edition)";
       changed.updated_at = t0 + 10'000'000 + static_cast<int64_t>(i);
-      edits.push_back({connectors::BulkOp::Action::kUpdate, index, changed.text.id,
+      edits.push_back({connectors::BulkOp::Action::kUpdate, sync_index, changed.text.id,
                        "{\"doc\":" + docJson(changed) + "}"});
     }
     bulkAll(**client, edits);
-    if (!(*client)->refresh(index)) die("refresh");
+    if (!(*client)->refresh(sync_index)) die("refresh");
     const auto incr = runSync(index_sync::SyncMode::kIncremental, o);
     if (incr.updated != edits.size()) die("incremental pass wrote " + std::to_string(incr.updated));
     // The same change detected by content hash alone (no updated-at field).
     for (auto& op : edits) op.body.insert(op.body.find("(new edition)"), "(2nd) ");
     bulkAll(**client, edits);
-    if (!(*client)->refresh(index)) die("refresh");
+    if (!(*client)->refresh(sync_index)) die("refresh");
     auto by_hash = o;
-    by_hash.storefront = storefront(index, false);
+    by_hash.storefront = storefront(sync_index, false);
     const auto hash = runSync(index_sync::SyncMode::kIncremental, by_hash);
     if (hash.updated != edits.size()) die("hash pass wrote " + std::to_string(hash.updated));
 
+    (void)(*client)->deleteIndex(sync_index);
+    if (!counted) {
+      std::printf("warm-up: plain bulk %.2fs | index-sync full %.2fs (not counted)\n", plain_s,
+                  full.seconds);
+      std::fflush(stdout);
+      continue;
+    }
     const double plain_rate_r = items.size() / plain_s;
     const double sync_rate_r = items.size() / full.seconds;
     std::printf(
         "rep %d: plain bulk %.2fs (%.0f items/s) | index-sync full %.2fs (%.0f items/s) "
         "ratio %.2f | incremental by updated_at %.3fs (%zu scanned, %.1f%% of full) | "
-        "by content hash %.2fs (%zu scanned, %.1f%% of full)\n",
+        "by content hash %.2fs (%zu scanned, %.1f%% of full) | full pass: prepare %.3fs, "
+        "finish %.3fs | CPU plain: engine %.2fs, client %.2fs; sync: engine %.2fs, client %.2fs\n",
         rep, plain_s, plain_rate_r, full.seconds, sync_rate_r, sync_rate_r / plain_rate_r,
         incr.seconds, incr.scanned, 100 * incr.seconds / full.seconds, hash.seconds,
-        hash.scanned, 100 * hash.seconds / full.seconds);
+        hash.scanned, 100 * hash.seconds / full.seconds, full.prepare_seconds,
+        full.finishSeconds(), plain_cpu.engine, plain_cpu.self, sync_cpu.engine, sync_cpu.self);
     std::fflush(stdout);
     plain_rate.push_back(plain_rate_r);
     sync_rate.push_back(sync_rate_r);
@@ -284,9 +373,14 @@ int main(int argc, char** argv) {
     hash_s.push_back(hash.seconds);
     incr_time_share.push_back(incr.seconds / full.seconds);
     hash_time_share.push_back(hash.seconds / full.seconds);
-    (void)(*client)->deleteIndex(index);
-    (void)(*client)->deleteIndex(o.state_index);
+    prepare_s.push_back(full.prepare_seconds);
+    finish_s.push_back(full.finishSeconds());
+    plain_engine_cpu.push_back(plain_cpu.engine);
+    plain_self_cpu.push_back(plain_cpu.self);
+    sync_engine_cpu.push_back(sync_cpu.engine);
+    sync_self_cpu.push_back(sync_cpu.self);
   }
+  (void)(*client)->deleteIndex("rr-bench-sync-state");
   std::printf("\nmedians over %d repetitions, %zu items, batch %d, %d in flight:\n", reps,
               items.size(), kBatch, kConcurrency);
   std::printf("  plain _bulk update        %8.0f items/s\n", median(plain_rate));
@@ -296,6 +390,14 @@ int main(int argc, char** argv) {
   std::printf("  parts alone: item tower %.2fs (1 thread, %.0f items/s), scan %.2fs, plain bulk %.2fs\n",
               median(tower_s), static_cast<double>(items.size()) / median(tower_s),
               median(scan_s), static_cast<double>(items.size()) / median(plain_rate));
+  std::printf("  full pass fixed steps: prepare %.3fs, finish %.3fs\n", median(prepare_s),
+              median(finish_s));
+  if (engine_pid > 0) {
+    std::printf("  CPU per pass: plain bulk engine %.2fs + client %.2fs; index-sync engine %.2fs + "
+                "client %.2fs (tower, scan parsing, request building)\n",
+                median(plain_engine_cpu), median(plain_self_cpu), median(sync_engine_cpu),
+                median(sync_self_cpu));
+  }
   std::printf("  incremental, updated_at   %8.3fs  = %.1f%% of the full pass (goal <= 5%%)\n",
               median(incr_s), 100 * median(incr_time_share));
   std::printf("  incremental, content hash %8.3fs  = %.1f%% of the full pass\n", median(hash_s),
