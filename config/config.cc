@@ -2,12 +2,14 @@
 // throws; everything it (or the standard library) throws stops here.
 #include "config/config.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <sstream>
 #include <system_error>
 #include <utility>
 
@@ -25,21 +27,56 @@ std::unexpected<ConfigError> makeError(std::string field, int line, std::string 
   return std::unexpected(std::move(e));
 }
 
+// Where each document starts; nothing else is kept.
+struct DocumentStarts final : YAML::EventHandler {
+  std::vector<YAML::Mark> marks;
+  void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
 ConfigResult<std::shared_ptr<const Config>> parseDocument(std::string_view yaml,
                                                           std::string_view base_dir,
                                                           const std::string& source_file) {
-  const std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml));
-  if (documents.empty() || documents.front().IsNull()) {
-    return makeError("", 0, "the config is empty; upstream and storefronts are required");
+  const std::string text(yaml);
+  // How many documents, counted before building any: at most two are read.
+  // yaml-cpp 0.7 cannot get past some malformed input (a line that starts
+  // with ',' at the top level): it reports an empty document there again
+  // and again, so YAML::LoadAll never returned and filled the memory.
+  {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentStarts starts;
+    while (starts.marks.size() < 2 && parser.HandleNextDocument(starts)) {
+    }
+    if (starts.marks.size() == 2) {
+      const YAML::Mark& second = starts.marks[1];
+      if (second.pos == starts.marks[0].pos) {
+        return makeError("", second.line + 1,
+                         "invalid YAML: the parser cannot read past line " +
+                             std::to_string(second.line + 1) +
+                             " (a line starting with ',' or another stray flow character?)");
+      }
+      return makeError("", second.line + 1, "expected one YAML document, found more");
+    }
   }
-  if (documents.size() > 1) {
-    return makeError("", detail::lineOf(documents[1]),
-                     "expected one YAML document, found " + std::to_string(documents.size()));
+  const YAML::Node document = YAML::Load(text);
+  if (!document || document.IsNull()) {
+    return makeError("", 0, "the config is empty; upstream and storefronts are required");
   }
   auto config = std::make_shared<Config>();
   config->source_file = source_file;
   detail::Reader reader;
-  if (!detail::readConfig(reader, documents.front(), base_dir, *config)) {
+  if (!detail::readConfig(reader, document, base_dir, *config)) {
     return std::unexpected(*reader.error());
   }
   return config;
