@@ -17,6 +17,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "scoring/click_stats.h"
@@ -102,6 +103,19 @@ class Model {
   ClickStats& stats() { return stats_; }
   const ClickStats& stats() const { return stats_; }
 
+  // The items clicked for each query in the training log, most clicked
+  // first (ties by id), at most BuildOptions::prior_extras of them, keyed by
+  // the normalized query (Tokenizer::normalize): the "clicked before for this
+  // query" extra candidates training adds, so rerankd can add the same ones.
+  using QueryClicks = std::unordered_map<std::string, std::vector<std::string>>;
+  QueryClicks& queryClicks() { return query_clicks_; }
+  const QueryClicks& queryClicks() const { return query_clicks_; }
+  // The list for a normalized query, or null.
+  const std::vector<std::string>* clickedFor(const std::string& normalized_query) const {
+    auto it = query_clicks_.find(normalized_query);
+    return it == query_clicks_.end() ? nullptr : &it->second;
+  }
+
   // Free-form provenance stored in the model file (data, split, metrics).
   std::vector<std::pair<std::string, std::string>>& summary() { return summary_; }
   const std::vector<std::pair<std::string, std::string>>& summary() const {
@@ -113,6 +127,7 @@ class Model {
   Tokenizer tokenizer_;
   Params params_;
   ClickStats stats_;
+  QueryClicks query_clicks_;
   std::vector<std::pair<std::string, std::string>> summary_;
 };
 

@@ -1,5 +1,6 @@
 #include "scoring/model_file.h"
 
+#include <algorithm>
 #include <charconv>
 #include <climits>
 #include <cstring>
@@ -11,7 +12,9 @@ namespace rr::scoring {
 namespace {
 
 constexpr std::string_view kMagic = "RRMODEL";
-constexpr int kFormatVersion = 3;
+constexpr int kFormatVersion = 4;
+// Version 3 files (no query click lists) still load, with no lists.
+constexpr int kOldestReadable = 3;
 
 uint64_t fnv1a(std::string_view data) {
   uint64_t h = 14695981039346656037ull;
@@ -43,6 +46,27 @@ void put(std::string& out, T v) {
   out.append(buf, sizeof(T));
 }
 
+// Length-prefixed bytes (ids and queries).
+void putString(std::string& out, const std::string& s) {
+  put<uint32_t>(out, static_cast<uint32_t>(s.size()));
+  out += s;
+}
+
+// Sorted by query: the same model always gives the same file.
+void putQueryClicks(std::string& out, const Model::QueryClicks& lists) {
+  std::vector<const Model::QueryClicks::value_type*> sorted;
+  sorted.reserve(lists.size());
+  for (const auto& entry : lists) sorted.push_back(&entry);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  put<uint64_t>(out, sorted.size());
+  for (const auto* entry : sorted) {
+    putString(out, entry->first);
+    put<uint32_t>(out, static_cast<uint32_t>(entry->second.size()));
+    for (const auto& id : entry->second) putString(out, id);
+  }
+}
+
 void putMatrix(std::string& out, const Matrix& m) {
   put<uint64_t>(out, static_cast<uint64_t>(m.rows()));
   put<uint64_t>(out, static_cast<uint64_t>(m.cols()));
@@ -67,6 +91,12 @@ class Reader {
     out.assign(data_.data() + pos_, n);
     pos_ += n;
     return true;
+  }
+
+  // What putString wrote.
+  bool string(std::string& out) {
+    uint32_t len = 0;
+    return get(len) && bytes(len, out);
   }
 
   std::expected<void, ModelFileError> matrix(const char* name, Eigen::Index rows,
@@ -101,6 +131,36 @@ class Reader {
 bool toInt(const std::string& s, int64_t& out) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc{} && p == s.data() + s.size();
+}
+
+// The format version of a first line "RRMODEL <n>", if it is one this build
+// reads.
+std::optional<int> readableVersion(const std::string& first_line) {
+  const std::string prefix = std::string(kMagic) + " ";
+  int64_t v = 0;
+  if (!first_line.starts_with(prefix) || !toInt(first_line.substr(prefix.size()), v) ||
+      v < kOldestReadable || v > kFormatVersion) {
+    return std::nullopt;
+  }
+  return static_cast<int>(v);
+}
+
+std::expected<Model::QueryClicks, ModelFileError> readQueryClicks(Reader& r) {
+  Model::QueryClicks lists;
+  uint64_t n = 0;
+  if (!r.get(n)) return r.fail("query click lists are cut short");
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string query;
+    uint32_t len = 0;
+    if (!r.string(query) || !r.get(len)) return r.fail("query click lists are cut short");
+    std::vector<std::string>& ids = lists[std::move(query)];
+    for (uint32_t j = 0; j < len; ++j) {
+      std::string id;
+      if (!r.string(id)) return r.fail("query click lists are cut short");
+      ids.push_back(std::move(id));
+    }
+  }
+  return lists;
 }
 
 }  // namespace
@@ -146,8 +206,7 @@ std::expected<void, ModelFileError> saveModel(const Model& model,
   put<double>(out, s.max_item);
   put<uint64_t>(out, s.raw_items.size());
   for (const auto& [id, n] : s.raw_items) {
-    put<uint32_t>(out, static_cast<uint32_t>(id.size()));
-    out += id;
+    putString(out, id);
     put<uint32_t>(out, n);
     put<double>(out, s.items.count(id) ? s.items.at(id) : 0.0);
   }
@@ -158,6 +217,7 @@ std::expected<void, ModelFileError> saveModel(const Model& model,
       put<double>(out, m);
     }
   }
+  putQueryClicks(out, model.queryClicks());
   out += "\nchecksum=" + hex16(fnv1a(out)) + "\n";
 
   // Write to a temporary and rename: a reader never sees half a file.
@@ -228,9 +288,11 @@ std::expected<std::shared_ptr<const Model>, ModelFileError> loadModel(
     }
   }
   if (!ended) return fail_only.fail("header has no end_header line");
-  if (first_line != std::string(kMagic) + " " + std::to_string(kFormatVersion)) {
+  const std::optional<int> format = readableVersion(first_line);
+  if (!format) {
     return fail_only.fail("format '" + first_line + "' is not supported (this build reads " +
-                          std::string(kMagic) + " " + std::to_string(kFormatVersion) + ")");
+                          std::string(kMagic) + " " + std::to_string(kOldestReadable) + " to " +
+                          std::to_string(kFormatVersion) + ")");
   }
   auto need = [&](const char* key, int64_t& out) -> std::expected<void, ModelFileError> {
     auto it = header.find(key);
@@ -311,10 +373,10 @@ std::expected<std::shared_ptr<const Model>, ModelFileError> loadModel(
   uint64_t n = 0;
   if (!r.get(n)) return r.fail("item statistics are cut short");
   for (uint64_t i = 0; i < n; ++i) {
-    uint32_t len = 0, count = 0;
+    uint32_t count = 0;
     double m = 0;
     std::string id;
-    if (!r.get(len) || !r.bytes(len, id) || !r.get(count) || !r.get(m)) {
+    if (!r.string(id) || !r.get(count) || !r.get(m)) {
       return r.fail("item statistics are cut short");
     }
     t.raw_items.emplace(id, count);
@@ -331,6 +393,11 @@ std::expected<std::shared_ptr<const Model>, ModelFileError> loadModel(
     }
   }
   model->stats().restore(std::move(t));
+  if (*format >= 4) {
+    auto lists = readQueryClicks(r);
+    if (!lists) return std::unexpected(lists.error());
+    model->queryClicks() = std::move(*lists);
+  }
   return std::shared_ptr<const Model>(std::move(model));
 }
 

@@ -3,10 +3,14 @@
 // Layout: a text header of `key=value` lines (format version, model version,
 // dimensions, tokenizer settings, feature schema, training summary) ending
 // with `end_header`, then the tensors and click statistics in little-endian
-// binary, then a final line `checksum=<16 hex>` (FNV-1a 64 of every byte
-// before it). A file that is truncated, altered, of another format version,
-// or whose feature schema differs from this build's is refused with a
-// message saying which.
+// binary, then (format 4) the query click lists (Model::queryClicks): a
+// uint64 count, then per query, sorted by query, the query, a uint32 list
+// length and the item ids, each string a uint32 length and its bytes; then
+// a final line `checksum=<16 hex>` (FNV-1a 64 of every byte before it).
+// saveModel writes format 4; loadModel also reads format 3 (no lists: the
+// model has none). A file that is truncated, altered, of another format
+// version, or whose feature schema differs from this build's is refused with
+// a message saying which.
 #pragma once
 
 #include <expected>

@@ -55,6 +55,29 @@ void ExampleBuilder::nearestToQuery(const scoring::Model& model,
   for (std::size_t i = 0; i < k; ++i) out.push_back(catalog_[static_cast<std::size_t>(order[i])].id);
 }
 
+std::vector<std::string> ExampleBuilder::clickedBefore(
+    const std::unordered_map<std::string, int>& counts) const {
+  std::vector<std::pair<int, std::string>> clicked;
+  for (const auto& [item, n] : counts) clicked.emplace_back(-n, item);
+  std::sort(clicked.begin(), clicked.end());
+  std::vector<std::string> out;
+  // The top `prior_extras` first, then the catalog: an item clicked but not
+  // in the catalog still takes its place (fewer extras, not others).
+  for (std::size_t i = 0; i < clicked.size() && static_cast<int>(i) < options_.prior_extras; ++i) {
+    if (by_id_.count(clicked[i].second)) out.push_back(clicked[i].second);
+  }
+  return out;
+}
+
+scoring::Model::QueryClicks ExampleBuilder::clickLists() const {
+  scoring::Model::QueryClicks lists;
+  for (const auto& [query, counts] : query_clicks_) {
+    std::vector<std::string> ids = clickedBefore(counts);
+    if (!ids.empty()) lists.emplace(query, std::move(ids));
+  }
+  return lists;
+}
+
 void ExampleBuilder::build(const LogEvent& search, scoring::Model& model, Labelled& out) {
   out = Labelled{};
   out.ts_ms = search.ts_ms;
@@ -79,25 +102,22 @@ void ExampleBuilder::build(const LogEvent& search, scoring::Model& model, Labell
   }
   std::vector<std::string> extras;
   if (auto it = query_clicks_.find(out.query); it != query_clicks_.end()) {
-    std::vector<std::pair<int, std::string>> clicked;
-    for (const auto& [item, n] : it->second) clicked.emplace_back(-n, item);
-    std::sort(clicked.begin(), clicked.end());
-    for (std::size_t i = 0; i < clicked.size() && static_cast<int>(i) < options_.prior_extras; ++i) {
-      extras.push_back(clicked[i].second);
-    }
+    extras = clickedBefore(it->second);
   }
   auto& ex = out.example;
   model.queryTokens(out.query, ex.query_tokens);
   const std::size_t clicked_before = extras.size();
   nearestToQuery(model, ex.query_tokens, extras);
-  // The origin of each extra: rerankd's k-NN extras correspond to the
-  // query-vector ones only, so the live evaluation needs to tell them apart.
+  // The origin of each extra: rerankd adds the two kinds separately (k-NN
+  // extras, the model's click lists), so the live evaluation needs to tell
+  // them apart.
   std::unordered_map<std::string, uint8_t> extra_origin;
   for (std::size_t i = 0; i < extras.size(); ++i) {
     extra_origin[extras[i]] |= i < clicked_before ? kClickedBefore : kNearQuery;
   }
+  // Both kinds are catalog items; those already in the window keep their place.
   for (const auto& id : extras) {
-    if (by_id_.count(id) && seen.insert(id).second) {
+    if (seen.insert(id).second) {
       out.candidates.push_back(id);
       out.origins.push_back(extra_origin[id]);
       engine_scores.push_back(0.0f);

@@ -73,6 +73,12 @@ class ExampleBuilder {
               int64_t stats_until_ms, int64_t from_ms, int64_t to_ms,
               const std::function<void(Labelled&)>& on_search);
 
+  // Per query clicked before the last replay's `stats_until_ms`, the
+  // clicked-before extras a search for it then gets (the same selection as
+  // the replay's): for the model file, so rerankd can add the same ones.
+  // Queries whose clicked items are all outside the catalog are left out.
+  scoring::Model::QueryClicks clickLists() const;
+
  private:
   struct Past {
     std::string item;
@@ -82,6 +88,10 @@ class ExampleBuilder {
   };
   scoring::ItemInput input(const std::string& id, const scoring::Model& model) const;
   void build(const LogEvent& search, scoring::Model& model, Labelled& out);
+  // The clicked-before extras for a query's click counts: the
+  // `prior_extras` most clicked (ties by id), those in the catalog.
+  std::vector<std::string> clickedBefore(
+      const std::unordered_map<std::string, int>& counts) const;
   void nearestToQuery(const scoring::Model& model, const std::vector<uint32_t>& tokens,
                       std::vector<std::string>& out);
 

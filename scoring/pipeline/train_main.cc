@@ -231,6 +231,8 @@ int main(int argc, char** argv) {
   Model& final_model = refit;
   // The shipped statistics cover every training event, validation included.
   builder.replay(*events, final_model, *train_end, 0, 0, [](Labelled&) {});
+  // And the clicked-before extras training added, for rerankd to add too.
+  final_model.queryClicks() = builder.clickLists();
   final_model.version = args->getOr("version", index + "-" + formatDate(*train_end) + "-e" +
                                                    std::to_string(best_epoch));
   final_model.summary() = {{"catalog", catalog_path},
@@ -245,7 +247,8 @@ int main(int argc, char** argv) {
                            {"restarts", std::to_string(*restarts)},
                            {"stats_half_life_days", std::to_string(*stats_half_life)},
                            {"prior_dropout", std::to_string(*prior_dropout)},
-                           {"history_dropout", std::to_string(*history_dropout)}};
+                           {"history_dropout", std::to_string(*history_dropout)},
+                           {"clicked_queries", std::to_string(final_model.queryClicks().size())}};
   if (auto r = saveModel(final_model, out_path); !r) return fail(r.error().message);
   std::printf("[train] wrote %s (version %s, best epoch %d, validation NDCG@10 %.4f, %.1fs)\n",
               out_path.c_str(), final_model.version.c_str(), best_epoch, best, secondsSince(start));

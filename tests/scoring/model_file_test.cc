@@ -34,6 +34,23 @@ void writeAll(const std::string& path, const std::string& data) {
   f.write(data.data(), static_cast<std::streamsize>(data.size()));
 }
 
+// `body` followed by the checksum line model_file.cc writes (FNV-1a 64 of
+// every byte before it, 16 lowercase hex digits): an edited file that only
+// the checks after the checksum can catch.
+std::string sealed(const std::string& body) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : body) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return body + "\nchecksum=" + hex + "\n";
+}
+
+// A saved file without its checksum line.
+std::string bodyOf(const std::string& data) { return data.substr(0, data.rfind("\nchecksum=")); }
+
 // A small trained-looking model with statistics and a summary.
 Model sampleModel() {
   Model model = rr::testing::tinyModel(17);
@@ -137,16 +154,7 @@ TEST_CASE("a model with another feature schema is refused even with a valid chec
   REQUIRE(at != std::string::npos);
   data.replace(at, from.size(), "features=engine_zcore,");
   // Re-seal it so only the schema check can catch it.
-  const auto sum_at = data.rfind("\nchecksum=");
-  std::string body = data.substr(0, sum_at);
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : body) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  writeAll(path, body + "\nchecksum=" + hex + "\n");
+  writeAll(path, sealed(bodyOf(data)));
   auto loaded = loadModel(path);
   REQUIRE_FALSE(loaded);
   CHECK_THAT(loaded.error().message, Catch::Contains("feature schema"));
@@ -160,5 +168,88 @@ TEST_CASE("a file that is not a model is refused by its magic", "[unit][scoring]
   REQUIRE_FALSE(loaded);
   CHECK_THAT(loaded.error().message, Catch::Contains("bad magic"));
   CHECK_FALSE(loadModel(tempPath("missing")));
+  fs::remove(path);
+}
+
+TEST_CASE("query click lists survive a round trip in order, and no lists load as none",
+          "[unit][scoring]") {
+  Model model = sampleModel();
+  model.queryClicks()["halo"] = {"sku-2", "sku-1", "sku-9"};
+  model.queryClicks()["xbox one"] = {"sku-3"};
+  model.queryClicks()["empty list"] = {};
+  const std::string path = tempPath("lists");
+  REQUIRE(saveModel(model, path));
+  auto loaded = loadModel(path);
+  REQUIRE(loaded);
+  CHECK((*loaded)->queryClicks() == model.queryClicks());
+  REQUIRE((*loaded)->clickedFor("halo"));
+  CHECK(*(*loaded)->clickedFor("halo") == std::vector<std::string>{"sku-2", "sku-1", "sku-9"});
+  CHECK((*loaded)->clickedFor("halo wars") == nullptr);
+
+  // The same lists inserted in another order give the same bytes.
+  Model reordered = sampleModel();
+  reordered.queryClicks()["empty list"] = {};
+  reordered.queryClicks()["xbox one"] = {"sku-3"};
+  reordered.queryClicks()["halo"] = {"sku-2", "sku-1", "sku-9"};
+  const std::string path2 = tempPath("lists-reordered");
+  REQUIRE(saveModel(reordered, path2));
+  CHECK(readAll(path2) == readAll(path));
+
+  REQUIRE(saveModel(sampleModel(), path));
+  loaded = loadModel(path);
+  REQUIRE(loaded);
+  CHECK((*loaded)->queryClicks().empty());
+  fs::remove(path);
+  fs::remove(path2);
+}
+
+TEST_CASE("a format 3 model file, which has no query click lists, still loads",
+          "[unit][scoring]") {
+  const Model model = sampleModel();
+  const std::string path = tempPath("v3");
+  REQUIRE(saveModel(model, path));
+  // Format 3 is format 4 without the lists section: with no lists that
+  // section is only its 8-byte count of 0.
+  std::string body = bodyOf(readAll(path));
+  REQUIRE(body.starts_with("RRMODEL 4\n"));
+  REQUIRE(body.ends_with(std::string(8, '\0')));
+  body.resize(body.size() - 8);
+  body.replace(0, std::string("RRMODEL 4").size(), "RRMODEL 3");
+  writeAll(path, sealed(body));
+  auto loaded = loadModel(path);
+  REQUIRE(loaded);
+  CHECK((*loaded)->version == "test-1");
+  CHECK((*loaded)->queryClicks().empty());
+  CHECK((*loaded)->stats().clickPrior("halo", "sku-1") ==
+        model.stats().clickPrior("halo", "sku-1"));
+  CHECK((*loaded)->params().mlp.w1 == model.params().mlp.w1);
+
+  // Other versions are refused by name.
+  body.replace(0, std::string("RRMODEL 3").size(), "RRMODEL 2");
+  writeAll(path, sealed(body));
+  loaded = loadModel(path);
+  REQUIRE_FALSE(loaded);
+  CHECK_THAT(loaded.error().message, Catch::Contains("format 'RRMODEL 2' is not supported "
+                                                     "(this build reads RRMODEL 3 to 4)"));
+  fs::remove(path);
+}
+
+TEST_CASE("a format 4 model file whose query click lists are cut short is refused",
+          "[unit][scoring]") {
+  Model model = sampleModel();
+  model.queryClicks()["halo"] = {"sku-2", "sku-1"};
+  const std::string path = tempPath("lists-short");
+  REQUIRE(saveModel(model, path));
+  const std::string body = bodyOf(readAll(path));
+  // The section is 8 (count) + 4 + 4 ("halo") + 4 (list length) + 2 * (4 + 5)
+  // (the ids) = 38 bytes. Resealed each time, so only the section's own
+  // lengths can catch it: 3 bytes short ends inside the last id, 34 bytes
+  // short inside the count.
+  for (const std::size_t cut : {3, 34}) {
+    writeAll(path, sealed(body.substr(0, body.size() - cut)));
+    auto loaded = loadModel(path);
+    REQUIRE_FALSE(loaded);
+    CHECK_THAT(loaded.error().message, Catch::Contains("query click lists are cut short"));
+  }
   fs::remove(path);
 }
