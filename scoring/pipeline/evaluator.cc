@@ -96,9 +96,10 @@ EvalResult evaluate(ExampleBuilder& builder, const std::vector<LogEvent>& events
     if (target >= 0) {
       scorer.score(l.example, scores);
       q.rank[System::kModel] = rankOf(scores, target);
-      q.model_rank_window = rankAmong(scores, target, l.origins, kFromEngine);
-      q.model_rank_window_near_query =
-          rankAmong(scores, target, l.origins, kFromEngine | kNearQuery);
+      for (std::size_t mask = 1; mask < q.model_rank_among.size(); ++mask) {
+        q.model_rank_among[mask] =
+            rankAmong(scores, target, l.origins, static_cast<uint8_t>(mask));
+      }
       scoring::TrainingExample anonymous = l.example;
       anonymous.clearHistory();
       scorer.score(anonymous, scores);

@@ -5,6 +5,7 @@
 // with earlier events, with bootstrap 95% intervals.
 #pragma once
 
+#include <array>
 #include <map>
 #include <string>
 #include <vector>
@@ -25,11 +26,12 @@ struct PerQuery {
   bool has_history = false;
   std::map<System, int> rank;  // 0-based rank of the target, -1 if absent
   // The full model's rank when only some candidates are ranked, by the same
-  // scores: the engine's window alone (what rerankd ranks without extra
-  // candidates), and the window plus the query-vector extras (rerankd's k-NN
-  // extra candidates); -1 if the target is not among them.
-  int model_rank_window = -1;
-  int model_rank_window_near_query = -1;
+  // scores, indexed by a CandidateOrigin bit mask: the rank among the
+  // candidates with an origin in the mask, -1 if the target is not among
+  // them. rerankd ranks the engine's window (kFromEngine) plus, where it
+  // says it added them, its k-NN extras (kNearQuery) and the model's
+  // clicked-before extras (kClickedBefore). Three origin bits: 8 masks.
+  std::array<int, 8> model_rank_among{-1, -1, -1, -1, -1, -1, -1, -1};
 };
 
 struct MetricSummary {

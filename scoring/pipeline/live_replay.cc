@@ -186,6 +186,7 @@ std::expected<void, std::string> LiveReplay::search(const LogEvent& e, LiveRun& 
                            options_.expect_model + "' (the model being evaluated)");
   }
   s.extras = answer->header("X-Rerank-Extra").starts_with("added=");
+  s.clicked = answer->header("X-Rerank-Clicked").starts_with("added=");
   auto rank = rankInPage(std::move(answer->body), e.item);
   if (!rank) return std::unexpected(describe(e) + ": " + rank.error());
   s.rank = *rank;

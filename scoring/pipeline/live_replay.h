@@ -81,6 +81,9 @@ struct LiveSearch {
   int rank = -1;      // clicked item's 0-based rank in the page, -1 if absent
   std::string outcome;  // X-Rerank: "applied", "fallback; reason=deadline", ...
   bool extras = false;  // X-Rerank-Extra said `added=N`: k-NN extras were ranked
+  // X-Rerank-Clicked said `added=N`: the model's clicked-before extras
+  // (Model::queryClicks) were ranked.
+  bool clicked = false;
 };
 
 struct LiveRun {

@@ -10,6 +10,11 @@ int shown(int rank, int k) { return rank >= 0 && rank < k ? rank : -1; }
 
 }  // namespace
 
+uint8_t liveCandidateOrigins(const LiveSearch& search) {
+  return static_cast<uint8_t>(kFromEngine | (search.extras ? kNearQuery : 0) |
+                              (search.clicked ? kClickedBefore : 0));
+}
+
 bool ReplayComparison::intervalsOverlap() const {
   const auto& offline = summary.at("offline").at("all").ndcg10;
   const auto& live = summary.at("live").at("all").ndcg10;
@@ -38,7 +43,7 @@ std::expected<ReplayComparison, std::string> compareReplay(const EvalResult& off
                              std::to_string(s.ts_ms));
     }
     const int off = q.rank.at(System::kModel);
-    const int same = s.extras ? q.model_rank_window_near_query : q.model_rank_window;
+    const int same = q.model_rank_among.at(liveCandidateOrigins(s));
     off_all.push_back(off);
     same_all.push_back(same);
     live_all.push_back(s.rank);
@@ -49,6 +54,7 @@ std::expected<ReplayComparison, std::string> compareReplay(const EvalResult& off
       live_hist.push_back(s.rank);
     }
     if (s.extras) ++out.live_with_extras;
+    if (s.clicked) ++out.live_with_clicked;
     if (off >= 0 && same < 0) ++out.target_only_in_missing_extras;
     if (s.outcome.ends_with("reason=empty_window")) {
       ++out.empty_windows;

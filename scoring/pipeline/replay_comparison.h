@@ -5,9 +5,11 @@
 //
 // Two offline figures: the one rerank-eval reports (engine window plus every
 // extra candidate the training pipeline adds), and the same model's ranking
-// of only the candidates the live path has (the engine's window, plus the
-// query-vector extras where rerankd said it added k-NN extras). The second
-// isolates the scoring path; the first is "what was trained".
+// of only the candidates the live path has (liveCandidateOrigins: the
+// engine's window, plus the query-vector extras where rerankd said it added
+// k-NN extras, plus the clicked-before extras where it said it added the
+// model's). The second isolates the scoring path; the first is "what was
+// trained".
 #pragma once
 
 #include <cstdint>
@@ -47,7 +49,8 @@ struct ReplayComparison {
   // reason=empty_window`, an empty page; offline: the extras are ranked),
   // and those of them whose clicked item offline ranked.
   std::size_t empty_windows = 0, empty_windows_ranked_offline = 0;
-  std::size_t live_with_extras = 0;  // searches rerankd ranked k-NN extras for
+  std::size_t live_with_extras = 0;   // searches rerankd ranked k-NN extras for
+  std::size_t live_with_clicked = 0;  // ... and clicked-before extras for
   std::vector<ReplayDisagreement> first_disagreements;  // vs the live candidates, at most 20
 
   // Agreement: the paired 95% interval of live - offline contains 0.
@@ -60,6 +63,11 @@ struct ReplayComparison {
   // The two NDCG@10 intervals over all searches overlap.
   bool intervalsOverlap() const;
 };
+
+// The CandidateOrigin mask of the candidates rerankd ranked for a search:
+// the engine's window, and the extras its headers say it added (also when
+// the engine found nothing and rerankd ranked extras alone).
+uint8_t liveCandidateOrigins(const LiveSearch& search);
 
 // Pairs search i of `offline` with search i of `live`; they must be the
 // same searches (same count, user and time), else the error says which

@@ -265,9 +265,10 @@ std::string replayMarkdown(const RunInfo& info, const ReplayComparison& c) {
         std::to_string(c.target_only_in_missing_extras) + " (" +
         std::to_string(c.empty_windows_ranked_offline) + " of them among the " +
         std::to_string(c.empty_windows) +
-        " searches the engine found nothing for, where rerankd adds no extras); searches rerankd "
-        "added k-NN extra candidates to: " +
-        std::to_string(c.live_with_extras) + ".\n";
+        " searches the engine found nothing for and rerankd added no extras to); searches "
+        "rerankd added k-NN extra candidates to: " +
+        std::to_string(c.live_with_extras) + ", clicked-before extra candidates to: " +
+        std::to_string(c.live_with_clicked) + ".\n";
   if (!c.first_disagreements.empty()) {
     md += "\nFirst searches served differently from the offline ranking of the same "
           "candidates (positions 1-based, - = not in the top 10):\n\n"
@@ -318,7 +319,9 @@ std::expected<void, std::string> writeReplayReport(const std::string& dir, const
           ",\"target_only_in_missing_extras\":" + std::to_string(c.target_only_in_missing_extras) +
           ",\"empty_windows\":" + std::to_string(c.empty_windows) +
           ",\"empty_windows_ranked_offline\":" + std::to_string(c.empty_windows_ranked_offline) +
-          ",\"live_with_extras\":" + std::to_string(c.live_with_extras) + ",\"disagreements\":[";
+          ",\"live_with_extras\":" + std::to_string(c.live_with_extras) +
+          ",\"live_with_clicked\":" + std::to_string(c.live_with_clicked) +
+          ",\"disagreements\":[";
   for (std::size_t i = 0; i < c.first_disagreements.size(); ++i) {
     const auto& d = c.first_disagreements[i];
     if (i) json += ",";

@@ -93,6 +93,7 @@ struct TrainedShop {
     }
     // The shipped statistics: every click before the split.
     builder.replay(events, *model, split, 0, 0, [](Labelled&) {});
+    model->queryClicks() = builder.clickLists();
     model->version = "replay-test-v1";
     model_path = (dir / "model.rrm").string();
     REQUIRE(saveModel(*model, model_path));

@@ -53,6 +53,9 @@ class FakeRerankd final : public rr::connectors::Transport {
   std::function<std::vector<std::string>(const HttpRequest&)> page = [](const HttpRequest&) {
     return std::vector<std::string>{"a", "b", "c"};
   };
+  // Headers added to a search's answer (X-Rerank-Extra, X-Rerank-Clicked).
+  std::function<std::vector<rr::connectors::Header>(const HttpRequest&)> extra_headers =
+      [](const HttpRequest&) { return std::vector<rr::connectors::Header>{}; };
 
   rr::connectors::Result<HttpResponse> send(const HttpRequest& r,
                                             rr::connectors::Deadline) override {
@@ -89,6 +92,7 @@ class FakeRerankd final : public rr::connectors::Transport {
                "\"eq\"},\"max_score\":1.0,\"hits\":[" + hits + "]}}";
     out.headers.push_back({"X-Rerank", "applied"});
     out.headers.push_back({"X-Rerank-Model", model});
+    for (auto& h : extra_headers(r)) out.headers.push_back(std::move(h));
     return out;
   }
 };
@@ -263,17 +267,19 @@ TEST_CASE("the comparison agrees when rerankd serves the offline ranks and disag
     q.has_history = i % 2 == 0;
     const int rank = static_cast<int>(rng() % 14) - 1;
     q.rank[System::kModel] = rank;
-    // Every fifth clicked item was reached only through a clicked-before extra.
-    q.model_rank_window = i % 5 == 0 ? -1 : rank;
-    q.model_rank_window_near_query = q.model_rank_window;
+    // Every fifth clicked item was reached only through a clicked-before
+    // extra, which rerankd does not add here.
+    for (std::size_t mask = 1; mask < q.model_rank_among.size(); ++mask) {
+      q.model_rank_among[mask] = i % 5 == 0 && !(mask & kClickedBefore) ? -1 : rank;
+    }
     offline.queries.push_back(q);
     live.searches.push_back({.ts_ms = i, .user = q.user, .rank = rank < 10 ? rank : -1,
                              .outcome = "applied"});
   }
   // Nothing from the engine: rerankd serves an empty page, offline ranks extras.
   offline.queries[7].rank[System::kModel] = 0;
-  offline.queries[7].model_rank_window = -1;
-  offline.queries[7].model_rank_window_near_query = -1;
+  offline.queries[7].model_rank_among.fill(-1);
+  offline.queries[7].model_rank_among[kClickedBefore | kNearQuery | kFromEngine] = 0;
   live.searches[7].rank = -1;
   live.searches[7].outcome = "fallback; reason=empty_window";
   auto same = compareReplay(offline, live, 100, 10);
@@ -305,6 +311,68 @@ TEST_CASE("the comparison agrees when rerankd serves the offline ranks and disag
   auto refused = compareReplay(offline, other, 100, 10);
   REQUIRE_FALSE(refused);
   CHECK(refused.error() == "search 3 differs: offline u3 at 3, replay someone at 3");
+}
+
+TEST_CASE("the live candidates include the clicked-before extras only where rerankd says it "
+          "added them",
+          "[unit][replay]") {
+  CHECK(liveCandidateOrigins({}) == kFromEngine);
+  CHECK(liveCandidateOrigins({.extras = true}) == (kFromEngine | kNearQuery));
+  CHECK(liveCandidateOrigins({.clicked = true}) == (kFromEngine | kClickedBefore));
+  CHECK(liveCandidateOrigins({.extras = true, .clicked = true}) ==
+        (kFromEngine | kNearQuery | kClickedBefore));
+
+  // Offline ranks per candidate origin mask, by a rule per search.
+  EvalResult offline;
+  LiveRun live;
+  auto add = [&](const std::function<int(std::size_t)>& rank_among, LiveSearch s) {
+    PerQuery q;
+    q.ts_ms = s.ts_ms = static_cast<int64_t>(offline.queries.size());
+    q.user = s.user = "u";
+    q.rank[System::kModel] = rank_among(7);
+    for (std::size_t mask = 1; mask < 8; ++mask) q.model_rank_among[mask] = rank_among(mask);
+    s.outcome = "applied";
+    offline.queries.push_back(q);
+    live.searches.push_back(s);
+  };
+  auto clicked_only = [](std::size_t mask) { return mask & kClickedBefore ? 0 : -1; };
+  // Reached only through a clicked-before extra: served at the top when
+  // rerankd added them, not served when it did not.
+  add(clicked_only, {.rank = 0, .clicked = true});
+  add(clicked_only, {.rank = -1});
+  // An engine item a clicked-before extra outranks, with k-NN extras too.
+  add([](std::size_t mask) { return mask & kClickedBefore ? 3 : 2; },
+      {.rank = 3, .extras = true, .clicked = true});
+  // Reached only through a k-NN extra; rerankd added no clicked-before ones.
+  add([](std::size_t mask) { return mask & kNearQuery ? 1 : -1; }, {.rank = 1, .extras = true});
+
+  auto c = compareReplay(offline, live, 100, 10);
+  REQUIRE(c);
+  CHECK(c->same_rank_as_live_candidates == 4);
+  CHECK(c->first_disagreements.empty());
+  CHECK(c->target_only_in_missing_extras == 1);
+  CHECK(c->live_with_clicked == 2);
+  CHECK(c->live_with_extras == 2);
+  CHECK(c->same_rank_as_offline == 3);
+}
+
+TEST_CASE("the extras rerankd added are read from X-Rerank-Extra and X-Rerank-Clicked",
+          "[unit][replay]") {
+  Harness h;
+  h.fake->extra_headers = [](const HttpRequest& r) -> std::vector<rr::connectors::Header> {
+    if (header(r, "X-User-Id") == "r1-u2") {
+      return {{"X-Rerank-Extra", "skipped; reason=unrecognized_filters"},
+              {"X-Rerank-Clicked", "added=3"}};
+    }
+    return {{"X-Rerank-Extra", "added=0"}, {"X-Rerank-Clicked", "skipped; reason=no_clicks"}};
+  };
+  auto run = LiveReplay(h.client, options()).run(smallLog(), 3, 100);
+  REQUIRE(run);
+  REQUIRE(run->searches.size() == 3);
+  CHECK(run->searches[0].extras);
+  CHECK_FALSE(run->searches[0].clicked);
+  CHECK_FALSE(run->searches[1].extras);
+  CHECK(run->searches[1].clicked);
 }
 
 TEST_CASE("scores read history weights only relative to each other, so the replay's time shift "
