@@ -91,6 +91,10 @@ struct ExtraCandidates {
   // Also when the engine finds nothing: the page is then all extra
   // candidates while `hits.total` stays the engine's 0.
   bool on_empty = false;
+  // Up to this many items shoppers clicked for the same query in the
+  // training log (the model file's lists), added as training adds them;
+  // 0..100, 0: none. Independent of `enabled` (which is the k-NN search).
+  int clicked = 10;
 };
 
 // One allowed passthrough API: a method and a path pattern where `*`

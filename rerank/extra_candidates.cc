@@ -97,9 +97,18 @@ std::optional<std::string> clientFilter(dom::object body) {
 
 }  // namespace
 
-std::optional<std::string> knnRequestBody(std::string_view window_body, std::string_view knn_field,
-                                          std::span<const float> vector, int k) {
-  if (k <= 0 || vector.empty()) return std::nullopt;
+namespace {
+
+// What every extra-candidates request keeps of the window request: the
+// members that shape each hit (copied as written, then a comma) and the
+// client's filter ("" for none). Nullopt when the filters are not
+// recognized or the body cannot be read.
+struct KeptParts {
+  std::string members;
+  std::string filter;
+};
+
+std::optional<KeptParts> keptParts(std::string_view window_body) {
   thread_local dom::parser parser;
   dom::element doc;
   dom::object body;
@@ -107,18 +116,27 @@ std::optional<std::string> knnRequestBody(std::string_view window_body, std::str
   if (parser.parse(text.data(), text.size()).get(doc) || doc.get(body)) return std::nullopt;
   auto filter = clientFilter(body);
   if (!filter) return std::nullopt;
-
-  // The members that shape each hit, copied as they were written.
   detail::ObjectLayout layout;
   if (!detail::scanObject(text, layout)) return std::nullopt;
-  std::string out = "{";
+  KeptParts out{.members = "", .filter = std::move(*filter)};
   for (const auto& m : layout.members) {
     if (m.key == "_source" || m.key == "docvalue_fields" || m.key == "stored_fields" ||
         m.key == "fields" || m.key == "version" || m.key == "seq_no_primary_term") {
-      out += m.text;
-      out += ',';
+      out.members += m.text;
+      out.members += ',';
     }
   }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> knnRequestBody(std::string_view window_body, std::string_view knn_field,
+                                          std::span<const float> vector, int k) {
+  if (k <= 0 || vector.empty()) return std::nullopt;
+  auto kept = keptParts(window_body);
+  if (!kept) return std::nullopt;
+  std::string out = "{" + kept->members;
   out += "\"size\":" + std::to_string(k) + ",\"track_total_hits\":false,\"query\":{\"knn\":{";
   connectors::appendJsonString(out, knn_field);
   out += ":{\"vector\":[";
@@ -127,8 +145,35 @@ std::optional<std::string> knnRequestBody(std::string_view window_body, std::str
     detail::appendFloat(out, vector[i]);
   }
   out += "],\"k\":" + std::to_string(k);
-  if (!filter->empty()) out += ",\"filter\":" + *filter;
+  if (!kept->filter.empty()) out += ",\"filter\":" + kept->filter;
   out += "}}}}";
+  return out;
+}
+
+std::optional<std::string> clickedRequestBody(std::string_view window_body,
+                                              std::string_view id_field,
+                                              std::span<const std::string> ids) {
+  if (ids.empty()) return std::nullopt;
+  auto kept = keptParts(window_body);
+  if (!kept) return std::nullopt;
+  std::string out = "{" + kept->members;
+  out += "\"size\":" + std::to_string(ids.size()) +
+         ",\"track_total_hits\":false,\"query\":{\"bool\":{\"filter\":[";
+  // By document id, or by the storefront's own id field.
+  if (id_field.empty() || id_field == "_id") {
+    out += "{\"ids\":{\"values\":[";
+  } else {
+    out += "{\"terms\":{";
+    connectors::appendJsonString(out, id_field);
+    out += ":[";
+  }
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i) out += ',';
+    connectors::appendJsonString(out, ids[i]);
+  }
+  out += "]}}";
+  if (!kept->filter.empty()) out += "," + kept->filter;
+  out += "]}}}";
   return out;
 }
 

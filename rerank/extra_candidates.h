@@ -1,11 +1,13 @@
 // Extra candidates: the items nearest the model's query vector, found with
 // the engine's k-NN search, that the shopper's own query may have missed
-// (typos, abbreviations, other words for the same thing). Pure: builds the
-// request body; rerank_service sends it and merges the hits.
+// (typos, abbreviations, other words for the same thing), and the items
+// shoppers clicked for the same query in the training log (the model file's
+// lists), which training adds to every search as well. Pure: builds the
+// request bodies; rerank_service sends them and merges the hits.
 //
-// The nearest-neighbour search keeps the client's filters: the `filter` and
+// Both searches keep the client's filters: the `filter` and
 // `must_not` clauses of a top-level `bool` query and the `post_filter` go into
-// the k-NN query's own `filter`, so an extra candidate always satisfies them.
+// the extra query's own filter, so an extra candidate always satisfies them.
 // Scoring clauses (`must`, `should`, a bare `match`...) are what the vector
 // replaces and are not kept. Filters nested deeper (a `bool` inside `must`,
 // `constant_score`, `function_score`) are not recognized: such a query gets
@@ -28,5 +30,14 @@ namespace rr::rerank {
 std::optional<std::string> knnRequestBody(std::string_view window_body,
                                           std::string_view knn_field,
                                           std::span<const float> vector, int k);
+
+// The `_search` body for the items `ids` (the model's list of items clicked
+// for this query in training), under the same client filters and with the
+// same hit shape. `id_field` is the storefront's id field: "_id" (or empty)
+// matches document ids, any other field a `terms` query on it. Nullopt as
+// above, or when `ids` is empty.
+std::optional<std::string> clickedRequestBody(std::string_view window_body,
+                                              std::string_view id_field,
+                                              std::span<const std::string> ids);
 
 }  // namespace rr::rerank

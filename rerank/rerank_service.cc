@@ -314,6 +314,59 @@ std::optional<connectors::SearchResponse> RerankService::extraCandidates(
   return std::move(*parsed);
 }
 
+std::optional<connectors::SearchResponse> RerankService::clickedCandidates(
+    const Runtime& rt, const StorefrontRuntime& sf, const Request& request, const SearchPlan& plan,
+    std::string_view query_text, const connectors::SearchResult& window, std::string& note) {
+  const auto& cfg = *sf.config;
+  const scoring::Model& model = *sf.model;
+  if (cfg.extra_candidates.clicked <= 0 || model.queryClicks().empty()) return std::nullopt;
+  const auto* list = model.clickedFor(scoring::Tokenizer::normalize(query_text));
+  if (!list) {
+    note = "skipped; reason=no_clicks_for_query";
+    return std::nullopt;
+  }
+  // The list as training cut it, less what the engine already found (when
+  // hits are addressed by `_id`; otherwise the merge drops duplicates).
+  const bool by_doc_id = cfg.fields.id.empty() || cfg.fields.id == "_id";
+  std::unordered_set<std::string_view> in_window;
+  if (by_doc_id) {
+    for (const auto& h : window.hits) in_window.insert(h.id);
+  }
+  std::vector<std::string> ids;
+  const std::size_t n = std::min(list->size(), static_cast<std::size_t>(cfg.extra_candidates.clicked));
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!in_window.count((*list)[i])) ids.push_back((*list)[i]);
+  }
+  if (ids.empty()) {
+    note = "added=0";
+    return std::nullopt;
+  }
+  auto body = clickedRequestBody(plan.upstream_body, cfg.fields.id, ids);
+  if (!body) {
+    note = "skipped; reason=unrecognized_filters";
+    return std::nullopt;
+  }
+  SearchPlan clicked_plan;
+  clicked_plan.upstream_body = std::move(*body);
+  auto upstream = upstreamRequest(rt, request, clicked_plan);
+  upstream.method = "POST";
+  upstream.query.clear();
+  auto answer = rt.upstream->raw(upstream);
+  if (!answer || answer->status != 200) {
+    metrics_.countUpstreamError("clicked_candidates");
+    note = answer ? "error; status=" + std::to_string(answer->status)
+                  : "error; cause=" + std::string(connectors::toString(answer.error().cause));
+    return std::nullopt;
+  }
+  auto parsed = connectors::parseSearchResponse(std::move(answer->body));
+  if (!parsed) {
+    metrics_.countUpstreamError("clicked_candidates");
+    note = "error; bad_response";
+    return std::nullopt;
+  }
+  return std::move(*parsed);
+}
+
 RerankService::Shopper RerankService::shopper(const config::StorefrontConfig& cfg,
                                               const Request& request, const SearchPlan& plan) {
   Shopper s;
@@ -374,26 +427,36 @@ Response RerankService::search(const Runtime& rt, const StorefrontRuntime& sf,
                              window.error().message);
   }
   const std::size_t engine_count = window->hits.size();
-  std::optional<connectors::SearchResponse> extra;
-  std::string extra_note;
-  if (cfg.extra_candidates.enabled && (engine_count > 0 || cfg.extra_candidates.on_empty) &&
-      !control) {
-    extra = extraCandidates(rt, sf, request, *plan, query_text, extra_note);
-    if (extra) {
-      std::unordered_set<std::string> seen;
+  // Extra candidates, as training adds them: the items clicked for this
+  // query in the training log, then the items nearest the query's vector.
+  // Each response stays alive while its hits sit in the window.
+  std::optional<connectors::SearchResponse> clicked, extra;
+  std::string clicked_note, extra_note;
+  std::unordered_set<std::string> seen;
+  auto merge = [&](const connectors::SearchResponse& more) {
+    if (seen.empty()) {
       for (const auto& h : window->hits) seen.insert(std::string(h.index) + '/' + std::string(h.id));
-      std::size_t added = 0;
-      for (const auto& h : extra->hits) {
-        if (seen.insert(std::string(h.index) + '/' + std::string(h.id)).second) {
-          window->hits.push_back(h);
-          ++added;
-        }
-      }
-      extra_note = "added=" + std::to_string(added);
     }
+    std::size_t added = 0;
+    for (const auto& h : more.hits) {
+      if (seen.insert(std::string(h.index) + '/' + std::string(h.id)).second) {
+        window->hits.push_back(h);
+        ++added;
+      }
+    }
+    return "added=" + std::to_string(added);
+  };
+  const bool extras_allowed = (engine_count > 0 || cfg.extra_candidates.on_empty) && !control;
+  if (extras_allowed) {
+    clicked = clickedCandidates(rt, sf, request, *plan, query_text, *window, clicked_note);
+    if (clicked) clicked_note = merge(*clicked);
+  }
+  if (cfg.extra_candidates.enabled && extras_allowed) {
+    extra = extraCandidates(rt, sf, request, *plan, query_text, extra_note);
+    if (extra) extra_note = merge(*extra);
   }
   const auto t_extra = Clock::now();
-  if (cfg.extra_candidates.enabled) {
+  if (cfg.extra_candidates.enabled || clicked) {
     metrics_.observeStage(cfg.name, "extra",
                           std::chrono::duration<double>(t_extra - t_parse).count());
   }
@@ -466,6 +529,7 @@ Response RerankService::search(const Runtime& rt, const StorefrontRuntime& sf,
                                   ";computed=" + std::to_string(ranking.computed));
   }
   if (!extra_note.empty()) r.set("X-Rerank-Extra", extra_note);
+  if (!clicked_note.empty()) r.set("X-Rerank-Clicked", clicked_note);
   return r;
 }
 

@@ -84,6 +84,14 @@ class RerankService {
                                                             const SearchPlan& plan,
                                                             std::string_view query_text,
                                                             std::string& note);
+  // The items the model's training log says shoppers clicked for this query
+  // (up to `extra_candidates.clicked`), fetched within the client's filters,
+  // leaving out those already in `window`; nullopt (and why, in `note`;
+  // empty when the model has no such lists) when there are none to add.
+  std::optional<connectors::SearchResponse> clickedCandidates(
+      const Runtime& rt, const StorefrontRuntime& sf, const Request& request,
+      const SearchPlan& plan, std::string_view query_text,
+      const connectors::SearchResult& window, std::string& note);
   // The shopper's events from whichever store is configured (empty, and a
   // counted error, when the shared store cannot be read).
   std::vector<ProfileEvent> historyOf(const Runtime& rt, const std::string& storefront,

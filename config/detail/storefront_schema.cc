@@ -88,6 +88,7 @@ bool readExtraCandidates(Reader& r, const Field& f, ExtraCandidates& e) {
                           {"enabled", [&](const Field& x) { return r.readBool(x, e.enabled); }},
                           {"k", [&](const Field& x) { return r.readInt(x, 1, 200, e.k); }},
                           {"on_empty", [&](const Field& x) { return r.readBool(x, e.on_empty); }},
+                          {"clicked", [&](const Field& x) { return r.readInt(x, 0, 100, e.clicked); }},
                       });
 }
 

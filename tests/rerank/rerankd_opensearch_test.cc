@@ -572,6 +572,67 @@ TEST_CASE("extra candidates from the k-NN search stay within the client's filter
   for (const auto& id : ids(term.body)) CHECK(shop.brandOf(id) == "Acme");
 }
 
+TEST_CASE("items clicked for the query in training are added within the client's filters",
+          "[rerankd][opensearch]") {
+  Shop shop;
+  // The model file's lists, as rerank-train writes them. For "keyboards":
+  // an Acme monitor the text query cannot find (priced 375), an Acme item
+  // priced 485 and a Globex item (both outside the filters below), and an
+  // Acme keyboard the engine finds itself.
+  {
+    auto loaded = scoring::loadModel(shop.model);
+    REQUIRE(loaded);
+    scoring::Model model = **loaded;
+    model.queryClicks()["keyboards"] = {"sku-1010", "sku-1040", "sku-1005", "sku-1001"};
+    REQUIRE(scoring::saveModel(model, shop.model));
+  }
+  RerankdProcess rerankd(shop.dir, shop.config("    window: 20\n    deadline_ms: 5000\n"));
+  const auto path = "/" + shop.index + "/_search";
+  const std::string query =
+      R"({"size":20,"query":{"bool":{"must":[{"match":{"title":"Keyboards"}}],)"
+      R"("filter":[{"term":{"brand":"Acme"}}],"must_not":{"range":{"price":{"gt":400}}}}}})";
+  const auto direct = call(*shop.engine, "POST", path, query);
+  const auto engine_ids = ids(direct.body);
+  REQUIRE(std::find(engine_ids.begin(), engine_ids.end(), "sku-1005") != engine_ids.end());
+  REQUIRE(std::find(engine_ids.begin(), engine_ids.end(), "sku-1010") == engine_ids.end());
+
+  const auto r = call(rerankd.client(), "POST", path, query);
+  CHECK(r.status == 200);
+  CHECK(r.header("X-Rerank") == "applied");
+  CHECK(r.header("X-Rerank-Clicked") == "added=1");
+  CHECK(r.header("X-Rerank-Extra").empty());  // the k-NN search is not enabled
+  auto got = ids(r.body);
+  CHECK(got.size() == engine_ids.size() + 1);
+  CHECK(std::find(got.begin(), got.end(), "sku-1010") != got.end());
+  CHECK(std::find(got.begin(), got.end(), "sku-1040") == got.end());
+  CHECK(std::find(got.begin(), got.end(), "sku-1001") == got.end());
+  CHECK(r.body.find("rr_vector") == std::string::npos);
+  auto engine_page = connectors::parseSearchResponse(direct.body);
+  auto page = connectors::parseSearchResponse(r.body);
+  REQUIRE(engine_page);
+  REQUIRE(page);
+  CHECK(page->total == engine_page->total);
+
+  // A query the training log has no clicks for: said, nothing added.
+  const auto other = call(rerankd.client(), "POST", path,
+                          R"({"size":5,"query":{"match":{"title":"Monitors"}}})");
+  CHECK(other.header("X-Rerank-Clicked") == "skipped; reason=no_clicks_for_query");
+
+  SECTION("extra_candidates.clicked: 0 turns them off") {
+    RerankdProcess off(shop.dir / "off",
+                       shop.config("    window: 20\n    deadline_ms: 5000\n"
+                                   "    extra_candidates: {clicked: 0}\n"));
+    const auto plain = call(off.client(), "POST", path, query);
+    CHECK(plain.header("X-Rerank") == "applied");
+    CHECK(plain.header("X-Rerank-Clicked").empty());
+    auto plain_ids = ids(plain.body);
+    std::sort(plain_ids.begin(), plain_ids.end());
+    auto sorted_engine = engine_ids;
+    std::sort(sorted_engine.begin(), sorted_engine.end());
+    CHECK(plain_ids == sorted_engine);
+  }
+}
+
 TEST_CASE("the user id from a cookie, and rerank_explain shows each hit's features",
           "[rerankd][opensearch]") {
   Shop shop;
