@@ -171,15 +171,27 @@ void ExampleBuilder::replay(const std::vector<LogEvent>& events, scoring::Model&
       inputs_.back().id = -1;
     }
   }
-  // Vectors for the learned retrieval, with the model as it is now.
+  // Vectors for the learned retrieval, with the model as it is now (content
+  // only: which items get an ID row depends on clicks still to come).
   catalog_vectors_.resize(static_cast<Eigen::Index>(catalog_.size()), model.dim());
   for (std::size_t i = 0; i < catalog_.size(); ++i) {
     model.itemVector(inputs_[i], catalog_vectors_.row(static_cast<Eigen::Index>(i)).data());
   }
 
   Labelled labelled;
+  bool final_vectors = false;
   for (const LogEvent& e : events) {
     if (e.ts_ms >= to_ms && e.ts_ms >= stats_until_ms) break;
+    if (!final_vectors && e.ts_ms >= stats_until_ms) {
+      // The statistics are final from here on (an evaluation's test
+      // period): the retrieval uses the vectors index-sync writes, ID rows
+      // included, which rerankd's k-NN search finds items by.
+      for (std::size_t i = 0; i < catalog_.size(); ++i) {
+        model.itemVector(input(catalog_[i].id, model),
+                         catalog_vectors_.row(static_cast<Eigen::Index>(i)).data());
+      }
+      final_vectors = true;
+    }
     if (e.kind == LogEvent::Kind::kSearch) {
       if (!e.item.empty() && e.ts_ms >= from_ms && e.ts_ms < to_ms) {
         build(e, model, labelled);
