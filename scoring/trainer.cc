@@ -82,7 +82,7 @@ float Trainer::loss(const TrainingExample& example) {
   std::vector<float> s;
   scorer_->score(example, s);
   const float target = s[static_cast<std::size_t>(example.target)];
-  return softmax(s) - target;
+  return (softmax(s) - target) * example.weight;  // as accumulate() counts it
 }
 
 void Trainer::scatterItem(const ItemInput& item, const Eigen::Ref<const Vector>& g,
@@ -109,6 +109,9 @@ float Trainer::accumulate(const TrainingExample& ex, Gradients& grads) {
   const float target_score = p[static_cast<std::size_t>(ex.target)];
   const float lse = softmax(p);
   p[static_cast<std::size_t>(ex.target)] -= 1.0f;  // dL/ds = softmax - onehot
+  if (ex.weight != 1.0f) {
+    for (float& g : p) g *= ex.weight;
+  }
 
   const auto m = static_cast<Eigen::Index>(ex.candidates.size());
   const auto n = static_cast<Eigen::Index>(ex.history.size());
@@ -128,7 +131,7 @@ float Trainer::accumulate(const TrainingExample& ex, Gradients& grads) {
       addRow(grads.rows[kItemTokens], t, wg.query, w);
     }
   }
-  return lse - target_score;
+  return (lse - target_score) * ex.weight;
 }
 
 void Trainer::step(const Gradients& grads, int count) {

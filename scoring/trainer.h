@@ -29,6 +29,9 @@ struct TrainingExample {
   std::vector<float> history_weight;   // > 0, one per history item
   std::vector<float> session_weight;   // 0 outside the current session
   int target = -1;                     // index of the clicked candidate
+  // How much this list counts in the loss (position-bias correction); 1
+  // for a log without impressions.
+  float weight = 1.0f;
 
   // The same search by an anonymous shopper: drops the history and
   // everything derived from it.

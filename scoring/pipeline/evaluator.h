@@ -30,8 +30,13 @@ struct PerQuery {
   // candidates with an origin in the mask, -1 if the target is not among
   // them. rerankd ranks the engine's window (kFromEngine) plus, where it
   // says it added them, its k-NN extras (kNearQuery) and the model's
-  // clicked-before extras (kClickedBefore). Three origin bits: 8 masks.
-  std::array<int, 8> model_rank_among{-1, -1, -1, -1, -1, -1, -1, -1};
+  // clicked-before extras (kClickedBefore). Four origin bits (kShown only
+  // in training lists): 16 masks.
+  std::array<int, 16> model_rank_among = [] {
+    std::array<int, 16> a;
+    a.fill(-1);
+    return a;
+  }();
 };
 
 struct MetricSummary {

@@ -78,7 +78,8 @@ scoring::Model::QueryClicks ExampleBuilder::clickLists() const {
   return lists;
 }
 
-void ExampleBuilder::build(const LogEvent& search, scoring::Model& model, Labelled& out) {
+void ExampleBuilder::build(const LogEvent& search, scoring::Model& model, bool training,
+                           Labelled& out) {
   out = Labelled{};
   out.ts_ms = search.ts_ms;
   out.user = search.user;
@@ -122,6 +123,31 @@ void ExampleBuilder::build(const LogEvent& search, scoring::Model& model, Labell
       out.origins.push_back(extra_origin[id]);
       engine_scores.push_back(0.0f);
     }
+  }
+  // What the shopper was shown, when the log says (rerankd's impressions):
+  // the real negatives. In a training list each is a candidate, marked
+  // shown, and the click's position weighs the list against position bias.
+  // An evaluated search keeps the candidates the live path would have: the
+  // page shown would hand it the clicked item.
+  for (std::size_t k = 0; k < search.impressions.size(); ++k) {
+    const std::string& id = search.impressions[k];
+    if (id == out.target) out.click_position = search.from + static_cast<int>(k) + 1;
+    if (!training || !by_id_.count(id)) continue;
+    if (seen.insert(id).second) {
+      out.candidates.push_back(id);
+      out.origins.push_back(kShown);
+      engine_scores.push_back(0.0f);
+    } else {
+      for (std::size_t c = 0; c < out.candidates.size(); ++c) {
+        if (out.candidates[c] == id) out.origins[c] |= kShown;
+      }
+    }
+  }
+
+  if (training && out.click_position > 0 && options_.position_bias > 0) {
+    ex.weight = static_cast<float>(
+        std::min(options_.max_position_weight,
+                 std::pow(static_cast<double>(out.click_position), options_.position_bias)));
   }
 
   model.stats().setNow(search.ts_ms);
@@ -194,7 +220,7 @@ void ExampleBuilder::replay(const std::vector<LogEvent>& events, scoring::Model&
     }
     if (e.kind == LogEvent::Kind::kSearch) {
       if (!e.item.empty() && e.ts_ms >= from_ms && e.ts_ms < to_ms) {
-        build(e, model, labelled);
+        build(e, model, /*training=*/e.ts_ms < stats_until_ms, labelled);
         on_search(labelled);
       }
       if (!e.item.empty() && e.ts_ms < stats_until_ms) {

@@ -26,6 +26,10 @@ struct LogEvent {
   std::string item;   // interactions; for searches, the clicked item if known
   std::string query;  // searches
   int64_t ts_ms = 0;
+  // Searches that rerankd served: the items shown, in order, the first at
+  // position `from` + 1 (its activity log). Empty when not known.
+  std::vector<std::string> impressions;
+  int from = 0;
 };
 
 struct BuildOptions {
@@ -35,6 +39,12 @@ struct BuildOptions {
   int max_history = 30;
   double half_life_days = 30;        // history weights
   double stats_half_life_days = 0;   // click statistics (0: no decay)
+  // Position bias, for searches whose impressions are known: a click at
+  // position k weighs k^position_bias (the inverse of the chance a shopper
+  // looks that far, (1/k)^position_bias), at most max_position_weight.
+  // 0: no weighting.
+  double position_bias = 1.0;
+  double max_position_weight = 10.0;
 };
 
 // Where a candidate came from (bit flags; an extra found both ways has both).
@@ -42,6 +52,7 @@ enum CandidateOrigin : uint8_t {
   kFromEngine = 1,       // the engine's window
   kClickedBefore = 2,    // clicked for this exact query before (prior extras)
   kNearQuery = 4,        // among the items nearest the model's query vector
+  kShown = 8,            // served to the shopper (impressions): real negatives
 };
 
 // One labelled search, ready to score.
@@ -55,6 +66,7 @@ struct Labelled {
   int engine_count = 0;                 // candidates that came from the engine
   int engine_rank = -1;                 // target's rank in the engine window
   bool has_history = false;
+  int click_position = 0;               // 1-based, when the impressions show it; else 0
   scoring::TrainingExample example;     // target = -1 when not a candidate
 };
 
@@ -87,7 +99,9 @@ class ExampleBuilder {
     std::string session;
   };
   scoring::ItemInput input(const std::string& id, const scoring::Model& model) const;
-  void build(const LogEvent& search, scoring::Model& model, Labelled& out);
+  // `training`: the search is in the statistics period (a training list),
+  // not an evaluated one.
+  void build(const LogEvent& search, scoring::Model& model, bool training, Labelled& out);
   // The clicked-before extras for a query's click counts: the
   // `prior_extras` most clicked (ties by id), those in the catalog.
   std::vector<std::string> clickedBefore(

@@ -4,6 +4,7 @@
 
 #include "scoring/data/catalog_io.h"
 #include "scoring/data/event_io.h"
+#include "scoring/data/impressions.h"
 
 namespace rr::scoring::pipeline {
 namespace {
@@ -43,7 +44,9 @@ LogEvent toLogEvent(data::Event&& e) {
           .session = std::move(e.session),
           .item = std::move(e.item),
           .query = std::move(e.query),
-          .ts_ms = e.ts_ms};
+          .ts_ms = e.ts_ms,
+          .impressions = std::move(e.impressions),
+          .from = e.from};
 }
 
 void sortByTime(std::vector<LogEvent>& events) {
@@ -67,12 +70,16 @@ std::expected<std::vector<scoring::ItemText>, std::string> loadCatalogFile(const
   return toItemTexts(std::move(*products));
 }
 
-std::expected<std::vector<LogEvent>, std::string> loadEventsFile(const std::string& path) {
-  std::vector<LogEvent> out;
-  auto n = data::streamEvents(path, [&](data::Event&& e) { out.push_back(toLogEvent(std::move(e))); });
+std::expected<std::vector<LogEvent>, std::string> loadEventsFile(const std::string& path,
+                                                                 std::size_t* joined) {
+  std::vector<data::Event> events;
+  auto n = data::streamEvents(path, [&](data::Event&& e) { events.push_back(std::move(e)); });
   if (!n) return std::unexpected(n.error().toString());
-  sortByTime(out);
-  return out;
+  // Served searches (with impressions) learn their click from the click
+  // events that follow them; a log without impressions is left as it is.
+  const std::size_t clicks = data::joinClicksToImpressions(events);
+  if (joined) *joined = clicks;
+  return toLogEvents(std::move(events));
 }
 
 std::vector<std::string> labelledQueries(const std::vector<LogEvent>& events, int64_t from_ms,

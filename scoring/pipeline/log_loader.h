@@ -20,8 +20,11 @@ std::expected<std::vector<scoring::ItemText>, std::string> loadCatalogFile(const
 std::vector<scoring::ItemText> toItemTexts(std::vector<data::Product> products);
 std::vector<LogEvent> toLogEvents(std::vector<data::Event> events);
 
-// Events sorted by time (stable).
-std::expected<std::vector<LogEvent>, std::string> loadEventsFile(const std::string& path);
+// Events sorted by time (stable). Searches with impressions (rerankd's
+// activity log) get their click joined from the click events that follow
+// them (data::joinClicksToImpressions); `joined` counts those.
+std::expected<std::vector<LogEvent>, std::string> loadEventsFile(const std::string& path,
+                                                                 std::size_t* joined = nullptr);
 
 // The queries of every labelled search in [from_ms, to_ms).
 std::vector<std::string> labelledQueries(const std::vector<LogEvent>& events, int64_t from_ms,

@@ -49,6 +49,16 @@ float trainWithProgress(Trainer& trainer, const std::vector<TrainingExample>& ex
   return loss;
 }
 
+// Position-bias weights scaled to a mean of 1, so that weighting changes
+// which lists count more, not the learning rate.
+void normalizeWeights(std::vector<TrainingExample>& examples) {
+  double sum = 0;
+  for (const auto& ex : examples) sum += ex.weight;
+  if (examples.empty() || sum <= 0) return;
+  const auto scale = static_cast<float>(static_cast<double>(examples.size()) / sum);
+  for (auto& ex : examples) ex.weight *= scale;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -57,7 +67,7 @@ int main(int argc, char** argv) {
                               "window", "dim", "epochs", "patience", "lr", "seed", "cache",
                               "out", "report", "version", "token-buckets", "refit",
                               "stats-half-life-days", "prior-dropout", "history-dropout",
-                              "restarts"});
+                              "restarts", "position-bias", "max-position-weight"});
   if (!args) return fail(args.error() + " (see the README: rerank-train)");
   std::string catalog_path, events_path, engine_url, index, out_path;
   for (auto [name, ref] : {std::pair{"catalog", &catalog_path}, {"events", &events_path},
@@ -87,6 +97,12 @@ int main(int argc, char** argv) {
   }
   auto stats_half_life = args->number("stats-half-life-days", 0);
   if (!stats_half_life) return fail(stats_half_life.error());
+  auto position_bias = args->number("position-bias", 1.0);
+  if (!position_bias) return fail(position_bias.error());
+  if (*position_bias < 0 || *position_bias > 3) return fail("--position-bias must be in [0, 3]");
+  auto max_position_weight = args->number("max-position-weight", 10.0);
+  if (!max_position_weight) return fail(max_position_weight.error());
+  if (*max_position_weight < 1) return fail("--max-position-weight must be at least 1");
   for (const auto* r : {&valid_days, &window, &dim, &epochs, &patience, &seed, &buckets,
                         &restarts}) {
     if (!*r) return fail(r->error());
@@ -98,14 +114,22 @@ int main(int argc, char** argv) {
   auto start = std::chrono::steady_clock::now();
   auto catalog = loadCatalogFile(catalog_path);
   if (!catalog) return fail(catalog.error());
-  auto events = loadEventsFile(events_path);
+  std::size_t joined = 0;
+  auto events = loadEventsFile(events_path, &joined);
   if (!events) return fail(events.error());
+  std::size_t served = 0;
+  for (const auto& e : *events) served += !e.impressions.empty();
   const int64_t valid_start = *train_end - *valid_days * 86400000LL;
   const int64_t begin = events->empty() ? 0 : events->front().ts_ms;
   std::printf("[train] %zu products, %zu events; train %s..%s, validation %s..%s\n",
               catalog->size(), events->size(), formatDate(begin).c_str(),
               formatDate(valid_start).c_str(), formatDate(valid_start).c_str(),
               formatDate(*train_end).c_str());
+  if (served > 0) {
+    std::printf("[train] %zu searches with impressions, %zu of them joined to a click: their "
+                "lists get what was shown as negatives, weighted for position bias (%.2f)\n",
+                served, joined, *position_bias);
+  }
 
   rr::connectors::ClientOptions options;
   options.url = engine_url;
@@ -134,7 +158,9 @@ int main(int argc, char** argv) {
   TokenizerSettings tok;
   tok.buckets = static_cast<uint32_t>(*buckets);
   ExampleBuilder builder(*catalog, windows, {.window = static_cast<int>(*window),
-                                             .stats_half_life_days = *stats_half_life});
+                                             .stats_half_life_days = *stats_half_life,
+                                             .position_bias = *position_bias,
+                                             .max_position_weight = *max_position_weight});
   auto trainOptions = [&](uint64_t run_seed) {
     return TrainOptions{.learning_rate = static_cast<float>(*lr),
                         .seed = run_seed,
@@ -170,6 +196,7 @@ int main(int argc, char** argv) {
         }
         examples.push_back(std::move(l.example));
       });
+      normalizeWeights(examples);
       const float loss = trainWithProgress(
           trainer, examples,
           "[train] " + run + "epoch " + std::to_string(epoch) + "/" + std::to_string(*epochs));
@@ -217,6 +244,7 @@ int main(int argc, char** argv) {
       builder.replay(*events, refit, *train_end, begin, *train_end, [&](Labelled& l) {
         if (l.example.target >= 0) examples.push_back(std::move(l.example));
       });
+      normalizeWeights(examples);
       const float loss = trainWithProgress(refit_trainer, examples,
                                            "[train] refit epoch " + std::to_string(epoch) +
                                                "/" + std::to_string(best_epoch));
@@ -248,7 +276,9 @@ int main(int argc, char** argv) {
                            {"stats_half_life_days", std::to_string(*stats_half_life)},
                            {"prior_dropout", std::to_string(*prior_dropout)},
                            {"history_dropout", std::to_string(*history_dropout)},
-                           {"clicked_queries", std::to_string(final_model.queryClicks().size())}};
+                           {"clicked_queries", std::to_string(final_model.queryClicks().size())},
+                           {"searches_with_impressions", std::to_string(served)},
+                           {"position_bias", std::to_string(*position_bias)}};
   if (auto r = saveModel(final_model, out_path); !r) return fail(r.error().message);
   std::printf("[train] wrote %s (version %s, best epoch %d, validation NDCG@10 %.4f, %.1fs)\n",
               out_path.c_str(), final_model.version.c_str(), best_epoch, best, secondsSince(start));

@@ -135,3 +135,42 @@ TEST_CASE("history items receive gradient through the user tower", "[unit][scori
     CHECK(g.norm() > 1e-6f);
   }
 }
+
+TEST_CASE("an example's weight scales its loss and every gradient it accumulates",
+          "[unit][scoring]") {
+  Model model = rr::testing::tinyModel();
+  Trainer trainer(model, {});
+  std::mt19937_64 rng(17);
+  TrainingExample ex = rr::testing::randomExample(rng, model, 6, 4);
+  Gradients once(model), twice(model);
+  once.clear();
+  twice.clear();
+  REQUIRE(ex.weight == 1.0f);
+  const float loss = trainer.accumulate(ex, once);
+  ex.weight = 2.0f;
+  const float weighted = trainer.accumulate(ex, twice);
+  REQUIRE(loss > 0.0f);
+  CHECK(weighted == Approx(2.0f * loss).epsilon(1e-5));
+
+  auto doubled = [](const auto& g1, const auto& g2) {
+    const float scale = 1.0f + 2.0f * g1.cwiseAbs().maxCoeff();
+    return (g2 - 2.0f * g1).cwiseAbs().maxCoeff() <= 1e-5f * scale;
+  };
+  CHECK(once.mlp.w1.cwiseAbs().maxCoeff() > 0.0f);
+  CHECK(doubled(once.mlp.w1, twice.mlp.w1));
+  CHECK(doubled(once.mlp.w2, twice.mlp.w2));
+  CHECK(doubled(once.mlp.w3, twice.mlp.w3));
+  CHECK(twice.mlp.b3 == Approx(2.0f * once.mlp.b3).margin(1e-6));
+  int rows = 0;
+  for (int t = 0; t < 6; ++t) {
+    INFO("table " << t);
+    REQUIRE(once.rows[t].size() == twice.rows[t].size());
+    for (const auto& [row, g] : once.rows[t]) {
+      INFO("row " << row);
+      REQUIRE(twice.rows[t].count(row) == 1);
+      CHECK(doubled(g, twice.rows[t].at(row)));
+      rows += g.norm() > 0.0f;
+    }
+  }
+  CHECK(rows > 10);
+}
