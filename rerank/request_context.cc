@@ -113,29 +113,41 @@ std::string queryText(std::string_view body) {
 scoring::ItemText hitText(std::string_view id, std::string_view source,
                           const config::FieldMap& fields) {
   scoring::ItemText text;
-  text.id = std::string(id);
-  if (source.empty()) return text;
+  readHitText(id, source, fields, /*with_text=*/true, text);
+  return text;
+}
+
+void readHitText(std::string_view id, std::string_view source, const config::FieldMap& fields,
+                 bool with_text, scoring::ItemText& out) {
+  out.id.assign(id);
+  out.title.clear();
+  out.description.clear();
+  out.brand.clear();
+  out.category.clear();
+  out.price.reset();
+  if (source.empty()) return;
   thread_local dom::parser parser;
   dom::element doc;
-  if (parser.parse(source.data(), source.size()).get(doc) || !doc.is_object()) return text;
+  if (parser.parse(source.data(), source.size()).get(doc) || !doc.is_object()) return;
   if (fields.id != "_id") {
-    std::string sid;
+    thread_local std::string sid;
+    sid.clear();
     fieldText(doc, fields.id, sid);
-    if (!sid.empty()) text.id = sid;
+    if (!sid.empty()) out.id = sid;
   }
-  if (!fields.title.empty()) fieldText(doc, fields.title, text.title);
-  if (!fields.description.empty()) fieldText(doc, fields.description, text.description);
-  if (!fields.brand.empty()) fieldText(doc, fields.brand, text.brand);
-  if (!fields.category.empty()) fieldText(doc, fields.category, text.category);
+  if (with_text && !fields.title.empty()) fieldText(doc, fields.title, out.title);
+  if (with_text && !fields.description.empty()) fieldText(doc, fields.description, out.description);
+  if (!fields.brand.empty()) fieldText(doc, fields.brand, out.brand);
+  if (!fields.category.empty()) fieldText(doc, fields.category, out.category);
   if (!fields.price.empty()) {
-    std::string p;
+    thread_local std::string p;
+    p.clear();
     fieldText(doc, fields.price, p);
     double v = 0;
     if (!p.empty() && std::from_chars(p.data(), p.data() + p.size(), v).ec == std::errc()) {
-      text.price = v;
+      out.price = v;
     }
   }
-  return text;
 }
 
 }  // namespace rr::rerank

@@ -28,4 +28,11 @@ std::string queryText(std::string_view body);
 scoring::ItemText hitText(std::string_view id, std::string_view source,
                           const config::FieldMap& fields);
 
+// The same into `out`, reusing its strings' memory (the rerank path fills
+// one per candidate of every search). Without `with_text`, title and
+// description are left empty: a candidate whose vector came from the index
+// needs only its id, brand, category and price.
+void readHitText(std::string_view id, std::string_view source, const config::FieldMap& fields,
+                 bool with_text, scoring::ItemText& out);
+
 }  // namespace rr::rerank

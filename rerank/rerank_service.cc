@@ -96,18 +96,35 @@ Response fromEngine(connectors::HttpResponse&& answer) {
   return r;
 }
 
-// The vector in a hit's `fields` object: ["<base64>"] under `field`.
-bool hitVector(std::string_view fields_json, const std::string& field, std::vector<float>& out) {
+// The vector in a hit's `fields` object: ["<base64>"] under `key` (the
+// field name in quotes). The engine writes that object, and a JSON string
+// cannot hold the key's quoted form unescaped, so a plain search finds the
+// member; base64 holds no escapes. Once per candidate, so no JSON parser.
+bool hitVector(std::string_view fields_json, std::string_view key, std::vector<float>& out) {
   out.clear();
-  if (fields_json.empty()) return false;
-  thread_local dom::parser parser;
-  dom::element doc, value;
-  if (parser.parse(fields_json.data(), fields_json.size()).get(doc) || !doc.is_object() ||
-      dom::object(doc).at_key(field).get(value) || !value.is_array()) {
-    return false;
-  }
-  for (auto v : dom::array(value)) {
-    return v.is_string() && index_sync::decodeVector(std::string_view(v), out);
+  std::size_t at = 0;
+  while ((at = fields_json.find(key, at)) != std::string_view::npos) {
+    std::size_t i = at + key.size();
+    auto skipSpace = [&] {
+      while (i < fields_json.size() && (fields_json[i] == ' ' || fields_json[i] == '\n' ||
+                                        fields_json[i] == '\t' || fields_json[i] == '\r')) {
+        ++i;
+      }
+    };
+    auto expect = [&](char c) {
+      skipSpace();
+      if (i >= fields_json.size() || fields_json[i] != c) return false;
+      ++i;
+      return true;
+    };
+    if (!expect(':')) {  // the text matched a value, not a key
+      at += key.size();
+      continue;
+    }
+    if (!expect('[') || !expect('"')) return false;
+    const std::size_t end = fields_json.find('"', i);
+    if (end == std::string_view::npos) return false;
+    return index_sync::decodeVector(fields_json.substr(i, end - i), out);
   }
   return false;
 }
@@ -168,14 +185,20 @@ RerankService::Ranking RerankService::rank(const Runtime& rt, const StorefrontRu
     return out;
   }
   const auto fields = index_sync::vectorFields(cfg.vector.field, sf.model->version);
-  // Candidates: text through the field map, vectors from the index.
-  std::vector<std::vector<float>> vectors(m);
-  std::vector<LiveCandidate> candidates(m);
+  const std::string vector_key = connectors::jsonString(fields.vector);
+  // Candidates: vectors from the index, text through the field map (all of
+  // it only where there is no vector: the tower then needs it). Per thread
+  // and reused, so a search allocates nothing here once warm.
+  thread_local std::vector<std::vector<float>> vectors;
+  thread_local std::vector<LiveCandidate> candidates;
+  vectors.resize(m);
+  candidates.resize(m);
   std::size_t unusable = 0;
   for (std::size_t i = 0; i < m; ++i) {
     auto& c = candidates[i];
-    c.text = hitText(hits[i].id, hits[i].source, cfg.fields);
-    if (hitVector(hits[i].fields, fields.vector, vectors[i])) c.vector = vectors[i];
+    const bool has_vector = hitVector(hits[i].fields, vector_key, vectors[i]);
+    readHitText(hits[i].id, hits[i].source, cfg.fields, /*with_text=*/!has_vector, c.text);
+    c.vector = has_vector ? std::span<const float>(vectors[i]) : std::span<const float>();
     if (c.vector.empty() && c.text.title.empty()) ++unusable;
     // Extra candidates as in training: no engine score, ranked past the window.
     c.engine_score = i < engine_count ? static_cast<float>(hits[i].score.value_or(0.0)) : 0.0f;
