@@ -312,25 +312,34 @@ std::optional<connectors::SearchResponse> RerankService::extraCandidates(
     note = "skipped; reason=unrecognized_filters";
     return std::nullopt;
   }
-  SearchPlan knn_plan;
-  knn_plan.upstream_body = std::move(*body);
-  auto upstream = upstreamRequest(rt, request, knn_plan);
+  int status = 0;
+  auto found = extraSearch(rt, request, std::move(*body), "extra_candidates", note, status);
+  if (status == 400) {  // no such field: not worth asking again soon
+    std::lock_guard lock(knn_mu_);
+    knn_retry_[retry_key] = Clock::now() + std::chrono::seconds(60);
+  }
+  return found;
+}
+
+std::optional<connectors::SearchResponse> RerankService::extraSearch(
+    const Runtime& rt, const Request& request, std::string body, std::string_view what,
+    std::string& note, int& status) {
+  SearchPlan extra_plan;
+  extra_plan.upstream_body = std::move(body);
+  auto upstream = upstreamRequest(rt, request, extra_plan);
   upstream.method = "POST";
   upstream.query.clear();
   auto answer = rt.upstream->raw(upstream);
+  status = answer ? answer->status : 0;
   if (!answer || answer->status != 200) {
-    metrics_.countUpstreamError("extra_candidates");
-    if (answer && answer->status == 400) {  // no such field: not worth asking again soon
-      std::lock_guard lock(knn_mu_);
-      knn_retry_[retry_key] = Clock::now() + std::chrono::seconds(60);
-    }
+    metrics_.countUpstreamError(std::string(what));
     note = answer ? "error; status=" + std::to_string(answer->status)
                   : "error; cause=" + std::string(connectors::toString(answer.error().cause));
     return std::nullopt;
   }
   auto parsed = connectors::parseSearchResponse(std::move(answer->body));
   if (!parsed) {
-    metrics_.countUpstreamError("extra_candidates");
+    metrics_.countUpstreamError(std::string(what));
     note = "error; bad_response";
     return std::nullopt;
   }
@@ -369,25 +378,8 @@ std::optional<connectors::SearchResponse> RerankService::clickedCandidates(
     note = "skipped; reason=unrecognized_filters";
     return std::nullopt;
   }
-  SearchPlan clicked_plan;
-  clicked_plan.upstream_body = std::move(*body);
-  auto upstream = upstreamRequest(rt, request, clicked_plan);
-  upstream.method = "POST";
-  upstream.query.clear();
-  auto answer = rt.upstream->raw(upstream);
-  if (!answer || answer->status != 200) {
-    metrics_.countUpstreamError("clicked_candidates");
-    note = answer ? "error; status=" + std::to_string(answer->status)
-                  : "error; cause=" + std::string(connectors::toString(answer.error().cause));
-    return std::nullopt;
-  }
-  auto parsed = connectors::parseSearchResponse(std::move(answer->body));
-  if (!parsed) {
-    metrics_.countUpstreamError("clicked_candidates");
-    note = "error; bad_response";
-    return std::nullopt;
-  }
-  return std::move(*parsed);
+  int status = 0;
+  return extraSearch(rt, request, std::move(*body), "clicked_candidates", note, status);
 }
 
 RerankService::Shopper RerankService::shopper(const config::StorefrontConfig& cfg,

@@ -92,6 +92,13 @@ class RerankService {
       const Runtime& rt, const StorefrontRuntime& sf, const Request& request,
       const SearchPlan& plan, std::string_view query_text,
       const connectors::SearchResult& window, std::string& note);
+  // One extra-candidates search (`body`, on the request's own path): the
+  // parsed hits, or nullopt with the reason in `note` and the engine's
+  // status (0 when it could not be reached) in `status`; failures are
+  // counted as upstream errors of `what`.
+  std::optional<connectors::SearchResponse> extraSearch(const Runtime& rt, const Request& request,
+                                                        std::string body, std::string_view what,
+                                                        std::string& note, int& status);
   // The shopper's events from whichever store is configured (empty, and a
   // counted error, when the shared store cannot be read).
   std::vector<ProfileEvent> historyOf(const Runtime& rt, const std::string& storefront,

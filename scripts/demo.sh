@@ -366,7 +366,7 @@ def cmd_show(engine, rerankd, index, picked_path, query):
         h = {k.lower(): v for k, v in hdrs.items()}
         print(f"{title}: X-Rerank: {h.get('x-rerank', '(none)')}")
         print(f"  X-Rerank-Model: {h.get('x-rerank-model', '-')}, X-Rerank-Vectors: {h.get('x-rerank-vectors', '-')},"
-              f" X-Rerank-Extra: {h.get('x-rerank-extra', '-')}")
+              f" X-Rerank-Extra: {h.get('x-rerank-extra', '-')}, X-Rerank-Clicked: {h.get('x-rerank-clicked', '-')}")
         print(f"  X-Rerank-Timing: {h.get('x-rerank-timing', '-')}")
         if not h.get("x-rerank", "").startswith("applied"):
             sys.exit(f"rerankd did not rerank the search for {user}: X-Rerank {h.get('x-rerank')}")
