@@ -60,9 +60,12 @@ connectors::HttpRequest upstreamRequest(const Runtime& rt, const Request& reques
   for (const auto& h : request.headers) {
     std::string lower = h.name;
     std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+    // Accept-Encoding stays behind: rerankd reads the engine's answer, and
+    // OpenSearch compresses it for a client that accepts gzip.
     if (lower == "connection" || lower == "keep-alive" || lower == "transfer-encoding" ||
         lower == "content-length" || lower == "host" || lower == "expect" ||
-        lower == "content-type" || (own_auth && lower == "authorization")) {
+        lower == "content-type" || lower == "accept-encoding" ||
+        (own_auth && lower == "authorization")) {
       continue;
     }
     out.headers.push_back({h.name, h.value});

@@ -633,6 +633,24 @@ TEST_CASE("items clicked for the query in training are added within the client's
   }
 }
 
+TEST_CASE("a client that accepts gzip gets its search reranked, not a gzip body rerankd cannot read",
+          "[rerankd][opensearch]") {
+  Shop shop;
+  RerankdProcess rerankd(shop.dir, shop.config());
+  const auto path = "/" + shop.index + "/_search";
+  const std::string query = R"({"size":5,"query":{"match":{"title":"Keyboards"}}})";
+  // The engine itself compresses for such a client (http.compression).
+  const auto direct = call(*shop.engine, "POST", path, query, "", {{"Accept-Encoding", "gzip"}});
+  REQUIRE(direct.status == 200);
+  REQUIRE(direct.header("Content-Encoding") == "gzip");
+  const auto r = call(rerankd.client(), "POST", path, query, "",
+                      {{"Accept-Encoding", "gzip"}, {"X-User-Id", "gus"}});
+  CHECK(r.status == 200);
+  CHECK(r.header("X-Rerank") == "applied");
+  CHECK(r.header("Content-Encoding").empty());
+  CHECK(ids(r.body).size() == 5);
+}
+
 TEST_CASE("the user id from a cookie, and rerank_explain shows each hit's features",
           "[rerankd][opensearch]") {
   Shop shop;
