@@ -4,30 +4,42 @@
 #include <charconv>
 #include <cstdio>
 #include <ctime>
+#include <vector>
 
 namespace rr::scoring::pipeline {
 
 std::expected<CliArgs, std::string> CliArgs::parse(int argc, char** argv,
-                                                   const std::vector<std::string>& known,
-                                                   const std::vector<std::string>& switches) {
+                                                   const tools::CliSpec& spec) {
+  const std::vector<std::string> known = tools::flagNames(spec, /*switches=*/false);
+  const std::vector<std::string> switches = tools::flagNames(spec, /*switches=*/true);
   CliArgs out;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
+    if (tools::isHelpFlag(arg)) {
+      CliArgs help;
+      help.help_ = true;
+      return help;
+    }
     if (!arg.starts_with("--")) return std::unexpected("unexpected argument '" + arg + "'");
     std::string name = arg.substr(2), value;
-    if (auto eq = name.find('='); eq != std::string::npos) {
+    const auto eq = name.find('=');
+    if (eq != std::string::npos) {
       value = name.substr(eq + 1);
       name = name.substr(0, eq);
-    } else if (std::ranges::find(switches, name) != switches.end()) {
-      value = "1";
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      return std::unexpected("--" + name + " needs a value");
     }
-    if (std::ranges::find(known, name) == known.end() &&
-        std::ranges::find(switches, name) == switches.end()) {
+    // Known before valued: a misspelt last flag is unknown, not valueless.
+    const bool is_switch = std::ranges::find(switches, name) != switches.end();
+    if (!is_switch && std::ranges::find(known, name) == known.end()) {
       return std::unexpected("unknown option --" + name);
+    }
+    if (eq == std::string::npos) {
+      if (is_switch) {
+        value = "1";
+      } else if (i + 1 < argc) {
+        value = argv[++i];
+      } else {
+        return std::unexpected("--" + name + " needs a value");
+      }
     }
     out.values_[name] = value;
   }

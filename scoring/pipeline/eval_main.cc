@@ -12,12 +12,12 @@
 
 #include <cstdio>
 #include <iostream>
-#include <iterator>
 #include <optional>
 
 #include "connectors/engine_client.h"
 #include "scoring/model_file.h"
 #include "scoring/pipeline/cli_args.h"
+#include "scoring/pipeline/eval_flags.h"
 #include "scoring/pipeline/evaluator.h"
 #include "scoring/pipeline/log_loader.h"
 #include "scoring/pipeline/online_eval.h"
@@ -38,12 +38,12 @@ int fail(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> flags = {"model", "catalog", "events", "engine", "index", "test-start",
-                                    "test-end", "window", "cache", "report", "title"};
-  flags.insert(flags.end(), std::begin(kReplayFlags), std::end(kReplayFlags));
-  flags.insert(flags.end(), std::begin(kOnlineFlags), std::end(kOnlineFlags));
-  auto args = CliArgs::parse(argc, argv, flags, {"online"});
-  if (!args) return fail(args.error() + " (see the README: rerank-eval)");
+  auto args = CliArgs::parse(argc, argv, kEvalCli);
+  if (!args) return fail(args.error() + " (see rerank-eval --help)");
+  if (args->helpRequested()) {
+    std::fputs(rr::scoring::tools::usageText(kEvalCli).c_str(), stdout);
+    return 0;
+  }
   if (args->has("online")) return runOnlineEval(*args);
   std::string model_path, catalog_path, events_path, engine_url, index;
   for (auto [name, ref] : {std::pair{"model", &model_path}, {"catalog", &catalog_path},

@@ -13,10 +13,8 @@
 
 namespace rr::scoring::pipeline {
 
-// The flags the online mode accepts (besides `online` itself).
-inline const char* const kOnlineFlags[] = {"log", "since", "until", "click-window-min", "report"};
-
-// Runs the mode: prints the table, writes online.md/online.json to --report.
+// Runs the mode (its flags: kOnlineFlags in eval_flags.h): prints the
+// table, writes online.md/online.json to --report.
 // Exit code: 0, or 2 for bad flags or an unreadable log (message on stderr).
 int runOnlineEval(const CliArgs& args);
 

@@ -21,13 +21,8 @@
 
 namespace rr::scoring::pipeline {
 
-// The flags of the replay (besides the offline evaluation's).
-inline const char* const kReplayFlags[] = {"replay",       "storefront", "admin-token",
-                                           "replay-size",  "replay-batch", "user-id",
-                                           "session-id"};
-
-// The --replay options, checked before the offline evaluation runs. The
-// error names the flag.
+// The --replay options (their flags: kReplayFlags in eval_flags.h), checked
+// before the offline evaluation runs. The error names the flag.
 std::expected<ReplayOptions, std::string> replayOptions(const CliArgs& args, const Model& model,
                                                         const std::string& index, int window);
 

@@ -21,6 +21,7 @@
 #include "scoring/pipeline/log_loader.h"
 #include "scoring/pipeline/progress.h"
 #include "scoring/pipeline/report.h"
+#include "scoring/pipeline/train_flags.h"
 
 using namespace rr::scoring;
 using namespace rr::scoring::pipeline;
@@ -62,13 +63,12 @@ void normalizeWeights(std::vector<TrainingExample>& examples) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto args = CliArgs::parse(argc, argv,
-                             {"catalog", "events", "engine", "index", "train-end", "valid-days",
-                              "window", "dim", "epochs", "patience", "lr", "seed", "cache",
-                              "out", "report", "version", "token-buckets", "refit",
-                              "stats-half-life-days", "prior-dropout", "history-dropout",
-                              "restarts", "position-bias", "max-position-weight"});
-  if (!args) return fail(args.error() + " (see the README: rerank-train)");
+  auto args = CliArgs::parse(argc, argv, kTrainCli);
+  if (!args) return fail(args.error() + " (see rerank-train --help)");
+  if (args->helpRequested()) {
+    std::fputs(rr::scoring::tools::usageText(kTrainCli).c_str(), stdout);
+    return 0;
+  }
   std::string catalog_path, events_path, engine_url, index, out_path;
   for (auto [name, ref] : {std::pair{"catalog", &catalog_path}, {"events", &events_path},
                            {"engine", &engine_url}, {"index", &index}, {"out", &out_path}}) {

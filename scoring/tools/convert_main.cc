@@ -24,18 +24,16 @@
 #include "scoring/data/amazon_scientific_converter.h"
 #include "scoring/data/bestbuy_converter.h"
 #include "scoring/data/data_set.h"
+#include "scoring/tools/convert_flags.h"
 #include "scoring/tools/tool_args.h"
 
 namespace {
 
 namespace data = rr::scoring::data;
+namespace tools = rr::scoring::tools;
 
 constexpr int kBadInput = 2;
 constexpr int kWriteFailed = 1;
-
-constexpr const char* kUsage =
-    "usage: rerank-convert bestbuy|amazon-office|amazon-scientific --data DIR --out DIR\n"
-    "       (amazon-office: [--clock real|aligned])\n";
 
 using Converter = std::function<std::expected<data::DataSet, data::LoadError>(const std::string&)>;
 
@@ -56,13 +54,17 @@ int fail(int status, const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || std::string(argv[1]) == "--help") {
-    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+  if (argc < 2 || tools::isHelpFlag(argv[1])) {
+    std::fputs(tools::usageText(tools::kConvertCli).c_str(), argc < 2 ? stderr : stdout);
     return argc < 2 ? kBadInput : 0;
   }
   const std::string set = argv[1];
-  auto args = rr::scoring::tools::ToolArgs::parse(argc, argv, 2, {"data", "out", "clock"});
-  if (!args) return fail(kBadInput, args.error());
+  auto args = tools::ToolArgs::parse(argc, argv, 2, tools::kConvertCli);
+  if (!args) return fail(kBadInput, args.error() + " (see rerank-convert --help)");
+  if (args->helpRequested()) {
+    std::fputs(tools::usageText(tools::kConvertCli).c_str(), stdout);
+    return 0;
+  }
   auto clock = data::OfficeClock::kReal;
   if (auto name = args->get("clock")) {
     if (set != "amazon-office") return fail(kBadInput, "--clock: only for amazon-office");

@@ -28,12 +28,14 @@
 #include "scoring/data/data_set.h"
 #include "scoring/data/retrotech_catalog.h"
 #include "scoring/data/shopper_simulator.h"
+#include "scoring/tools/simulate_flags.h"
 #include "scoring/tools/tool_args.h"
 
 namespace {
 
 namespace data = rr::scoring::data;
 namespace fs = std::filesystem;
+namespace tools = rr::scoring::tools;
 
 constexpr int kBadInput = 2;
 constexpr int kWriteFailed = 1;
@@ -90,7 +92,7 @@ std::expected<std::vector<data::Product>, std::string> readRetrotech(const std::
 }
 
 std::expected<std::vector<data::Product>, std::string> loadCatalog(
-    const rr::scoring::tools::ToolArgs& args, uint64_t seed) {
+    const tools::ToolArgs& args, uint64_t seed) {
   const int sources = static_cast<int>(args.has("generate")) +
                       static_cast<int>(args.has("catalog")) +
                       static_cast<int>(args.has("retrotech"));
@@ -120,11 +122,12 @@ bool writeText(const std::string& path, const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto args = rr::scoring::tools::ToolArgs::parse(
-      argc, argv, 1,
-      {"generate", "catalog", "retrotech", "users", "searches-per-user", "seed", "impressions",
-       "out"});
-  if (!args) return fail(kBadInput, args.error());
+  auto args = tools::ToolArgs::parse(argc, argv, 1, tools::kSimulateCli);
+  if (!args) return fail(kBadInput, args.error() + " (see rerank-simulate --help)");
+  if (args->helpRequested()) {
+    std::fputs(tools::usageText(tools::kSimulateCli).c_str(), stdout);
+    return 0;
+  }
   data::SimulationSettings settings;
   auto users = args->integer("users", 200, 1);
   if (!users) return fail(kBadInput, users.error());

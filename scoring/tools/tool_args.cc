@@ -2,14 +2,21 @@
 
 #include <algorithm>
 #include <charconv>
+#include <vector>
 
 namespace rr::scoring::tools {
 
 std::expected<ToolArgs, std::string> ToolArgs::parse(int argc, char** argv, int first,
-                                                     const std::vector<std::string>& known) {
+                                                     const CliSpec& spec) {
+  const std::vector<std::string> known = flagNames(spec, /*switches=*/false);
   ToolArgs args;
   for (int i = first; i < argc; ++i) {
     const std::string arg = argv[i];
+    if (isHelpFlag(arg)) {
+      ToolArgs help;
+      help.help_ = true;
+      return help;
+    }
     if (!arg.starts_with("--")) return std::unexpected("unexpected argument '" + arg + "'");
     const std::string name = arg.substr(2);
     if (std::find(known.begin(), known.end(), name) == known.end()) {

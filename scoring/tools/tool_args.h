@@ -1,5 +1,6 @@
 // `--name value` command-line flags for the data tools. Unknown flags, a
 // flag without its value and a flag given twice are errors that name it.
+// `--help` or `-h` where a flag may stand asks for the usage text.
 #pragma once
 
 #include <cstdint>
@@ -7,16 +8,20 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <vector>
+
+#include "scoring/tools/cli_flags.h"
 
 namespace rr::scoring::tools {
 
 class ToolArgs {
  public:
-  // Parses argv[first..argc). `known`: the accepted flag names, no dashes.
+  // Parses argv[first..argc). Accepts the flags of `spec` that take a value
+  // (the data tools have no switches). Stops at `--help` or `-h`: the
+  // result then has helpRequested() and nothing else.
   static std::expected<ToolArgs, std::string> parse(int argc, char** argv, int first,
-                                                    const std::vector<std::string>& known);
+                                                    const CliSpec& spec);
 
+  bool helpRequested() const { return help_; }
   bool has(const std::string& name) const { return values_.contains(name); }
   std::optional<std::string> get(const std::string& name) const;
   // "--name is required" when absent.
@@ -27,6 +32,7 @@ class ToolArgs {
 
  private:
   std::map<std::string, std::string> values_;
+  bool help_ = false;
 };
 
 }  // namespace rr::scoring::tools
