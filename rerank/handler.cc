@@ -154,6 +154,46 @@ Response Handler::handle(const Request& request) {
   return r;
 }
 
+namespace {
+
+// The engine through AsyncUpstream, with the request timeout the blocking
+// client gives every call.
+class AsyncCaller final : public UpstreamCaller {
+ public:
+  AsyncCaller(AsyncUpstream& upstream, std::chrono::milliseconds timeout)
+      : upstream_(upstream), timeout_(timeout) {}
+  boost::asio::awaitable<connectors::Result<connectors::HttpResponse>> raw(
+      connectors::HttpRequest request) override {
+    co_return co_await upstream_.send(std::move(request), Clock::now() + timeout_);
+  }
+
+ private:
+  AsyncUpstream& upstream_;
+  std::chrono::milliseconds timeout_;
+};
+
+}  // namespace
+
+const StorefrontRuntime* Handler::ioSearch(const Runtime& rt, const Request& request) const {
+  if (rt.config->profiles.store != config::ProfilesConfig::Store::kEmbedded) return nullptr;
+  const std::string_view path = request.path();
+  if (!path.ends_with("/_search") || (request.method != "GET" && request.method != "POST")) {
+    return nullptr;
+  }
+  const std::string_view segment = firstSegment(path);
+  if (segment.empty() || segment.front() == '_') return nullptr;
+  const StorefrontRuntime* sf = rt.match(request.header("Host"), segment);
+  return sf && sf->config->enabled ? sf : nullptr;
+}
+
+boost::asio::awaitable<Response> Handler::searchOnIo(std::shared_ptr<const Runtime> rt,
+                                                     const StorefrontRuntime* sf,
+                                                     std::shared_ptr<const Request> request,
+                                                     std::shared_ptr<AsyncUpstream> upstream) {
+  AsyncCaller caller(*upstream, rt->config->upstream.request_timeout);
+  co_return co_await service_.searchWith(*rt, *sf, *request, caller);
+}
+
 Response Handler::forward(const Runtime& rt, const Request& request,
                           const std::string& storefront) {
   connectors::HttpRequest out;

@@ -1,7 +1,8 @@
 // Request handling, top to bottom, without sockets: routing, the admin,
 // health and metrics endpoints, the passthrough allowlist, and forwarding to
-// the engine. Blocking (it calls the engine): the server runs it on a worker
-// pool, never on an io thread.
+// the engine. handle() blocks on the engine: the server runs it on a worker
+// pool, never on an io thread. Rerank-path searches can instead be awaited
+// on the io threads (ioSearch, searchOnIo).
 #pragma once
 
 #include <atomic>
@@ -10,6 +11,7 @@
 #include <mutex>
 #include <string>
 
+#include "rerank/async_upstream.h"
 #include "rerank/http_types.h"
 #include "rerank/metrics.h"
 #include "rerank/rerank_service.h"
@@ -26,6 +28,17 @@ class Handler {
   Handler(std::shared_ptr<const Runtime> runtime, ReloadFn reload);
 
   Response handle(const Request& request);
+
+  // The storefront whose rerank-path `_search` this request is, when it can
+  // be served on the I/O threads: an enabled storefront's search with the
+  // embedded profile store (the shared one is read with blocking calls).
+  // Null otherwise: handle() it on the worker pool.
+  const StorefrontRuntime* ioSearch(const Runtime& rt, const Request& request) const;
+  // That search, awaiting the engine through `upstream`.
+  boost::asio::awaitable<Response> searchOnIo(std::shared_ptr<const Runtime> rt,
+                                              const StorefrontRuntime* sf,
+                                              std::shared_ptr<const Request> request,
+                                              std::shared_ptr<AsyncUpstream> upstream);
 
   void swap(std::shared_ptr<const Runtime> runtime);
   std::shared_ptr<const Runtime> runtime() const;

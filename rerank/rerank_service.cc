@@ -1,5 +1,7 @@
 #include "rerank/rerank_service.h"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -22,6 +24,7 @@
 #include "scoring/tokenizer.h"
 
 namespace rr::rerank {
+namespace asio = boost::asio;
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -157,6 +160,11 @@ LiveScorer& scorerFor(const std::string& storefront,
 
 }  // namespace
 
+asio::awaitable<connectors::Result<connectors::HttpResponse>> BlockingCaller::raw(
+    connectors::HttpRequest request) {
+  co_return client_.raw(request);
+}
+
 RerankService::RerankService(Metrics& metrics) : metrics_(metrics) {}
 
 std::string RerankService::bucketOf(const config::StorefrontConfig& cfg, std::string_view user,
@@ -282,13 +290,13 @@ RerankService::Ranking RerankService::rank(const Runtime& rt, const StorefrontRu
   return out;
 }
 
-std::optional<connectors::SearchResponse> RerankService::extraCandidates(
+asio::awaitable<std::optional<connectors::SearchResponse>> RerankService::extraCandidates(
     const Runtime& rt, const StorefrontRuntime& sf, const Request& request, const SearchPlan& plan,
-    std::string_view query_text, std::string& note) {
+    std::string_view query_text, UpstreamCaller& upstream, std::string& note) {
   const auto& cfg = *sf.config;
   if (cfg.vector.mode == config::VectorConfig::Mode::kStored) {
     note = "skipped; reason=stored_vectors";
-    return std::nullopt;
+    co_return std::nullopt;
   }
   const std::string retry_key = cfg.name + '\n' + sf.model->version;
   {
@@ -296,16 +304,18 @@ std::optional<connectors::SearchResponse> RerankService::extraCandidates(
     auto it = knn_retry_.find(retry_key);
     if (it != knn_retry_.end() && Clock::now() < it->second) {
       note = "skipped; reason=knn_unavailable";
-      return std::nullopt;
+      co_return std::nullopt;
     }
   }
   const scoring::Model& model = *sf.model;
-  thread_local std::vector<uint32_t> tokens;
-  thread_local std::vector<float> vec;
+  // Plain locals: a coroutine may resume on another thread, and GCC can
+  // keep a thread_local's address across the suspension.
+  std::vector<uint32_t> tokens;
+  std::vector<float> vec;
   model.queryTokens(scoring::Tokenizer::normalize(query_text), tokens);
   if (tokens.empty()) {
     note = "skipped; reason=no_query_text";
-    return std::nullopt;
+    co_return std::nullopt;
   }
   vec.resize(static_cast<std::size_t>(model.dim()));
   model.queryVector(tokens, vec.data());
@@ -313,52 +323,54 @@ std::optional<connectors::SearchResponse> RerankService::extraCandidates(
   auto body = knnRequestBody(plan.upstream_body, fields.knn, vec, cfg.extra_candidates.k);
   if (!body) {
     note = "skipped; reason=unrecognized_filters";
-    return std::nullopt;
+    co_return std::nullopt;
   }
   int status = 0;
-  auto found = extraSearch(rt, request, std::move(*body), "extra_candidates", note, status);
+  auto found =
+      co_await extraSearch(rt, request, std::move(*body), "extra_candidates", upstream, note, status);
   if (status == 400) {  // no such field: not worth asking again soon
     std::lock_guard lock(knn_mu_);
     knn_retry_[retry_key] = Clock::now() + std::chrono::seconds(60);
   }
-  return found;
+  co_return found;
 }
 
-std::optional<connectors::SearchResponse> RerankService::extraSearch(
+asio::awaitable<std::optional<connectors::SearchResponse>> RerankService::extraSearch(
     const Runtime& rt, const Request& request, std::string body, std::string_view what,
-    std::string& note, int& status) {
+    UpstreamCaller& upstream, std::string& note, int& status) {
   SearchPlan extra_plan;
   extra_plan.upstream_body = std::move(body);
-  auto upstream = upstreamRequest(rt, request, extra_plan);
-  upstream.method = "POST";
-  upstream.query.clear();
-  auto answer = rt.upstream->raw(upstream);
+  auto out = upstreamRequest(rt, request, extra_plan);
+  out.method = "POST";
+  out.query.clear();
+  auto answer = co_await upstream.raw(std::move(out));
   status = answer ? answer->status : 0;
   if (!answer || answer->status != 200) {
     metrics_.countUpstreamError(std::string(what));
     note = answer ? "error; status=" + std::to_string(answer->status)
                   : "error; cause=" + std::string(connectors::toString(answer.error().cause));
-    return std::nullopt;
+    co_return std::nullopt;
   }
   auto parsed = connectors::parseSearchResponse(std::move(answer->body));
   if (!parsed) {
     metrics_.countUpstreamError(std::string(what));
     note = "error; bad_response";
-    return std::nullopt;
+    co_return std::nullopt;
   }
-  return std::move(*parsed);
+  co_return std::move(*parsed);
 }
 
-std::optional<connectors::SearchResponse> RerankService::clickedCandidates(
+asio::awaitable<std::optional<connectors::SearchResponse>> RerankService::clickedCandidates(
     const Runtime& rt, const StorefrontRuntime& sf, const Request& request, const SearchPlan& plan,
-    std::string_view query_text, const connectors::SearchResult& window, std::string& note) {
+    std::string_view query_text, const connectors::SearchResult& window, UpstreamCaller& upstream,
+    std::string& note) {
   const auto& cfg = *sf.config;
   const scoring::Model& model = *sf.model;
-  if (cfg.extra_candidates.clicked <= 0 || model.queryClicks().empty()) return std::nullopt;
+  if (cfg.extra_candidates.clicked <= 0 || model.queryClicks().empty()) co_return std::nullopt;
   const auto* list = model.clickedFor(scoring::Tokenizer::normalize(query_text));
   if (!list) {
     note = "skipped; reason=no_clicks_for_query";
-    return std::nullopt;
+    co_return std::nullopt;
   }
   // The list as training cut it, less what the engine already found (when
   // hits are addressed by `_id`; otherwise the merge drops duplicates).
@@ -374,15 +386,16 @@ std::optional<connectors::SearchResponse> RerankService::clickedCandidates(
   }
   if (ids.empty()) {
     note = "added=0";
-    return std::nullopt;
+    co_return std::nullopt;
   }
   auto body = clickedRequestBody(plan.upstream_body, cfg.fields.id, ids);
   if (!body) {
     note = "skipped; reason=unrecognized_filters";
-    return std::nullopt;
+    co_return std::nullopt;
   }
   int status = 0;
-  return extraSearch(rt, request, std::move(*body), "clicked_candidates", note, status);
+  co_return co_await extraSearch(rt, request, std::move(*body), "clicked_candidates", upstream,
+                                 note, status);
 }
 
 RerankService::Shopper RerankService::shopper(const config::StorefrontConfig& cfg,
@@ -404,6 +417,24 @@ std::string RerankService::pageKey(const config::StorefrontConfig& cfg, const Sh
 
 Response RerankService::search(const Runtime& rt, const StorefrontRuntime& sf,
                                const Request& request) {
+  // The same coroutine, run to its end here: every await completes at once.
+  asio::io_context here;
+  BlockingCaller caller(*rt.upstream);
+  std::optional<Response> out;
+  std::exception_ptr failed;
+  asio::co_spawn(here, searchWith(rt, sf, request, caller),
+                 [&](std::exception_ptr e, Response r) {
+                   failed = e;
+                   out = std::move(r);
+                 });
+  here.run();
+  if (failed) std::rethrow_exception(failed);
+  return std::move(*out);
+}
+
+asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const StorefrontRuntime& sf,
+                                                    const Request& request,
+                                                    UpstreamCaller& caller) {
   const auto t0 = Clock::now();
   const auto& cfg = *sf.config;
   const auto fields = index_sync::vectorFields(cfg.vector.field, sf.model->version);
@@ -415,7 +446,7 @@ Response RerankService::search(const Runtime& rt, const StorefrontRuntime& sf,
     r.status = plan.error().status;
     r.set("Content-Type", "application/json; charset=UTF-8");
     r.body = errorBody(plan.error());
-    return r;
+    co_return r;
   }
   const Shopper who = shopper(cfg, request, *plan);
   const std::string query_text = queryText(request.body);  // read once: scorer, k-NN, log
@@ -423,25 +454,25 @@ Response RerankService::search(const Runtime& rt, const StorefrontRuntime& sf,
   const std::string bucket = bucketOf(cfg, who.user, who.session, request_id);
   const bool control = bucket == "control";
   auto upstream = upstreamRequest(rt, request, *plan);
-  auto answer = rt.upstream->raw(upstream);
+  auto answer = co_await caller.raw(std::move(upstream));
   const auto t_up = Clock::now();
   metrics_.observeStage(cfg.name, "upstream", std::chrono::duration<double>(t_up - t0).count());
-  if (!answer) return upstreamFailure(metrics_, answer.error());
+  if (!answer) co_return upstreamFailure(metrics_, answer.error());
   if (!plan->rerank || answer->status != 200) {
     const std::string reason = plan->rerank ? "engine_status_" + std::to_string(answer->status)
                                             : plan->pass_reason;
     metrics_.countRequest(cfg.name, "skipped", reason);
     Response r = fromEngine(std::move(*answer));
     r.set("X-Rerank", "skipped; reason=" + reason);
-    return r;
+    co_return r;
   }
   auto window = connectors::parseSearchResponse(std::move(answer->body));
   const auto t_parse = Clock::now();
   metrics_.observeStage(cfg.name, "parse", std::chrono::duration<double>(t_parse - t_up).count());
   if (!window) {
     metrics_.countRequest(cfg.name, "error", "bad_engine_response");
-    return errorResponse(502, "rerank_upstream_exception",
-                         "the engine's search response could not be read: " +
+    co_return errorResponse(502, "rerank_upstream_exception",
+                            "the engine's search response could not be read: " +
                              window.error().message);
   }
   const std::size_t engine_count = window->hits.size();
@@ -466,11 +497,12 @@ Response RerankService::search(const Runtime& rt, const StorefrontRuntime& sf,
   };
   const bool extras_allowed = (engine_count > 0 || cfg.extra_candidates.on_empty) && !control;
   if (extras_allowed) {
-    clicked = clickedCandidates(rt, sf, request, *plan, query_text, *window, clicked_note);
+    clicked = co_await clickedCandidates(rt, sf, request, *plan, query_text, *window, caller,
+                                         clicked_note);
     if (clicked) clicked_note = merge(*clicked);
   }
   if (cfg.extra_candidates.enabled && extras_allowed) {
-    extra = extraCandidates(rt, sf, request, *plan, query_text, extra_note);
+    extra = co_await extraCandidates(rt, sf, request, *plan, query_text, caller, extra_note);
     if (extra) extra_note = merge(*extra);
   }
   const auto t_extra = Clock::now();
@@ -548,7 +580,7 @@ Response RerankService::search(const Runtime& rt, const StorefrontRuntime& sf,
   }
   if (!extra_note.empty()) r.set("X-Rerank-Extra", extra_note);
   if (!clicked_note.empty()) r.set("X-Rerank-Clicked", clicked_note);
-  return r;
+  co_return r;
 }
 
 Response RerankService::msearch(const Runtime& rt, const Request& request,

@@ -1,7 +1,13 @@
 // The personalized part of rerankd: the rerank path for a storefront's
 // `_search`, the events API that feeds shoppers' profiles, and erasing a
-// shopper. Blocking (it calls the engine); runs on the worker pool.
+// shopper. The search path can await the engine (searchWith); the rest
+// blocks on it and runs on the worker pool.
 #pragma once
+
+// Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
+#include <utility>
+
+#include <boost/asio/awaitable.hpp>
 
 #include <chrono>
 #include <list>
@@ -24,6 +30,27 @@
 
 namespace rr::rerank {
 
+// How the search path calls the engine: awaited, so the same search code
+// runs on the I/O threads over AsyncUpstream and on the worker pool over the
+// blocking client.
+class UpstreamCaller {
+ public:
+  virtual ~UpstreamCaller() = default;
+  virtual boost::asio::awaitable<connectors::Result<connectors::HttpResponse>> raw(
+      connectors::HttpRequest request) = 0;
+};
+
+// The blocking libcurl client (worker pool threads only).
+class BlockingCaller final : public UpstreamCaller {
+ public:
+  explicit BlockingCaller(connectors::EngineClient& client) : client_(client) {}
+  boost::asio::awaitable<connectors::Result<connectors::HttpResponse>> raw(
+      connectors::HttpRequest request) override;
+
+ private:
+  connectors::EngineClient& client_;
+};
+
 class RerankService {
  public:
   explicit RerankService(Metrics& metrics);
@@ -44,7 +71,11 @@ class RerankService {
 
   // `_search` (GET or POST) on an index of `sf`: reranked, or passed through
   // with the reason in X-Rerank, or the engine's order on any failure.
+  // search() blocks on the engine (worker pool); searchWith() awaits it
+  // through `upstream` (any executor, I/O threads included).
   Response search(const Runtime& rt, const StorefrontRuntime& sf, const Request& request);
+  boost::asio::awaitable<Response> searchWith(const Runtime& rt, const StorefrontRuntime& sf,
+                                              const Request& request, UpstreamCaller& upstream);
   // `_msearch` (the path's index, if any, is `path_index`): each search in
   // it handled as search() would, in one engine call.
   Response msearch(const Runtime& rt, const Request& request, std::string_view path_index);
@@ -78,27 +109,25 @@ class RerankService {
                const Shopper& shopper, const std::string& page_key, Clock::time_point deadline);
   // The k-NN search for the items nearest the query's vector, within the
   // client's filters; nullopt (and why, in `note`) when there is none.
-  std::optional<connectors::SearchResponse> extraCandidates(const Runtime& rt,
-                                                            const StorefrontRuntime& sf,
-                                                            const Request& request,
-                                                            const SearchPlan& plan,
-                                                            std::string_view query_text,
-                                                            std::string& note);
+  boost::asio::awaitable<std::optional<connectors::SearchResponse>> extraCandidates(
+      const Runtime& rt, const StorefrontRuntime& sf, const Request& request,
+      const SearchPlan& plan, std::string_view query_text, UpstreamCaller& upstream,
+      std::string& note);
   // The items the model's training log says shoppers clicked for this query
   // (up to `extra_candidates.clicked`), fetched within the client's filters,
   // leaving out those already in `window`; nullopt (and why, in `note`;
   // empty when the model has no such lists) when there are none to add.
-  std::optional<connectors::SearchResponse> clickedCandidates(
+  boost::asio::awaitable<std::optional<connectors::SearchResponse>> clickedCandidates(
       const Runtime& rt, const StorefrontRuntime& sf, const Request& request,
       const SearchPlan& plan, std::string_view query_text,
-      const connectors::SearchResult& window, std::string& note);
+      const connectors::SearchResult& window, UpstreamCaller& upstream, std::string& note);
   // One extra-candidates search (`body`, on the request's own path): the
   // parsed hits, or nullopt with the reason in `note` and the engine's
   // status (0 when it could not be reached) in `status`; failures are
   // counted as upstream errors of `what`.
-  std::optional<connectors::SearchResponse> extraSearch(const Runtime& rt, const Request& request,
-                                                        std::string body, std::string_view what,
-                                                        std::string& note, int& status);
+  boost::asio::awaitable<std::optional<connectors::SearchResponse>> extraSearch(
+      const Runtime& rt, const Request& request, std::string body, std::string_view what,
+      UpstreamCaller& upstream, std::string& note, int& status);
   // The shopper's events from whichever store is configured (empty, and a
   // counted error, when the shared store cannot be read).
   std::vector<ProfileEvent> historyOf(const Runtime& rt, const std::string& storefront,

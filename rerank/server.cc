@@ -1,10 +1,15 @@
 #include "rerank/server.h"
 
+// Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
+#include <utility>
+
 #include <boost/asio.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include <chrono>
+#include <mutex>
 #include <optional>
 
 namespace rr::rerank {
@@ -32,6 +37,12 @@ struct Server::Impl {
   tcp::acceptor acceptor;
   std::vector<std::thread> threads;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
+  // The engine client of the I/O threads, for the current upstream config
+  // (rebuilt when a reload changes it). After ioc: its connections close
+  // before the io_context goes.
+  std::mutex upstream_mu;
+  config::UpstreamConfig upstream_config;
+  std::shared_ptr<AsyncUpstream> upstream;
 
   Impl(const config::ListenConfig& l, Handler& h, int n,
        std::function<void(const std::string&)> log)
@@ -39,6 +50,19 @@ struct Server::Impl {
         workers(static_cast<std::size_t>(n)), acceptor(ioc) {}
 
   void accept();
+
+  // The client for `rt`'s upstream; null when it cannot serve it (https).
+  std::shared_ptr<AsyncUpstream> asyncUpstream(const Runtime& rt) {
+    std::lock_guard lock(upstream_mu);
+    const auto& c = rt.config->upstream;
+    if (!upstream || c.url != upstream_config.url || c.user != upstream_config.user ||
+        c.password != upstream_config.password || c.pool_size != upstream_config.pool_size ||
+        c.connect_timeout != upstream_config.connect_timeout) {
+      upstream = std::make_shared<AsyncUpstream>(ioc.get_executor(), c);
+      upstream_config = c;
+    }
+    return upstream->usable() ? upstream : nullptr;
+  }
 };
 
 namespace {
@@ -99,7 +123,32 @@ class Session : public std::enable_shared_from_this<Session> {
     request.remote = remote_;
     const bool keep_alive = msg.keep_alive();
     server_.busy.fetch_add(1);
-    // The handler blocks on the engine: run it on the worker pool, then
+    // A rerank-path search awaits the engine right here, on this
+    // connection's strand: no thread hand-off, no blocked thread.
+    const auto rt = server_.handler.runtime();
+    if (const StorefrontRuntime* sf = server_.handler.ioSearch(*rt, request)) {
+      if (auto upstream = server_.asyncUpstream(*rt)) {
+        auto shared = std::make_shared<const Request>(std::move(request));
+        const auto start = Clock::now();
+        asio::co_spawn(
+            stream_.get_executor(), server_.handler.searchOnIo(rt, sf, shared, std::move(upstream)),
+            [self = shared_from_this(), shared, keep_alive, start, storefront = sf->config->name](
+                std::exception_ptr failed, Response response) mutable {
+              if (failed) {
+                response = errorResponse(500, "rerank_internal_exception",
+                                         "the search failed inside rerankd");
+              }
+              if (self->server_.access_log) {
+                self->server_.access_log(Handler::accessLogLine(
+                    *shared, response, storefront,
+                    std::chrono::duration<double>(Clock::now() - start).count()));
+              }
+              self->reply(std::move(response), keep_alive, /*counted=*/true);
+            });
+        return;
+      }
+    }
+    // Everything else blocks on the engine: run it on the worker pool, then
     // come back to this connection's executor to write.
     asio::post(server_.workers, [self = shared_from_this(), request = std::move(request),
                                  keep_alive]() mutable {

@@ -1,0 +1,264 @@
+#include "rerank/async_upstream.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <algorithm>
+#include <random>
+
+namespace rr::rerank {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using connectors::Clock;
+using connectors::ErrorCode;
+using connectors::TransportCause;
+
+// The largest answer read: a window of 1000 hits with big documents.
+constexpr std::uint64_t kMaxBody = 512ull << 20;
+
+std::string base64(std::string_view in) {
+  static constexpr char kDigits[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 3 <= in.size(); i += 3) {
+    const auto v = static_cast<uint32_t>(static_cast<unsigned char>(in[i])) << 16 |
+                   static_cast<uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8 |
+                   static_cast<uint32_t>(static_cast<unsigned char>(in[i + 2]));
+    for (int s = 18; s >= 0; s -= 6) out += kDigits[(v >> s) & 63];
+  }
+  if (const std::size_t rest = in.size() - i; rest > 0) {
+    uint32_t v = static_cast<uint32_t>(static_cast<unsigned char>(in[i])) << 16;
+    if (rest == 2) v |= static_cast<uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8;
+    out += kDigits[(v >> 18) & 63];
+    out += kDigits[(v >> 12) & 63];
+    out += rest == 2 ? kDigits[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+connectors::Error transportError(ErrorCode code, TransportCause cause, std::string message) {
+  connectors::Error e;
+  e.code = code;
+  e.cause = cause;
+  e.message = std::move(message);
+  return e;
+}
+
+}  // namespace
+
+struct AsyncUpstream::Connection {
+  explicit Connection(asio::io_context::executor_type executor) : stream(executor) {}
+  beast::tcp_stream stream;
+  beast::flat_buffer buffer;
+};
+
+// One try: the answer, or the error and whether a fresh connection may try
+// again at once (a kept-alive one the engine had closed).
+struct AsyncUpstream::Attempt {
+  std::optional<connectors::HttpResponse> response;
+  connectors::Error error;
+  bool stale = false;
+};
+
+AsyncUpstream::AsyncUpstream(asio::io_context::executor_type executor,
+                             const config::UpstreamConfig& config)
+    : executor_(executor), config_(config) {
+  std::string_view url = config.url;
+  if (!url.starts_with("http://")) return;  // https: the libcurl client
+  url.remove_prefix(7);
+  const auto slash = url.find('/');
+  const std::string_view authority = url.substr(0, slash);
+  if (authority.empty()) return;
+  const auto colon = authority.rfind(':');
+  const bool bracketed = authority.front() == '[';
+  if (colon != std::string_view::npos && (!bracketed || authority[colon - 1] == ']')) {
+    host_ = std::string(authority.substr(0, colon));
+    port_ = std::string(authority.substr(colon + 1));
+  } else {
+    host_ = std::string(authority);
+    port_ = "80";
+  }
+  if (bracketed && host_.size() >= 2) host_ = host_.substr(1, host_.size() - 2);
+  host_header_ = std::string(authority);
+  if (config.user) authorization_ = "Basic " + base64(*config.user + ":" + config.password.value_or(""));
+  usable_ = true;
+}
+
+AsyncUpstream::~AsyncUpstream() = default;
+
+std::chrono::milliseconds AsyncUpstream::jitter() {
+  std::lock_guard lock(mu_);
+  return std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 25)(rng_));
+}
+
+std::size_t AsyncUpstream::connectionsOpened() const {
+  std::lock_guard lock(mu_);
+  return opened_;
+}
+
+std::unique_ptr<AsyncUpstream::Connection> AsyncUpstream::takeIdle() {
+  std::lock_guard lock(mu_);
+  if (idle_.empty()) return nullptr;
+  auto c = std::move(idle_.back());
+  idle_.pop_back();
+  return c;
+}
+
+void AsyncUpstream::dropIdle() {
+  std::vector<std::unique_ptr<Connection>> dead;
+  std::lock_guard lock(mu_);
+  dead.swap(idle_);
+}
+
+void AsyncUpstream::giveBack(std::unique_ptr<Connection> connection) {
+  std::lock_guard lock(mu_);
+  if (idle_.size() < static_cast<std::size_t>(std::max(1, config_.pool_size))) {
+    idle_.push_back(std::move(connection));
+  }
+}
+
+asio::awaitable<AsyncUpstream::Attempt> AsyncUpstream::once(const connectors::HttpRequest& request,
+                                                            connectors::Deadline deadline,
+                                                            bool fresh) {
+  Attempt out;
+  const std::string where = config_.url + request.path;
+  auto connection = fresh ? nullptr : takeIdle();
+  const bool reused = connection != nullptr;
+  beast::error_code ec;
+  if (!connection) {
+    connection = std::make_unique<Connection>(executor_);
+    const auto connect_by = std::min(deadline, Clock::now() + config_.connect_timeout);
+    // The lookup is bounded like the connect: a timer cancels it. Both live
+    // in shared state, as the timer's handler may run after this returns.
+    auto resolver = std::make_shared<tcp::resolver>(executor_);
+    auto timer = std::make_shared<asio::steady_timer>(executor_, connect_by);
+    timer->async_wait([resolver](beast::error_code timer_ec) {
+      if (!timer_ec) resolver->cancel();
+    });
+    auto endpoints = co_await resolver->async_resolve(
+        host_, port_, asio::redirect_error(asio::use_awaitable, ec));
+    timer->cancel();
+    if (ec) {
+      const bool timed_out = ec == asio::error::operation_aborted;
+      out.error = transportError(
+          timed_out ? ErrorCode::kDeadlineExceeded : ErrorCode::kUnavailable,
+          timed_out ? TransportCause::kTimeout : TransportCause::kDns,
+          (timed_out ? "timed out resolving " : "cannot resolve ") + host_ + ": " + ec.message());
+      co_return out;
+    }
+    connection->stream.expires_at(connect_by);
+    co_await connection->stream.async_connect(endpoints,
+                                              asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      const bool timed_out = ec == beast::error::timeout;
+      out.error = transportError(
+          timed_out ? ErrorCode::kDeadlineExceeded : ErrorCode::kUnavailable,
+          timed_out ? TransportCause::kTimeout
+          : ec == asio::error::connection_refused ? TransportCause::kConnectionRefused
+                                                  : TransportCause::kOther,
+          (timed_out ? "connect timeout to " : "cannot connect to ") + where + ": " + ec.message());
+      co_return out;
+    }
+    connection->stream.socket().set_option(tcp::no_delay(true), ec);
+    std::lock_guard lock(mu_);
+    ++opened_;
+  }
+
+  http::request<http::string_body> req;
+  req.method_string(request.method);
+  req.target(request.query.empty() ? request.path : request.path + "?" + request.query);
+  req.version(11);
+  req.set(http::field::host, host_header_);
+  for (const auto& h : request.headers) req.insert(h.name, h.value);
+  if (!authorization_.empty()) req.set(http::field::authorization, authorization_);
+  req.keep_alive(true);
+  req.body() = request.body;
+  req.prepare_payload();
+
+  connection->stream.expires_at(deadline);
+  co_await http::async_write(connection->stream, req, asio::redirect_error(asio::use_awaitable, ec));
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kMaxBody);
+  if (!ec) {
+    co_await http::async_read(connection->stream, connection->buffer, parser,
+                              asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (ec) {
+    const bool timed_out = ec == beast::error::timeout;
+    const bool partly = parser.got_some();
+    // Nothing of an answer on a kept-alive connection: the engine closed it
+    // while it was idle. A fresh one may try again.
+    out.stale = reused && !timed_out && !partly;
+    if (timed_out) {
+      out.error = transportError(ErrorCode::kDeadlineExceeded, TransportCause::kTimeout,
+                                 "deadline exceeded waiting for " + where + ": " + ec.message());
+    } else if (partly) {  // an answer cut short, as the libcurl client words it
+      out.error = transportError(ErrorCode::kBadResponse, TransportCause::kConnectionReset,
+                                 "the answer from " + where + " was cut short: " + ec.message());
+    } else {
+      const bool reset = ec == asio::error::connection_reset || ec == http::error::end_of_stream ||
+                         ec == asio::error::broken_pipe || ec == asio::error::eof;
+      out.error = transportError(ErrorCode::kUnavailable,
+                                 reset ? TransportCause::kConnectionReset : TransportCause::kOther,
+                                 "request to " + where + " failed: " + ec.message());
+    }
+    co_return out;
+  }
+  auto message = parser.release();
+  connectors::HttpResponse response;
+  response.status = static_cast<int>(message.result_int());
+  for (const auto& field : message) {
+    response.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+  }
+  response.body = std::move(message.body());
+  if (message.keep_alive()) {
+    connection->stream.expires_never();
+    giveBack(std::move(connection));
+  }
+  out.response = std::move(response);
+  co_return out;
+}
+
+asio::awaitable<connectors::Result<connectors::HttpResponse>> AsyncUpstream::send(
+    connectors::HttpRequest request, connectors::Deadline deadline) {
+  constexpr int kTries = 2;  // as rerankd's libcurl client: one retry at most
+  Attempt last;
+  for (int attempt = 0; attempt < kTries; ++attempt) {
+    last = co_await once(request, deadline, /*fresh=*/false);
+    if (!last.response && last.stale) {
+      // The engine closed what was idle (a restart closes them all): the
+      // others are as dead. Drop them and try once on a new connection.
+      dropIdle();
+      last = co_await once(request, deadline, /*fresh=*/true);
+    }
+    // As the libcurl client: a refused connection, a failed lookup, or an
+    // engine that says it is busy.
+    const bool retryable =
+        last.response ? (last.response->status == 429 || last.response->status == 502 ||
+                         last.response->status == 503)
+                      : last.error.cause == TransportCause::kConnectionRefused ||
+                            last.error.cause == TransportCause::kDns;
+    if (!retryable || attempt + 1 == kTries) break;
+    // Full jitter up to 25 ms, and only when it leaves time to try.
+    const auto pause = jitter();
+    if (Clock::now() + pause >= deadline) break;
+    asio::steady_timer timer(executor_, pause);
+    beast::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (last.response) co_return std::move(*last.response);
+  co_return std::unexpected(std::move(last.error));
+}
+
+}  // namespace rr::rerank

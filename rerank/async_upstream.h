@@ -1,0 +1,77 @@
+// The engine, called without blocking a thread: an HTTP/1.1 client on the
+// server's own io_context (Boost.Beast, C++20 coroutines) with kept-alive
+// connections, for the rerank path's searches. rerankd's other calls go
+// through the blocking libcurl client on the worker pool.
+//
+// Plain http only: for an https upstream usable() is false and the search
+// path stays on the worker pool. The behaviour follows the libcurl client's
+// as rerankd configures it: the connect timeout and the request's deadline
+// bound every step (lookup, connect, write, read); one retry, never past the
+// deadline, after a refused connection, a failed lookup or a 429/502/503
+// answer; a kept-alive connection the engine closed meanwhile is replaced by
+// a new one without counting as a try (and the other idle ones, as likely
+// dead, are dropped). Errors carry the same codes and causes
+// (connectors/error.h), so the caller's 502/503/504 mapping is the same for
+// both clients.
+#pragma once
+
+// Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
+#include <utility>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "connectors/error.h"
+#include "connectors/http_transport.h"
+
+namespace rr::rerank {
+
+class AsyncUpstream {
+ public:
+  AsyncUpstream(boost::asio::io_context::executor_type executor, const config::UpstreamConfig& config);
+  ~AsyncUpstream();
+  AsyncUpstream(const AsyncUpstream&) = delete;
+  AsyncUpstream& operator=(const AsyncUpstream&) = delete;
+
+  // False for an upstream this client cannot reach (https).
+  bool usable() const { return usable_; }
+
+  // One request, the whole response. A non-2xx status is a response.
+  boost::asio::awaitable<connectors::Result<connectors::HttpResponse>> send(
+      connectors::HttpRequest request, connectors::Deadline deadline);
+
+  // Connections opened so far (for the tests of reuse).
+  std::size_t connectionsOpened() const;
+
+ private:
+  struct Connection;
+  struct Attempt;
+  // One try on an idle connection, or a new one (`fresh`: always new).
+  boost::asio::awaitable<Attempt> once(const connectors::HttpRequest& request,
+                                       connectors::Deadline deadline, bool fresh);
+  std::unique_ptr<Connection> takeIdle();
+  void dropIdle();
+  // A pause before a retry: full jitter up to 25 ms. (Not a thread_local
+  // generator: a coroutine may resume on another thread.)
+  std::chrono::milliseconds jitter();
+  void giveBack(std::unique_ptr<Connection> connection);
+
+  boost::asio::io_context::executor_type executor_;
+  config::UpstreamConfig config_;
+  bool usable_ = false;
+  std::string host_, port_, host_header_, authorization_;
+  mutable std::mutex mu_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  std::size_t opened_ = 0;
+  std::mt19937 rng_{std::random_device{}()};
+};
+
+}  // namespace rr::rerank
