@@ -32,36 +32,56 @@ struct Server::Impl {
   std::atomic<std::size_t> open{0};
   std::atomic<std::size_t> busy{0};  // requests being handled or written
   std::atomic<bool> stopping{false};
-  asio::io_context ioc;
+  // One io_context per I/O thread, each run by its thread alone: a
+  // connection, and the engine connections its searches use, stay on one
+  // thread, so no completion wakes another thread to run it (with one
+  // io_context shared by all threads, those hand-offs cost more CPU than the
+  // engine calls themselves). The acceptor lives on the first.
+  std::vector<std::unique_ptr<asio::io_context>> iocs;
   asio::thread_pool workers;
   tcp::acceptor acceptor;
   std::vector<std::thread> threads;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
-  // The engine client of the I/O threads, for the current upstream config
-  // (rebuilt when a reload changes it). After ioc: its connections close
-  // before the io_context goes.
-  std::mutex upstream_mu;
-  config::UpstreamConfig upstream_config;
-  std::shared_ptr<AsyncUpstream> upstream;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  std::size_t next_io = 0;  // round robin over iocs (the acceptor's thread only)
+  // Per io_context, the engine client of its thread, for the current
+  // upstream config (rebuilt when a reload changes it). After iocs: their
+  // connections close before the io_contexts go.
+  struct IoUpstream {
+    std::mutex mu;
+    config::UpstreamConfig config;
+    std::shared_ptr<AsyncUpstream> client;
+  };
+  std::vector<std::unique_ptr<IoUpstream>> upstreams;
 
   Impl(const config::ListenConfig& l, Handler& h, int n,
        std::function<void(const std::string&)> log)
       : listen(l), handler(h), access_log(std::move(log)),
-        workers(static_cast<std::size_t>(n)), acceptor(ioc) {}
+        iocs(makeIos(std::max(1, l.threads))),
+        workers(static_cast<std::size_t>(n)), acceptor(*iocs.front()) {
+    for (std::size_t i = 0; i < iocs.size(); ++i) upstreams.push_back(std::make_unique<IoUpstream>());
+  }
+
+  static std::vector<std::unique_ptr<asio::io_context>> makeIos(int n) {
+    std::vector<std::unique_ptr<asio::io_context>> out;
+    for (int i = 0; i < n; ++i) out.push_back(std::make_unique<asio::io_context>(1));
+    return out;
+  }
 
   void accept();
 
-  // The client for `rt`'s upstream; null when it cannot serve it (https).
-  std::shared_ptr<AsyncUpstream> asyncUpstream(const Runtime& rt) {
-    std::lock_guard lock(upstream_mu);
+  // The client of io_context `io` for `rt`'s upstream; null when it cannot
+  // serve it (https).
+  std::shared_ptr<AsyncUpstream> asyncUpstream(std::size_t io, const Runtime& rt) {
+    IoUpstream& u = *upstreams[io];
+    std::lock_guard lock(u.mu);
     const auto& c = rt.config->upstream;
-    if (!upstream || c.url != upstream_config.url || c.user != upstream_config.user ||
-        c.password != upstream_config.password || c.pool_size != upstream_config.pool_size ||
-        c.connect_timeout != upstream_config.connect_timeout) {
-      upstream = std::make_shared<AsyncUpstream>(ioc.get_executor(), c);
-      upstream_config = c;
+    if (!u.client || c.url != u.config.url || c.user != u.config.user ||
+        c.password != u.config.password || c.pool_size != u.config.pool_size ||
+        c.connect_timeout != u.config.connect_timeout) {
+      u.client = std::make_shared<AsyncUpstream>(iocs[io]->get_executor(), c);
+      u.config = c;
     }
-    return upstream->usable() ? upstream : nullptr;
+    return u.client->usable() ? u.client : nullptr;
   }
 };
 
@@ -69,8 +89,8 @@ namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Server::Impl& server)
-      : stream_(std::move(socket)), server_(server) {
+  Session(tcp::socket socket, Server::Impl& server, std::size_t io)
+      : stream_(std::move(socket)), server_(server), io_(io) {
     beast::error_code ec;
     const auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -127,11 +147,14 @@ class Session : public std::enable_shared_from_this<Session> {
     // connection's strand: no thread hand-off, no blocked thread.
     const auto rt = server_.handler.runtime();
     if (const StorefrontRuntime* sf = server_.handler.ioSearch(*rt, request)) {
-      if (auto upstream = server_.asyncUpstream(*rt)) {
+      if (auto upstream = server_.asyncUpstream(io_, *rt)) {
         auto shared = std::make_shared<const Request>(std::move(request));
         const auto start = Clock::now();
+        // On this connection's io_context (its thread): the engine's answer
+        // resumes the search on the thread that read it.
         asio::co_spawn(
-            stream_.get_executor(), server_.handler.searchOnIo(rt, sf, shared, std::move(upstream)),
+            server_.iocs[io_]->get_executor(),
+            server_.handler.searchOnIo(rt, sf, shared, std::move(upstream)),
             [self = shared_from_this(), shared, keep_alive, start, storefront = sf->config->name](
                 std::exception_ptr failed, Response response) mutable {
               if (failed) {
@@ -143,7 +166,10 @@ class Session : public std::enable_shared_from_this<Session> {
                     *shared, response, storefront,
                     std::chrono::duration<double>(Clock::now() - start).count()));
               }
-              self->reply(std::move(response), keep_alive, /*counted=*/true);
+              asio::dispatch(self->stream_.get_executor(),
+                             [self, response = std::move(response), keep_alive]() mutable {
+                               self->reply(std::move(response), keep_alive, /*counted=*/true);
+                             });
             });
         return;
       }
@@ -193,20 +219,24 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Server::Impl& server_;
+  std::size_t io_;  // the io_context (and thread) this connection lives on
   std::string remote_;
 };
 
 }  // namespace
 
 void Server::Impl::accept() {
-  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+  const std::size_t io = next_io;
+  next_io = (next_io + 1) % iocs.size();
+  acceptor.async_accept(asio::make_strand(*iocs[io]), [this, io](beast::error_code ec,
+                                                                tcp::socket socket) {
     if (ec || stopping.load()) return;
     if (open.load() >= static_cast<std::size_t>(listen.max_connections)) {
       beast::error_code ignored;
       socket.close(ignored);  // over the cap: refuse rather than queue
     } else {
       open.fetch_add(1);
-      std::make_shared<Session>(std::move(socket), *this)->run();
+      std::make_shared<Session>(std::move(socket), *this, io)->run();
     }
     accept();
   });
@@ -222,7 +252,7 @@ std::expected<std::unique_ptr<Server>, std::string> Server::create(
   auto impl = std::make_unique<Impl>(listen, handler, std::max(1, workers), std::move(access_log));
   beast::error_code ec;
   const auto where = listen.address + ":" + std::to_string(listen.port);
-  tcp::resolver resolver(impl->ioc);
+  tcp::resolver resolver(*impl->iocs.front());
   auto results = resolver.resolve(listen.address, std::to_string(listen.port), ec);
   if (ec || results.empty()) return std::unexpected("listen " + where + ": " + ec.message());
   const tcp::endpoint endpoint = *results.begin();
@@ -239,16 +269,16 @@ uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); 
 std::size_t Server::openConnections() const { return impl_->open.load(); }
 
 void Server::start() {
-  impl_->guard.emplace(impl_->ioc.get_executor());
+  for (auto& ioc : impl_->iocs) impl_->guards.push_back(asio::make_work_guard(*ioc));
   impl_->accept();
-  for (int i = 0; i < impl_->listen.threads; ++i) {
-    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  for (auto& ioc : impl_->iocs) {
+    impl_->threads.emplace_back([io = ioc.get()] { io->run(); });
   }
 }
 
 void Server::stop() {
   if (!impl_ || impl_->stopping.exchange(true)) return;
-  asio::post(impl_->ioc, [this] {
+  asio::post(*impl_->iocs.front(), [this] {
     beast::error_code ec;
     impl_->acceptor.close(ec);
   });
@@ -257,8 +287,8 @@ void Server::stop() {
   while (impl_->busy.load() > 0 && Clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  impl_->guard.reset();
-  impl_->ioc.stop();
+  impl_->guards.clear();
+  for (auto& ioc : impl_->iocs) ioc->stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
   impl_->workers.join();
