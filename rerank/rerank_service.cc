@@ -398,6 +398,37 @@ asio::awaitable<std::optional<connectors::SearchResponse>> RerankService::clicke
                                  note, status);
 }
 
+void RerankService::recordServed(const StorefrontRuntime& sf, const Shopper& who,
+                                 std::string_view query_text, const std::string& request_id,
+                                 const std::string& bucket, const SearchPlan& plan,
+                                 const connectors::SearchResult& window, const Ranking& ranking,
+                                 bool failed) {
+  if (!activity_) return;
+  scoring::data::Event served;
+  served.type = scoring::data::Event::Type::kSearch;
+  served.user = who.user.empty() ? "anonymous" : who.user;
+  served.session = who.session;
+  served.ts_ms = epochMs();
+  served.query = std::string(query_text);
+  served.request_id = request_id;
+  served.bucket = bucket;
+  served.from = plan.from;
+  served.model = sf.model->version;
+  const auto& hits = window.hits;
+  const std::size_t end = static_cast<std::size_t>(plan.from + plan.size);
+  if (failed) {
+    for (std::size_t i = static_cast<std::size_t>(plan.from); i < std::min(end, hits.size()); ++i) {
+      served.impressions.emplace_back(hits[i].id);
+    }
+  } else {
+    for (std::size_t k = static_cast<std::size_t>(plan.from); k < std::min(end, ranking.order.size());
+         ++k) {
+      served.impressions.emplace_back(hits[ranking.order[k].window_index].id);
+    }
+  }
+  activity_->record(sf.config->name, served);
+}
+
 RerankService::Shopper RerankService::shopper(const config::StorefrontConfig& cfg,
                                               const Request& request, const SearchPlan& plan) {
   Shopper s;
@@ -537,30 +568,7 @@ asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const Sto
   metrics_.observeStage(cfg.name, "write", std::chrono::duration<double>(t_end - t_w0).count());
   metrics_.countRequest(cfg.name, control ? "skipped" : failed ? "fallback" : "applied",
                         failed ? ranking.fail : ranking.reason);
-  if (activity_) {
-    scoring::data::Event served;
-    served.type = scoring::data::Event::Type::kSearch;
-    served.user = who.user.empty() ? "anonymous" : who.user;
-    served.session = who.session;
-    served.ts_ms = epochMs();
-    served.query = query_text;
-    served.request_id = request_id;
-    served.bucket = bucket;
-    served.from = plan->from;
-    const auto& hits = window->hits;
-    const std::size_t end = static_cast<std::size_t>(plan->from + plan->size);
-    if (failed) {
-      for (std::size_t i = static_cast<std::size_t>(plan->from); i < std::min(end, hits.size()); ++i) {
-        served.impressions.emplace_back(hits[i].id);
-      }
-    } else {
-      for (std::size_t k = static_cast<std::size_t>(plan->from);
-           k < std::min(end, ranking.order.size()); ++k) {
-        served.impressions.emplace_back(hits[ranking.order[k].window_index].id);
-      }
-    }
-    activity_->record(cfg.name, served);
-  }
+  recordServed(sf, who, query_text, request_id, bucket, *plan, *window, ranking, failed);
   char timing[192];
   std::snprintf(timing, sizeof timing,
                 "upstream=%.2f;parse=%.2f;extra=%.2f;rerank=%.2f;write=%.2f;total=%.2f",
@@ -710,10 +718,18 @@ Response RerankService::msearch(const Runtime& rt, const Request& request,
     Request one = request;
     one.body = item.body;
     const Shopper who = shopper(cfg, one, *item.plan);
-    Ranking ranking = rank(rt, *item.sf, *res, res->hits.size(), *item.plan, queryText(item.body),
-                           who,
-                           pageKey(cfg, who, "msearch " + item.header, *item.plan),
-                           t0 + cfg.deadline);
+    const std::string query_text = queryText(item.body);
+    // Each search of the batch on its own, as a single `_search` would be:
+    // its A/B bucket, its request id, its line in the activity log.
+    const std::string request_id = newRequestId();
+    const std::string bucket = bucketOf(cfg, who.user, who.session, request_id);
+    Ranking ranking;
+    if (bucket == "control") {
+      ranking.fail = "ab_control";
+    } else {
+      ranking = rank(rt, *item.sf, *res, res->hits.size(), *item.plan, query_text, who,
+                     pageKey(cfg, who, "msearch " + item.header, *item.plan), t0 + cfg.deadline);
+    }
     ResponseParts parts;
     parts.window = &*res;
     parts.order = ranking.order;
@@ -723,8 +739,9 @@ Response RerankService::msearch(const Runtime& rt, const Request& request,
     parts.explain = ranking.explain;
     const bool failed = !ranking.fail.empty();
     responses += failed ? writeEngineOrderPage(parts) : writeSearchResponse(parts);
-    metrics_.countRequest(cfg.name, failed ? "fallback" : "applied",
+    metrics_.countRequest(cfg.name, bucket == "control" ? "skipped" : failed ? "fallback" : "applied",
                           failed ? ranking.fail : ranking.reason);
+    recordServed(*item.sf, who, query_text, request_id, bucket, *item.plan, *res, ranking, failed);
   }
   out += std::to_string(engine.took + static_cast<int64_t>(ms(Clock::now() - t_up)));
   out += ",\"responses\":[" + responses + "]}";

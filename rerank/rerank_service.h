@@ -132,6 +132,12 @@ class RerankService {
   // counted error, when the shared store cannot be read).
   std::vector<ProfileEvent> historyOf(const Runtime& rt, const std::string& storefront,
                                       const std::string& user);
+  // The served page in the activity log (what was shown, in order, with
+  // the request id, bucket and model version), when one is kept.
+  void recordServed(const StorefrontRuntime& sf, const Shopper& who, std::string_view query_text,
+                    const std::string& request_id, const std::string& bucket,
+                    const SearchPlan& plan, const connectors::SearchResult& window,
+                    const Ranking& ranking, bool failed);
   static Shopper shopper(const config::StorefrontConfig& cfg, const Request& request,
                          const SearchPlan& plan);
   static std::string pageKey(const config::StorefrontConfig& cfg, const Shopper& shopper,

@@ -31,12 +31,13 @@ struct Event {
   std::vector<std::string> impressions;  // searches only, may be empty
   std::string event_id;                  // optional
   // What rerankd's activity log adds to a search it served: the request id
-  // (events may carry it back), the A/B bucket and the position of the
-  // first impression minus one (the page's `from`). Optional; clicks may
+  // (events may carry it back), the A/B bucket, the position of the first
+  // impression minus one (the page's `from`) and the model version. Optional; clicks may
   // carry the request id of the search they came from.
   std::string request_id;
   std::string bucket;
   int from = 0;
+  std::string model;  // the model version that ranked the page ("" when not said)
 
   bool isSearch() const { return type == Type::kSearch; }
   bool operator==(const Event&) const = default;

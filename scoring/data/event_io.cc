@@ -70,6 +70,7 @@ std::expected<void, FieldError> readField(RawEvent& raw, std::string_view key, v
   if (key == "clicked") return take(raw.clicked, detail::readOptionalString(v, key));
   if (key == "request_id") return take(e.request_id, detail::readOptionalString(v, key));
   if (key == "bucket") return take(e.bucket, detail::readOptionalString(v, key));
+  if (key == "model") return take(e.model, detail::readOptionalString(v, key));
   if (key == "from") {
     auto from = detail::readInteger(v, key);
     if (!from) return std::unexpected(std::move(from.error()));
@@ -113,6 +114,7 @@ std::expected<Event, FieldError> finish(RawEvent raw) {
     e.impressions.clear();
     e.bucket.clear();
     e.from = 0;
+    e.model.clear();
   }
   return std::move(e);
 }
@@ -160,6 +162,10 @@ void writeEventLine(std::string& out, const Event& event) {
     if (event.from != 0) {
       out += ",\"from\":";
       appendJsonInteger(out, event.from);
+    }
+    if (!event.model.empty()) {
+      out += ",\"model\":";
+      appendJsonString(out, event.model);
     }
   } else {
     out += ",\"item\":";

@@ -285,19 +285,41 @@ TEST_CASE("A/B buckets: control gets the engine's order, both are recorded, and 
   auto posted = post(rerankd, lines);
   REQUIRE(posted);
   REQUIRE(posted->body.find("\"accepted\":" + std::to_string(clicks.size())) != std::string::npos);
+  // The two searches of an _msearch are served, and recorded, one by one.
+  const std::string msearch = "{\"index\":\"" + shop.index + "\"}\n" + query + "\n{\"index\":\"" +
+                              shop.index + "\"}\n" + query + "\n";
+  auto batch = rerankd.client().raw({"POST", "/_msearch", "",
+                                     {{"Content-Type", "application/x-ndjson"},
+                                      {"X-User-Id", "msearch-shopper"}},
+                                     msearch});
+  REQUIRE(batch);
+  REQUIRE(batch->status == 200);
   CHECK(rerankd.stop() == 0);
 
-  // The activity log holds every served page and every click.
+  // The activity log holds every served page (each with the model version
+  // that ranked it) and every click.
   const auto log_dir = shop.dir / "activity" / "shop";
-  std::size_t served_lines = 0, click_lines = 0;
+  std::size_t served_lines = 0, click_lines = 0, with_model = 0;
+  std::set<std::string> msearch_ids;
   for (const auto& f : std::filesystem::directory_iterator(log_dir)) {
     std::istringstream in(readAll(f.path()));
     for (std::string line; std::getline(in, line);) {
-      served_lines += line.find("\"impressions\":[") != std::string::npos;
+      const bool served_line = line.find("\"impressions\":[") != std::string::npos;
+      served_lines += served_line;
+      with_model += served_line && line.find("\"model\":\"events-v1\"") != std::string::npos;
       click_lines += line.find("\"type\":\"click\"") != std::string::npos;
+      if (served_line && line.find("\"user\":\"msearch-shopper\"") != std::string::npos) {
+        const auto at = line.find("\"request_id\":\"");
+        REQUIRE(at != std::string::npos);
+        msearch_ids.insert(line.substr(at + 14, 16));
+        ++served[line.find("\"bucket\":\"control\"") != std::string::npos ? "control"
+                                                                       : "treatment"];
+      }
     }
   }
-  CHECK(served_lines == 80);
+  CHECK(served_lines == 82);
+  CHECK(with_model == served_lines);
+  CHECK(msearch_ids.size() == 2);
   CHECK(click_lines == clicks.size());
 
   const auto report = shop.dir / "online";
@@ -318,7 +340,7 @@ TEST_CASE("A/B buckets: control gets the engine's order, both are recorded, and 
   }
   // Each click joined exactly its own search (by request id).
   CHECK(clicked == clicks.size());
-  CHECK(total == 80);
+  CHECK(total == 82);
   CHECK(int64_t(online["joined_clicks"]) == static_cast<int64_t>(clicks.size()));
 }
 

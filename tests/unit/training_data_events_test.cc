@@ -49,6 +49,10 @@ TEST_CASE("event lines round-trip exactly for every type", "[unit][training_data
        .query = ""},
       {.type = Event::Type::kSearch, .user = "u", .ts_ms = -5, .item = "x",
        .query = "caf\xc3\xa9\t\"halo\"\\", .impressions = {"x", "y\nz"}, .event_id = "ev"},
+      // A page rerankd served, as its activity log writes it.
+      {.type = Event::Type::kSearch, .user = "u", .ts_ms = 7, .query = "halo",
+       .impressions = {"a", "b"}, .request_id = "0123456789abcdef", .bucket = "treatment",
+       .from = 10, .model = "shop-2024-01-27-e3"},
       {.type = Event::Type::kView, .user = "u", .ts_ms = 9007199254740993, .item = "i"},
       {.type = Event::Type::kClick, .user = "u", .session = "s", .ts_ms = 1, .item = "i"},
       {.type = Event::Type::kCart, .user = "u", .ts_ms = 2, .item = "\xe2\x82\xac"},
