@@ -42,8 +42,8 @@ struct BuildOptions {
   // Position bias, for searches whose impressions are known: a click at
   // position k weighs k^position_bias (the inverse of the chance a shopper
   // looks that far, (1/k)^position_bias), at most max_position_weight.
-  // 0: no weighting.
-  double position_bias = 1.0;
+  // 0 (the default): no weighting.
+  double position_bias = 0;
   double max_position_weight = 10.0;
 };
 

@@ -35,7 +35,7 @@ inline constexpr tools::CliFlag kTrainFlags[] = {
     {"history-dropout", "X", "0",
      "share of training lists trained as if the shopper had no history, [0, 1)"},
     {"stats-half-life-days", "X", "0", "half-life of the click statistics (0: no decay)"},
-    {"position-bias", "X", "1.0",
+    {"position-bias", "X", "0",
      "a list clicked at position k weighs k^X in the loss, 0..3 (0: no weighting); for logs "
      "with impressions"},
     {"max-position-weight", "X", "10", "the largest such weight, at least 1"},

@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
   }
   auto stats_half_life = args->number("stats-half-life-days", 0);
   if (!stats_half_life) return fail(stats_half_life.error());
-  auto position_bias = args->number("position-bias", 1.0);
+  auto position_bias = args->number("position-bias", 0.0);
   if (!position_bias) return fail(position_bias.error());
   if (*position_bias < 0 || *position_bias > 3) return fail("--position-bias must be in [0, 3]");
   auto max_position_weight = args->number("max-position-weight", 10.0);

@@ -169,7 +169,8 @@ TEST_CASE("a training list adds what was shown as candidates and weighs the clic
       served("u3", "halo", "s2", 1010, page, 2),  // after stats_until: evaluated
   };
   Model model = rr::testing::tinyModel(5);
-  ExampleBuilder builder(catalog, windows.source(), {.prior_extras = 0, .vector_extras = 0});
+  ExampleBuilder builder(catalog, windows.source(),
+                         {.prior_extras = 0, .vector_extras = 0, .position_bias = 1.0});
   const auto got = replayAll(builder, events, model, 1000);
   REQUIRE(got.size() == 3);
 
