@@ -90,6 +90,24 @@ void requireAllVectorsOf(const scoring::Model& model, const std::vector<ShopItem
 
 }  // namespace
 
+namespace {
+
+// The config the index-sync binary reads in these tests: storefront "shop"
+// on `index`, the model in `dir`/model.rrm, stored vectors. Its path.
+std::string writeSyncConfig(const std::filesystem::path& dir, const std::string& index) {
+  const auto path = (dir / "rerankd.yaml").string();
+  std::ofstream out(path);
+  out << "upstream:\n  url: " << openSearchUrl() << "\n"
+      << "storefronts:\n  - name: shop\n    indices: [" << index << "]\n"
+      << "    model: model.rrm\n"
+      << "    fields: {title: title, description: description, brand: brand, "
+         "category: category, price: price, updated_at: updated_at}\n"
+      << "    vector: {field: rr_vector, mode: stored}\n";
+  return path;
+}
+
+}  // namespace
+
 TEST_CASE("a full sync writes every item's vector, and vectors stay out of _source",
           "[index_sync][opensearch]") {
   Shop shop("sync-full", 600);
@@ -331,16 +349,7 @@ TEST_CASE("killed with SIGKILL in the middle of a pass, a rerun finishes the wor
                    ("rr-sync-kill-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   REQUIRE(scoring::saveModel(*model, (dir / "model.rrm").string()));
-  const auto config_path = (dir / "rerankd.yaml").string();
-  {
-    std::ofstream out(config_path);
-    out << "upstream:\n  url: " << openSearchUrl() << "\n"
-        << "storefronts:\n  - name: shop\n    indices: [" << shop.index << "]\n"
-        << "    model: model.rrm\n"
-        << "    fields: {title: title, description: description, brand: brand, "
-           "category: category, price: price, updated_at: updated_at}\n"
-        << "    vector: {field: rr_vector, mode: stored}\n";
-  }
+  const auto config_path = writeSyncConfig(dir, shop.index);
   auto run = [&](bool background) -> pid_t {
     const pid_t pid = ::fork();
     if (pid == 0) {
@@ -448,16 +457,7 @@ TEST_CASE("the CLI exits 1 and names each item when writes fail, 2 on a bad invo
   std::filesystem::create_directories(dir);
   auto model = randomModel("shop-v1", 3);
   REQUIRE(scoring::saveModel(*model, (dir / "model.rrm").string()));
-  const auto config_path = (dir / "rerankd.yaml").string();
-  {
-    std::ofstream out(config_path);
-    out << "upstream:\n  url: " << openSearchUrl() << "\n"
-        << "storefronts:\n  - name: shop\n    indices: [" << shop.index << "]\n"
-        << "    model: model.rrm\n"
-        << "    fields: {title: title, description: description, brand: brand, "
-           "category: category, price: price, updated_at: updated_at}\n"
-        << "    vector: {field: rr_vector, mode: stored}\n";
-  }
+  const auto config_path = writeSyncConfig(dir, shop.index);
   const std::vector<std::string> args{"--config", config_path, "--storefront", "shop",
                                       "--mode", "full", "--state-index", shop.state_index,
                                       "--quiet"};
