@@ -394,10 +394,11 @@ TEST_CASE("a refused connection is unavailable with the cause connection refused
   CHECK(client.upstream().connectionsOpened() == 0);
 }
 
-TEST_CASE("a server that accepts but never answers trips the deadline",
-          "[component][async_upstream]") {
-  rr::testing::SilentListener silent;
-  Client client(configFor(silent.url()));
+namespace {
+
+// A call to `url` with a 400 ms deadline ends in a timeout, at the deadline.
+void expectDeadline(const std::string& url) {
+  Client client(configFor(url));
   const auto start = Clock::now();
   auto r = client.send(searchRequest(), 400ms);
   const auto elapsed = Clock::now() - start;
@@ -408,18 +409,18 @@ TEST_CASE("a server that accepts but never answers trips the deadline",
   CHECK(elapsed < 5s);
 }
 
+}  // namespace
+
+TEST_CASE("a server that accepts but never answers trips the deadline",
+          "[component][async_upstream]") {
+  rr::testing::SilentListener silent;
+  expectDeadline(silent.url());
+}
+
 TEST_CASE("a stalled response trips the deadline and is not retried",
           "[component][async_upstream]") {
   FakeUpstream server({CannedResponse{.stall = true}});
-  Client client(configFor(server.url()));
-  const auto start = Clock::now();
-  auto r = client.send(searchRequest(), 400ms);
-  const auto elapsed = Clock::now() - start;
-  REQUIRE_FALSE(r);
-  CHECK(r.error().code == ErrorCode::kDeadlineExceeded);
-  CHECK(r.error().cause == TransportCause::kTimeout);
-  CHECK(elapsed >= 350ms);
-  CHECK(elapsed < 5s);
+  expectDeadline(server.url());
   CHECK(server.requestsSeen() == 1);
 }
 
