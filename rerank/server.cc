@@ -144,7 +144,7 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool keep_alive = msg.keep_alive();
     server_.busy.fetch_add(1);
     // A rerank-path search awaits the engine right here, on this
-    // connection's strand: no thread hand-off, no blocked thread.
+    // connection's io_context: no thread hand-off, no blocked thread.
     const auto rt = server_.handler.runtime();
     if (const StorefrontRuntime* sf = server_.handler.ioSearch(*rt, request)) {
       if (auto upstream = server_.asyncUpstream(io_, *rt)) {

@@ -1,8 +1,10 @@
-// The HTTP/1.1 front of rerankd on Boost.Beast: accepts connections,
-// reads requests with header/body limits and an idle timeout, hands each
-// request to the Handler on a worker pool (the Handler blocks on the engine),
-// and writes the answer back on the connection's strand. Keep-alive, a cap on
-// open connections, and a graceful drain on stop().
+// The HTTP/1.1 front of rerankd on Boost.Beast: accepts connections onto
+// one io_context per I/O thread, reads requests with header/body limits and
+// an idle timeout, serves a storefront's searches right there (awaiting the
+// engine, Handler::searchOnIo) and hands every other request to the Handler
+// on a worker pool (it blocks on the engine), and writes the answer back on
+// the connection's strand. Keep-alive, a cap on open connections, and a
+// graceful drain on stop().
 #pragma once
 
 #include <atomic>
