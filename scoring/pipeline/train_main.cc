@@ -117,8 +117,11 @@ int main(int argc, char** argv) {
   std::size_t joined = 0;
   auto events = loadEventsFile(events_path, &joined);
   if (!events) return fail(events.error());
-  std::size_t served = 0;
-  for (const auto& e : *events) served += !e.impressions.empty();
+  std::size_t served = 0, served_clicked = 0;
+  for (const auto& e : *events) {
+    served += !e.impressions.empty();
+    served_clicked += !e.impressions.empty() && !e.item.empty();
+  }
   const int64_t valid_start = *train_end - *valid_days * 86400000LL;
   const int64_t begin = events->empty() ? 0 : events->front().ts_ms;
   std::printf("[train] %zu products, %zu events; train %s..%s, validation %s..%s\n",
@@ -126,9 +129,11 @@ int main(int argc, char** argv) {
               formatDate(valid_start).c_str(), formatDate(valid_start).c_str(),
               formatDate(*train_end).c_str());
   if (served > 0) {
-    std::printf("[train] %zu searches with impressions, %zu of them joined to a click: their "
-                "lists get what was shown as negatives, weighted for position bias (%.2f)\n",
-                served, joined, *position_bias);
+    std::printf("[train] %zu searches with impressions, %zu with a click (%zu joined from click "
+                "events): what was shown joins their lists as negatives; %s\n",
+                served, served_clicked, joined,
+                *position_bias > 0 ? ("position bias weighting " + std::to_string(*position_bias)).c_str()
+                                   : "no position bias weighting (--position-bias 0)");
   }
 
   rr::connectors::ClientOptions options;
