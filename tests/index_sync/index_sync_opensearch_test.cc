@@ -19,6 +19,7 @@
 #include "index_sync/vector_fields.h"
 #include "scoring/model_file.h"
 #include "tests/index_sync/sync_fixture.h"
+#include "tests/support/run_program.h"
 #include "tests/support/opensearch_env.h"
 
 using namespace rr;
@@ -419,32 +420,9 @@ TEST_CASE("killed with SIGKILL in the middle of a pass, a rerun finishes the wor
 
 namespace {
 
-struct CliResult {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-// Runs the index-sync binary with `args`, stdout and stderr to files.
-CliResult runIndexSync(const std::filesystem::path& dir, const std::vector<std::string>& args) {
-  const auto out_path = (dir / "cli.out").string(), err_path = (dir / "cli.err").string();
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    std::freopen(out_path.c_str(), "w", stdout);
-    std::freopen(err_path.c_str(), "w", stderr);
-    std::vector<char*> argv{const_cast<char*>(RR_INDEX_SYNC_BIN)};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(RR_INDEX_SYNC_BIN, argv.data());
-    std::_Exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  auto slurp = [](const std::string& path) {
-    std::ifstream in(path);
-    return std::string((std::istreambuf_iterator<char>(in)), {});
-  };
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), slurp(out_path),
-          slurp(err_path)};
+// Runs the index-sync binary with `args`.
+rr::testing::ProgramRun runIndexSync(const std::vector<std::string>& args) {
+  return rr::testing::runProgram(RR_INDEX_SYNC_BIN, args);
 }
 
 }  // namespace
@@ -473,7 +451,7 @@ TEST_CASE("the CLI exits 1 and names each item when writes fail, 2 on a bad invo
   // The index refuses every write (the engine answers each bulk item 403):
   // nothing is acknowledged, so each item is a failure.
   setWriteBlock(true);
-  const auto blocked = runIndexSync(dir, args);
+  const auto blocked = runIndexSync(args);
   setWriteBlock(false);
   INFO("stdout: " << blocked.out << "\nstderr: " << blocked.err);
   CHECK(blocked.exit_code == 1);
@@ -485,7 +463,7 @@ TEST_CASE("the CLI exits 1 and names each item when writes fail, 2 on a bad invo
   CHECK_FALSE(shop.state().active);  // a failed pass never switches versions
 
   // Writes allowed again, the same command finishes the work and exits 0.
-  const auto again = runIndexSync(dir, args);
+  const auto again = runIndexSync(args);
   INFO("rerun stdout: " << again.out << "\nstderr: " << again.err);
   CHECK(again.exit_code == 0);
   CHECK(again.out.find("\"updated\":40,") != std::string::npos);
@@ -498,7 +476,7 @@ TEST_CASE("the CLI exits 1 and names each item when writes fail, 2 on a bad invo
   // A storefront the config does not have: a usage error, exit 2, named.
   auto bad = args;
   bad[3] = "no-such-shop";
-  const auto usage = runIndexSync(dir, bad);
+  const auto usage = runIndexSync(bad);
   CHECK(usage.exit_code == 2);
   CHECK(usage.err.find("no-such-shop") != std::string::npos);
   std::filesystem::remove_all(dir);

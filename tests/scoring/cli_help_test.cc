@@ -2,16 +2,9 @@
 // and exit 0; the usage names every flag of the table the tool's parser reads,
 // with its default; the parser accepts every one of them; an unknown option
 // or a flag without its value is an error that names it.
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cctype>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -21,10 +14,10 @@
 #include "scoring/tools/cli_flags.h"
 #include "scoring/tools/convert_flags.h"
 #include "scoring/tools/simulate_flags.h"
+#include "tests/support/run_program.h"
 
 namespace {
 
-namespace fs = std::filesystem;
 using rr::scoring::tools::CliFlag;
 using rr::scoring::tools::CliSpec;
 
@@ -45,39 +38,10 @@ const std::vector<Tool>& tools() {
   return all;
 }
 
-struct Run {
-  int exit_code = -1;
-  std::string out, err;
-};
+using Run = rr::testing::ProgramRun;
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// Runs `binary` with `args`, stdout and stderr to files of a scratch directory.
 Run run(const char* binary, const std::vector<std::string>& args) {
-  const fs::path dir = fs::temp_directory_path() / ("rr-cli-help-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  const std::string out_path = (dir / "out").string(), err_path = (dir / "err").string();
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    if (!std::freopen(out_path.c_str(), "w", stdout) ||
-        !std::freopen(err_path.c_str(), "w", stderr)) {
-      std::_Exit(126);
-    }
-    std::vector<char*> argv{const_cast<char*>(binary)};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(binary, argv.data());
-    std::_Exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  Run result{WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), slurp(out_path),
-             slurp(err_path)};
-  fs::remove_all(dir);
-  return result;
+  return rr::testing::runProgram(binary, args);
 }
 
 std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
