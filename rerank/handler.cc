@@ -53,6 +53,13 @@ Response errorResponse(int status, std::string_view type, std::string_view reaso
   return r;
 }
 
+Response jsonResponse(std::string body) {
+  Response r;
+  r.set("Content-Type", "application/json");
+  r.body = std::move(body);
+  return r;
+}
+
 Handler::Handler(std::shared_ptr<const Runtime> runtime, ReloadFn reload)
     : runtime_(std::move(runtime)), reload_(std::move(reload)) {
   for (const auto& sf : runtime_.load()->storefronts) {
@@ -81,12 +88,7 @@ std::string Handler::storefrontFor(const Request& request) const {
 Response Handler::handle(const Request& request) {
   const auto rt = runtime_.load();  // this request's snapshot
   const std::string_view path = request.path();
-  if (path == "/_rerank/health") {
-    Response r;
-    r.set("Content-Type", "application/json");
-    r.body = R"({"status":"ok"})";
-    return r;
-  }
+  if (path == "/_rerank/health") return jsonResponse(R"({"status":"ok"})");
   if (path == "/_rerank/ready") return ready(*rt);
   if (path == "/metrics") {
     Response r;
@@ -269,10 +271,7 @@ Response Handler::admin(const Runtime& rt, const Request& request) {
       return errorResponse(400, "rerank_reload_exception",
                            "reload refused, the previous config keeps serving: " + refused);
     }
-    Response r;
-    r.set("Content-Type", "application/json");
-    r.body = R"({"reloaded":true})";
-    return r;
+    return jsonResponse(R"({"reloaded":true})");
   }
   return errorResponse(404, "resource_not_found_exception",
                        "no such rerankd endpoint: " + std::string(request.path()));

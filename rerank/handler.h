@@ -66,5 +66,7 @@ class Handler {
 
 // An engine-shaped error: {"error":{"root_cause":[...],"type":..,"reason":..},"status":N}.
 Response errorResponse(int status, std::string_view type, std::string_view reason);
+// A 200 with a JSON body (rerankd's own endpoints).
+Response jsonResponse(std::string body);
 
 }  // namespace rr::rerank

@@ -246,12 +246,10 @@ Response RerankService::events(const Runtime& rt, const Request& request) {
   }
   items += "]";
   metrics_.observeStage("", "events", std::chrono::duration<double>(Clock::now() - t0).count());
-  Response r;
-  r.set("Content-Type", "application/json");
-  r.body = "{\"took\":" + std::to_string(static_cast<int64_t>(ms(Clock::now() - t0))) +
-           ",\"errors\":" + (errors ? "true" : "false") +
-           ",\"accepted\":" + std::to_string(accepted) + ",\"items\":" + items + "}";
-  return r;
+  return jsonResponse(
+      "{\"took\":" + std::to_string(static_cast<int64_t>(ms(Clock::now() - t0))) +
+      ",\"errors\":" + (errors ? "true" : "false") + ",\"accepted\":" + std::to_string(accepted) +
+      ",\"items\":" + items + "}");
 }
 
 Response RerankService::eraseUser(const Runtime& rt, std::string_view storefront,
@@ -286,10 +284,7 @@ Response RerankService::eraseUser(const Runtime& rt, std::string_view storefront
     return errorResponse(503, "rerank_store_exception",
                          "profile erased, but the activity log was not: " + error);
   }
-  Response r;
-  r.set("Content-Type", "application/json");
-  r.body = R"({"erased":true})";
-  return r;
+  return jsonResponse(R"({"erased":true})");
 }
 
 Response RerankService::userProfile(const Runtime& rt, std::string_view storefront,
@@ -317,10 +312,7 @@ Response RerankService::userProfile(const Runtime& rt, std::string_view storefro
            ",\"weight\":" + std::to_string(eventWeight(e.kind)) + "}";
   }
   out += "]}";
-  Response r;
-  r.set("Content-Type", "application/json");
-  r.body = std::move(out);
-  return r;
+  return jsonResponse(std::move(out));
 }
 
 }  // namespace rr::rerank
