@@ -48,6 +48,8 @@ struct Server::Impl {
   // connections close before the io_contexts go.
   struct IoUpstream {
     std::mutex mu;
+    // The config last checked against, held so its address stays its own.
+    std::shared_ptr<const config::Config> seen;
     config::UpstreamConfig config;
     std::shared_ptr<AsyncUpstream> client;
   };
@@ -74,12 +76,16 @@ struct Server::Impl {
   std::shared_ptr<AsyncUpstream> asyncUpstream(std::size_t io, const Runtime& rt) {
     IoUpstream& u = *upstreams[io];
     std::lock_guard lock(u.mu);
-    const auto& c = rt.config->upstream;
-    if (!u.client || c.url != u.config.url || c.user != u.config.user ||
-        c.password != u.config.password || c.pool_size != u.config.pool_size ||
-        c.connect_timeout != u.config.connect_timeout) {
-      u.client = std::make_shared<AsyncUpstream>(iocs[io]->get_executor(), c);
-      u.config = c;
+    // Compared only when a reload brought a new config.
+    if (u.seen != rt.config) {
+      const auto& c = rt.config->upstream;
+      if (!u.client || c.url != u.config.url || c.user != u.config.user ||
+          c.password != u.config.password || c.pool_size != u.config.pool_size ||
+          c.connect_timeout != u.config.connect_timeout) {
+        u.client = std::make_shared<AsyncUpstream>(iocs[io]->get_executor(), c);
+        u.config = c;
+      }
+      u.seen = rt.config;
     }
     return u.client->usable() ? u.client : nullptr;
   }
