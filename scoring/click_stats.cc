@@ -54,11 +54,31 @@ double ClickStats::mass(int64_t ts_ms) const {
 
 double ClickStats::scaleNow() const { return mass(now_ms_ != 0 ? now_ms_ : t_.latest_ms); }
 
+void ClickStats::rebase(int64_t ts_ms) {
+  // Masses grow as 2^(days / half-life) from the anchor: move the anchor
+  // to `ts_ms` and shrink every mass by the same factor, which leaves
+  // every ratio (and so every feature) as it was.
+  const double factor = 1.0 / mass(ts_ms);
+  for (auto* table : {&t_.pairs, &t_.queries, &t_.token_pairs, &t_.tokens}) {
+    for (auto& [key, m] : *table) m *= factor;
+  }
+  for (auto& [key, m] : t_.items) m *= factor;
+  t_.total *= factor;
+  t_.max_item *= factor;
+  t_.anchor_ms = ts_ms;
+}
+
 void ClickStats::addClick(std::string_view normalized_query, std::string_view item,
                           int64_t ts_ms) {
   if (!t_.anchored) {
     t_.anchored = true;
     t_.anchor_ms = ts_ms;
+  }
+  // 2^512 is far from double's limit; a click that far after the anchor
+  // (a year at a half-life of a day) moves it first.
+  if (half_life_days_ > 0 &&
+      static_cast<double>(ts_ms - t_.anchor_ms) / 86400e3 / half_life_days_ > 512) {
+    rebase(ts_ms);
   }
   const double m = mass(ts_ms);
   t_.latest_ms = std::max(t_.latest_ms, ts_ms);
@@ -117,6 +137,28 @@ float ClickStats::tokenPrior(std::string_view normalized_query, std::string_view
     ++words;
   });
   return static_cast<float>(words == 0 ? base : sum / words);
+}
+
+std::vector<std::string> mergeClickLists(const std::vector<std::string>* trained,
+                                         const std::unordered_map<std::string, int>* since,
+                                         std::size_t k) {
+  std::vector<std::string> out;
+  if (since) {
+    std::vector<std::pair<int, std::string_view>> recent;
+    for (const auto& [item, n] : *since) recent.emplace_back(-n, item);
+    std::sort(recent.begin(), recent.end());
+    for (const auto& [n, item] : recent) {
+      if (out.size() >= k) return out;
+      out.emplace_back(item);
+    }
+  }
+  if (trained) {
+    for (const std::string& item : *trained) {
+      if (out.size() >= k) break;
+      if (std::find(out.begin(), out.end(), item) == out.end()) out.push_back(item);
+    }
+  }
+  return out;
 }
 
 void ClickStats::restore(Tables tables) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace rr::scoring {
 
@@ -74,6 +75,7 @@ class ClickStats {
   static uint64_t tokenKey(std::string_view word);
   static uint64_t tokenPairKey(uint64_t token, std::string_view item);
   double mass(int64_t ts_ms) const;  // weight of a click at ts, anchored
+  void rebase(int64_t ts_ms);         // anchor at ts_ms, same ratios
   double scaleNow() const;            // the mass of one click made "now"
   float share(std::string_view item) const;
 
@@ -81,5 +83,14 @@ class ClickStats {
   double half_life_days_ = 0;
   int64_t now_ms_ = 0;  // 0: t_.latest_ms
 };
+
+// The clicked-before extras of a query once clicks arrive after training:
+// the items clicked for it since (`since`: item -> clicks; most clicked
+// first, ties by id), then the model file's list (`trained`), each once, at
+// most `k`. Either may be null. rerankd's live statistics and rerank-eval
+// --online-stats both use it, so both add the same items.
+std::vector<std::string> mergeClickLists(const std::vector<std::string>* trained,
+                                         const std::unordered_map<std::string, int>* since,
+                                         std::size_t k);
 
 }  // namespace rr::scoring

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 
 #include "scoring/click_stats.h"
 #include "scoring/tokenizer.h"
@@ -131,6 +132,33 @@ TEST_CASE("with a half-life, recent clicks outweigh old ones", "[unit][scoring]"
   plain.addClick("halo", "old", 0);
   plain.addClick("halo", "new", 5 * kDay);
   CHECK(plain.popularity("old") == Approx(plain.popularity("new")));
+}
+
+TEST_CASE("decayed statistics re-anchor instead of overflowing, with the same features",
+          "[unit][scoring]") {
+  constexpr int64_t kDay = 86400000;
+  // A click a year later weighs 2^1460 of the first: more than a double holds.
+  ClickStats stats(0.25);
+  ClickStats near(0.25);
+  stats.addClick("halo", "old", 0);
+  const int64_t later = 365 * kDay;
+  for (ClickStats* s : {&stats, &near}) {
+    s->addClick("halo", "new", later);
+    s->addClick("halo", "new", later + kDay);
+    s->addClick("halo wars", "old", later + kDay);
+    s->setNow(later + 2 * kDay);
+  }
+  // The first click is worthless by now: the two agree on every feature.
+  for (const char* item : {"old", "new"}) {
+    INFO(item);
+    CHECK(std::isfinite(stats.clickPrior("halo", item)));
+    CHECK(stats.clickPrior("halo", item) == Approx(near.clickPrior("halo", item)).margin(1e-6));
+    CHECK(stats.tokenPrior("halo wars", item) ==
+          Approx(near.tokenPrior("halo wars", item)).margin(1e-6));
+    CHECK(stats.popularity(item) == Approx(near.popularity(item)).margin(1e-6));
+  }
+  CHECK(stats.tables().anchor_ms > 0);
+  CHECK(stats.itemClicks("old") == 2);
 }
 
 namespace {
