@@ -18,6 +18,9 @@ inline constexpr tools::CliFlag kEvalFlags[] = {
     {"test-end", "DATE", "", "end of the test period, exclusive (required)"},
     {"window", "N", "100", "candidates per search from the engine, as in training"},
     {"cache", "FILE", "", "cache of the engine's candidate windows, read and written"},
+    {"online-stats", "", "",
+     "the test period's clicks join the click statistics as they happen (each after its own "
+     "search is scored), as rerankd's live statistics do; without it they stay as trained"},
     {"report", "DIR", "", "write evaluation.md, evaluation.json and ndcg.svg there"},
     {"title", "TEXT", "VERSION, test START..END", "the report's title"},
 };

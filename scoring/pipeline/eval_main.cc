@@ -96,7 +96,8 @@ int main(int argc, char** argv) {
   // The statistics are rebuilt as the model was trained: same decay.
   ExampleBuilder builder(*catalog, windows,
                          {.window = static_cast<int>(*window),
-                          .stats_half_life_days = model.stats().halfLifeDays()});
+                          .stats_half_life_days = model.stats().halfLifeDays(),
+                          .online_stats = args->has("online-stats")});
   EvalResult result =
       evaluate(builder, *events, model, *test_start, *test_start, *test_end, static_cast<int>(*window));
   RunInfo info{.title = args->getOr("title", model.version + ", test " + formatDate(*test_start) +
@@ -107,7 +108,11 @@ int main(int argc, char** argv) {
                          {"test period", formatDate(*test_start) + " .. " + formatDate(*test_end)},
                          {"labelled searches", std::to_string(result.queries.size())},
                          {"with earlier events", std::to_string(result.with_history)},
-                         {"window", std::to_string(*window)}}};
+                         {"window", std::to_string(*window)},
+                         {"click statistics",
+                          args->has("online-stats")
+                              ? "online: each test click joins them after its search"
+                              : "as at the end of training"}}};
   std::cout << evaluationMarkdown(info, result);
   if (auto dir = args->get("report")) {
     if (auto r = writeEvaluationReport(*dir, info, result); !r) return fail(r.error());

@@ -33,8 +33,14 @@ scoring::ItemInput ExampleBuilder::input(const std::string& id,
   auto it = by_id_.find(id);
   scoring::ItemInput in;
   if (it != by_id_.end()) in = inputs_[it->second];
-  // The ID vector only for items with enough clicks so far.
-  if (model.stats().known(id, scoring::Model::kMinClicksForId)) {
+  // The ID vector only for items with enough clicks so far (with online
+  // statistics: by the end of the statistics period).
+  bool known = model.stats().known(id, scoring::Model::kMinClicksForId);
+  if (frozen_clicks_) {
+    auto clicks = frozen_clicks_->find(id);
+    known = clicks != frozen_clicks_->end() && clicks->second >= scoring::Model::kMinClicksForId;
+  }
+  if (known) {
     in.id = model.tokenizer().hashValue("id:" + id, model.dims().id_buckets);
   }
   return in;
@@ -102,7 +108,17 @@ void ExampleBuilder::build(const LogEvent& search, scoring::Model& model, bool t
     if (out.candidates[static_cast<std::size_t>(i)] == out.target) out.engine_rank = i;
   }
   std::vector<std::string> extras;
-  if (auto it = query_clicks_.find(out.query); it != query_clicks_.end()) {
+  if (frozen_lists_) {
+    // Online statistics in the evaluated period: what rerankd adds.
+    auto trained = frozen_lists_->find(out.query);
+    auto since = clicks_since_.find(out.query);
+    for (std::string& id : scoring::mergeClickLists(
+             trained == frozen_lists_->end() ? nullptr : &trained->second,
+             since == clicks_since_.end() ? nullptr : &since->second,
+             static_cast<std::size_t>(std::max(0, options_.prior_extras)))) {
+      if (by_id_.count(id)) extras.push_back(std::move(id));
+    }
+  } else if (auto it = query_clicks_.find(out.query); it != query_clicks_.end()) {
     extras = clickedBefore(it->second);
   }
   auto& ex = out.example;
@@ -186,6 +202,9 @@ void ExampleBuilder::replay(const std::vector<LogEvent>& events, scoring::Model&
                             const std::function<void(Labelled&)>& on_search) {
   history_.clear();
   query_clicks_.clear();
+  frozen_clicks_.reset();
+  frozen_lists_.reset();
+  clicks_since_.clear();
   model.stats() = scoring::ClickStats(options_.stats_half_life_days);
   // Content inputs once; ID rows are decided per use from the stats so far.
   if (inputs_.size() != catalog_.size()) {
@@ -209,9 +228,13 @@ void ExampleBuilder::replay(const std::vector<LogEvent>& events, scoring::Model&
   for (const LogEvent& e : events) {
     if (e.ts_ms >= to_ms && e.ts_ms >= stats_until_ms) break;
     if (!final_vectors && e.ts_ms >= stats_until_ms) {
-      // The statistics are final from here on (an evaluation's test
+      // The model's statistics are final from here on (an evaluation's test
       // period): the retrieval uses the vectors index-sync writes, ID rows
       // included, which rerankd's k-NN search finds items by.
+      if (options_.online_stats) {
+        frozen_clicks_ = model.stats().tables().raw_items;
+        frozen_lists_ = clickLists();
+      }
       for (std::size_t i = 0; i < catalog_.size(); ++i) {
         model.itemVector(input(catalog_[i].id, model),
                          catalog_vectors_.row(static_cast<Eigen::Index>(i)).data());
@@ -223,10 +246,12 @@ void ExampleBuilder::replay(const std::vector<LogEvent>& events, scoring::Model&
         build(e, model, /*training=*/e.ts_ms < stats_until_ms, labelled);
         on_search(labelled);
       }
-      if (!e.item.empty() && e.ts_ms < stats_until_ms) {
+      // Its click counts from now on (after the search was scored).
+      const bool before = e.ts_ms < stats_until_ms;
+      if (!e.item.empty() && (before || options_.online_stats)) {
         const std::string q = scoring::Tokenizer::normalize(e.query);
         model.stats().addClick(q, e.item, e.ts_ms);
-        ++query_clicks_[q][e.item];
+        ++(before ? query_clicks_ : clicks_since_)[q][e.item];
       }
       continue;
     }

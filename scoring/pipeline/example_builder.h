@@ -8,6 +8,7 @@
 
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -39,6 +40,12 @@ struct BuildOptions {
   int max_history = 30;
   double half_life_days = 30;        // history weights
   double stats_half_life_days = 0;   // click statistics (0: no decay)
+  // The evaluated period's clicks join the click statistics as they
+  // happen, each right after its own search is scored: what rerankd's live
+  // statistics do with the clicks it is sent. Off: the statistics stay as
+  // they were at `stats_until_ms`. Which items have an ID row stays as it
+  // was then either way (rerankd's item vectors come from the last sync).
+  bool online_stats = false;
   // Position bias, for searches whose impressions are known: a click at
   // position k weighs k^position_bias (the inverse of the chance a shopper
   // looks that far, (1/k)^position_bias), at most max_position_weight.
@@ -77,7 +84,8 @@ class ExampleBuilder {
 
   // Replays `events` (sorted by time). Statistics are gathered into
   // `model.stats()` from events before `stats_until_ms` only (later ones
-  // are the test period); history always follows the log. Calls
+  // are the test period), unless `online_stats`; history always follows
+  // the log. Calls
   // `on_search` for each labelled search with ts in [from_ms, to_ms).
   // `model` supplies the query vectors for the vector extras (pass the model
   // being trained; its stats are reset first).
@@ -117,6 +125,14 @@ class ExampleBuilder {
   std::unordered_map<std::string, std::deque<Past>> history_;
   std::unordered_map<std::string, std::unordered_map<std::string, int>> query_clicks_;
   scoring::Matrix catalog_vectors_;  // recomputed per replay
+  // With online statistics: the items known at `stats_until_ms` (raw click
+  // counts then), which keep deciding ID rows.
+  std::optional<std::unordered_map<std::string, uint32_t>> frozen_clicks_;
+  // ... the click lists as the model file has them, and the clicks per
+  // query since: the clicked-before extras are their merge
+  // (scoring::mergeClickLists), as rerankd's.
+  std::optional<scoring::Model::QueryClicks> frozen_lists_;
+  std::unordered_map<std::string, std::unordered_map<std::string, int>> clicks_since_;
 };
 
 }  // namespace rr::scoring::pipeline

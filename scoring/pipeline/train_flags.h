@@ -35,6 +35,9 @@ inline constexpr tools::CliFlag kTrainFlags[] = {
     {"history-dropout", "X", "0",
      "share of training lists trained as if the shopper had no history, [0, 1)"},
     {"stats-half-life-days", "X", "0", "half-life of the click statistics (0: no decay)"},
+    {"online-stats", "", "",
+     "validation days' clicks join the click statistics as they happen, as rerankd's live "
+     "statistics do (click_stats.live)"},
     {"position-bias", "X", "0",
      "a list clicked at position k weighs k^X in the loss, 0..3 (0: no weighting); for logs "
      "with impressions"},

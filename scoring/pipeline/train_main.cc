@@ -164,6 +164,7 @@ int main(int argc, char** argv) {
   tok.buckets = static_cast<uint32_t>(*buckets);
   ExampleBuilder builder(*catalog, windows, {.window = static_cast<int>(*window),
                                              .stats_half_life_days = *stats_half_life,
+                                             .online_stats = args->has("online-stats"),
                                              .position_bias = *position_bias,
                                              .max_position_weight = *max_position_weight});
   auto trainOptions = [&](uint64_t run_seed) {
@@ -279,6 +280,7 @@ int main(int argc, char** argv) {
                            {"seed", std::to_string(best_seed)},
                            {"restarts", std::to_string(*restarts)},
                            {"stats_half_life_days", std::to_string(*stats_half_life)},
+                           {"online_stats", args->has("online-stats") ? "true" : "false"},
                            {"prior_dropout", std::to_string(*prior_dropout)},
                            {"history_dropout", std::to_string(*history_dropout)},
                            {"clicked_queries", std::to_string(final_model.queryClicks().size())},

@@ -282,3 +282,55 @@ TEST_CASE("after stats_until the learned retrieval finds items by their ID vecto
   CHECK(cold.at(100).candidates == by_content);
   CHECK(cold.at(1100).candidates == by_content);
 }
+
+TEST_CASE("with online statistics each evaluated click counts for the searches after it",
+          "[unit][pipeline]") {
+  // Before the split at 1000, "halo" clicks go to w1. In the test period
+  // shoppers click w2, which is about to get an ID row: online, each click
+  // joins the statistics right after its own search, as rerankd learns the
+  // clicks it is sent; ID rows stay as at the split (index-sync's vectors).
+  const auto catalog = catalogOf({"w1", "w2"});
+  CachedWindows windows("halo\tw1:2 w2:1 \n");
+  Model model = rr::testing::tinyModel(3);
+  const auto min_clicks = static_cast<int>(Model::kMinClicksForId);
+  std::vector<LogEvent> events;
+  for (int i = 0; i < 4; ++i) events.push_back(search("u0", "halo", "w1", 1 + i));
+  for (int i = 0; i < min_clicks - 1; ++i) events.push_back(search("u0", "zelda", "w2", 10 + i));
+  for (int i = 0; i < 6; ++i) events.push_back(search("u1", "halo", "w2", 1001 + i));
+
+  auto run = [&](bool online) {
+    ExampleBuilder builder(catalog, windows.source(), {.vector_extras = 0, .online_stats = online});
+    return replayAll(builder, events, model, 1000);
+  };
+  auto prior = [](const Labelled& l, const std::string& id) {
+    for (std::size_t c = 0; c < l.candidates.size(); ++c) {
+      if (l.candidates[c] == id) return l.example.stats[c].click_prior;
+    }
+    return -1.0f;
+  };
+  auto known = [](const Labelled& l, const std::string& id) {
+    for (std::size_t c = 0; c < l.candidates.size(); ++c) {
+      if (l.candidates[c] == id) return l.example.candidates[c].id >= 0;
+    }
+    return false;
+  };
+
+  const auto frozen = run(false);
+  const auto online = run(true);
+  // The first test search sees the same statistics either way.
+  CHECK(online.at(1001).example.stats[0].click_prior == Approx(prior(frozen.at(1001), "w1")));
+  CHECK(prior(online.at(1001), "w2") == Approx(prior(frozen.at(1001), "w2")));
+  for (int64_t t = 1002; t <= 1006; ++t) {
+    INFO("search at " << t);
+    // Frozen: nothing moves. Online: w2 gains with every earlier click.
+    CHECK(prior(frozen.at(t), "w2") == Approx(prior(frozen.at(1001), "w2")));
+    CHECK(prior(online.at(t), "w2") > prior(online.at(t - 1), "w2"));
+    CHECK(prior(online.at(t), "w1") < prior(online.at(t - 1), "w1"));
+    // w2 reached the clicks for an ID row during the test period: it still
+    // has none, as its synced vector has none.
+    CHECK_FALSE(known(online.at(t), "w2"));
+    CHECK(known(online.at(t), "w1") == known(frozen.at(t), "w1"));
+  }
+  // By the last search w2 leads w1 for "halo".
+  CHECK(prior(online.at(1006), "w2") > prior(online.at(1006), "w1"));
+}
