@@ -143,6 +143,9 @@ struct StorefrontConfig {
   // Key absent: defaultPassthrough(); an explicit empty list allows nothing.
   std::vector<ApiRule> passthrough;
   std::chrono::seconds page_consistency{300};  // pages 2+ reuse page 1's order
+  // Clicks sent to the events API with their query join the model's click
+  // statistics as they arrive (rerank/live_stats.h); false: the model's as trained.
+  bool live_click_stats = true;
   SyncConfig sync;
 };
 

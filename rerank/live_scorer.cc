@@ -30,11 +30,10 @@ LiveScorer::LiveScorer(const scoring::Model& model)
 
 void LiveScorer::score(std::string_view query, std::span<const LiveCandidate> candidates,
                        const LiveHistory& history, std::vector<float>& out,
-                       std::size_t* computed) {
+                       std::size_t* computed, const LiveStats* live) {
   const int d = model_.dim();
   const auto m = static_cast<Eigen::Index>(candidates.size());
   const std::string normalized = scoring::Tokenizer::normalize(query);
-  const scoring::ClickStats& stats = model_.stats();
 
   candidates_.resize(m, d);
   stats_.clear();
@@ -54,12 +53,22 @@ void LiveScorer::score(std::string_view query, std::span<const LiveCandidate> ca
     candidate_keys_.push_back(keysOf(in));
     stats_.push_back({.engine_score = cand.engine_score,
                       .engine_rank = cand.engine_rank,
-                      .click_prior = stats.clickPrior(normalized, cand.text.id),
-                      .token_prior = stats.tokenPrior(normalized, cand.text.id),
-                      .popularity = stats.popularity(cand.text.id),
                       .item_known = in.id >= 0});
   }
   if (computed) *computed = n_computed;
+  auto clickFeatures = [&](const scoring::ClickStats& stats) {
+    for (std::size_t c = 0; c < candidates.size(); ++c) {
+      const std::string& id = candidates[c].text.id;
+      stats_[c].click_prior = stats.clickPrior(normalized, id);
+      stats_[c].token_prior = stats.tokenPrior(normalized, id);
+      stats_[c].popularity = stats.popularity(id);
+    }
+  };
+  if (live) {
+    live->read(clickFeatures);
+  } else {
+    clickFeatures(model_.stats());
+  }
 
   // History: weights as in training (type weight x half-life decay).
   history_rows_ = 0;

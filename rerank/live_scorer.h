@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "rerank/live_stats.h"
 #include "rerank/profile_store.h"
 #include "scoring/model.h"
 #include "scoring/window_scorer.h"
@@ -38,9 +39,12 @@ class LiveScorer {
   explicit LiveScorer(const scoring::Model& model);
 
   // One score per candidate. Counts the candidates whose vector had to be
-  // computed (no index vector) in `computed`.
+  // computed (no index vector) in `computed`. The click features come from
+  // `live` (the storefront's current statistics) when given, else from the
+  // model file's.
   void score(std::string_view query, std::span<const LiveCandidate> candidates,
-             const LiveHistory& history, std::vector<float>& out, std::size_t* computed = nullptr);
+             const LiveHistory& history, std::vector<float>& out, std::size_t* computed = nullptr,
+             const LiveStats* live = nullptr);
 
   // After score(): candidate c's feature values and contributions.
   void explain(std::size_t c, std::vector<float>& features, std::vector<float>& contributions);

@@ -47,6 +47,11 @@ void Metrics::countUpstreamError(const std::string& cause) {
       .fetch_add(1, std::memory_order_relaxed);
 }
 
+void Metrics::countLiveClick(const std::string& storefront) {
+  counter(live_clicks_, "storefront=\"" + label(storefront) + "\"")
+      .fetch_add(1, std::memory_order_relaxed);
+}
+
 void Metrics::observeStage(const std::string& storefront, const std::string& stage,
                            double seconds) {
   Histogram* h;
@@ -77,6 +82,11 @@ std::string Metrics::render() const {
   out += "# TYPE rerank_requests_total counter\n";
   for (const auto& [labels, v] : requests_) {
     out += "rerank_requests_total{" + labels + "} " + std::to_string(v->load()) + "\n";
+  }
+  out += "# HELP rerank_live_clicks_total Clicks the live click statistics learned.\n";
+  out += "# TYPE rerank_live_clicks_total counter\n";
+  for (const auto& [labels, v] : live_clicks_) {
+    out += "rerank_live_clicks_total{" + labels + "} " + std::to_string(v->load()) + "\n";
   }
   out += "# HELP rerank_upstream_errors_total Failed calls to the engine by cause.\n";
   out += "# TYPE rerank_upstream_errors_total counter\n";

@@ -18,6 +18,8 @@ class Metrics {
                     const std::string& reason);
   // upstream_errors_total{cause}
   void countUpstreamError(const std::string& cause);
+  // live_clicks_total{storefront}: clicks the live click statistics learned
+  void countLiveClick(const std::string& storefront);
   // stage_seconds{storefront, stage} histogram
   void observeStage(const std::string& storefront, const std::string& stage, double seconds);
   // model_info{storefront, version} = 1
@@ -41,6 +43,7 @@ class Metrics {
   mutable std::mutex mu_;  // guards the maps' shape, not the values
   std::map<std::string, std::unique_ptr<std::atomic<uint64_t>>> requests_;
   std::map<std::string, std::unique_ptr<std::atomic<uint64_t>>> upstream_errors_;
+  std::map<std::string, std::unique_ptr<std::atomic<uint64_t>>> live_clicks_;
   std::map<std::string, std::unique_ptr<Histogram>> stages_;
   std::map<std::string, std::string> models_;
 };

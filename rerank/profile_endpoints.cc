@@ -170,6 +170,7 @@ Response RerankService::events(const Runtime& rt, const Request& request) {
       const auto outcome_k = written ? (*written)[k].outcome : SharedProfiles::Outcome::kFailed;
       if (outcome_k == SharedProfiles::Outcome::kAccepted) {
         recordActivity(ev);
+        learnClick(rt, ev);
       } else if (outcome_k == SharedProfiles::Outcome::kDuplicate) {
         outcome[fresh_line[k]] = Outcome::kDuplicate;
       } else {
@@ -203,6 +204,7 @@ Response RerankService::events(const Runtime& rt, const Request& request) {
       for (std::size_t k = 0; k < to_log.size(); ++k) {
         auto& e = to_log[k];
         recordActivity(parsed[to_log_line[k]]);
+        learnClick(rt, parsed[to_log_line[k]]);
         profiles_->add(e.storefront, e.user, e.event_id, std::move(e.event));
       }
       if (log_ && log_->recordsSinceSnapshot() >= static_cast<std::size_t>(snapshot_every_)) {

@@ -246,8 +246,9 @@ RerankService::Ranking RerankService::rank(const Runtime& rt, const StorefrontRu
   const auto history = historyOf(rt, cfg.name, shopper.user);
   LiveScorer& scorer = scorerFor(cfg.name, sf.model);
   std::vector<float> scores;
+  const std::shared_ptr<LiveStats> live = liveStats(sf);
   scorer.score(query_text, candidates, {history, shopper.session, epochMs(), 30.0}, scores,
-               &out.computed);
+               &out.computed, live.get());
   for (float s : scores) {
     if (!std::isfinite(s)) {
       out.fail = "model_error";
@@ -366,9 +367,17 @@ asio::awaitable<std::optional<connectors::SearchResponse>> RerankService::clicke
     std::string& note) {
   const auto& cfg = *sf.config;
   const scoring::Model& model = *sf.model;
-  if (cfg.extra_candidates.clicked <= 0 || model.queryClicks().empty()) co_return std::nullopt;
-  const auto* list = model.clickedFor(scoring::Tokenizer::normalize(query_text));
-  if (!list) {
+  if (cfg.extra_candidates.clicked <= 0) co_return std::nullopt;
+  const std::string normalized = scoring::Tokenizer::normalize(query_text);
+  const auto* trained = model.clickedFor(normalized);
+  const auto k = static_cast<std::size_t>(cfg.extra_candidates.clicked);
+  // With live statistics the clicks since the model come first.
+  const std::shared_ptr<LiveStats> live = liveStats(sf);
+  std::vector<std::string> merged;
+  if (live) merged = live->clickedFor(normalized, trained, k);
+  const std::vector<std::string>* list = live ? &merged : trained;
+  if (!list || list->empty()) {
+    if (model.queryClicks().empty() && (!live || live->added() == 0)) co_return std::nullopt;
     note = "skipped; reason=no_clicks_for_query";
     co_return std::nullopt;
   }
@@ -569,6 +578,7 @@ asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const Sto
   metrics_.countRequest(cfg.name, control ? "skipped" : failed ? "fallback" : "applied",
                         failed ? ranking.fail : ranking.reason);
   recordServed(sf, who, query_text, request_id, bucket, *plan, *window, ranking, failed);
+  rememberServed(sf, request_id, query_text);
   char timing[192];
   std::snprintf(timing, sizeof timing,
                 "upstream=%.2f;parse=%.2f;extra=%.2f;rerank=%.2f;write=%.2f;total=%.2f",
@@ -750,6 +760,59 @@ Response RerankService::msearch(const Runtime& rt, const Request& request,
   r.set("X-Rerank", "msearch");
   r.body = std::move(out);
   return r;
+}
+
+std::shared_ptr<LiveStats> RerankService::liveStats(const StorefrontRuntime& sf) {
+  if (!sf.config->live_click_stats) return nullptr;
+  std::lock_guard lock(live_mu_);
+  LiveSlot& slot = live_[sf.config->name];
+  if (slot.stats && slot.version == sf.model->version) {
+    slot.model = sf.model.get();  // the same model, reloaded: it keeps what it learned
+    return slot.stats;
+  }
+  slot.stats = std::make_shared<LiveStats>(*sf.model, slot.stats.get());
+  slot.model = sf.model.get();
+  slot.version = sf.model->version;
+  return slot.stats;
+}
+
+void RerankService::rememberServed(const StorefrontRuntime& sf, const std::string& request_id,
+                                   std::string_view query_text) {
+  if (!sf.config->live_click_stats || query_text.empty()) return;
+  std::string key = sf.config->name + '\n' + request_id;
+  std::string query = scoring::Tokenizer::normalize(query_text);
+  std::lock_guard lock(served_mu_);
+  if (!served_.emplace(key, std::move(query)).second) return;
+  served_order_.push_back(std::move(key));
+  if (served_order_.size() > kServedRemembered) {
+    served_.erase(served_order_.front());
+    served_order_.pop_front();
+  }
+}
+
+void RerankService::learnClick(const Runtime& rt, const ParsedEvent& ev) {
+  if (ev.item_id.empty()) return;
+  if (ev.kind != EventKind::kSearch && ev.kind != EventKind::kClick) return;
+  const StorefrontRuntime* sf = nullptr;
+  for (const auto& s : rt.storefronts) {
+    if (s.config->name == ev.storefront) sf = &s;
+  }
+  if (!sf || !sf->config->live_click_stats) return;
+  std::string query;
+  if (!ev.query.empty()) {
+    query = scoring::Tokenizer::normalize(ev.query);
+  } else if (!ev.request_id.empty()) {
+    std::lock_guard lock(served_mu_);
+    auto it = served_.find(ev.storefront + '\n' + ev.request_id);
+    if (it == served_.end()) return;  // not served here, or long ago
+    query = it->second;
+  } else {
+    return;  // a click outside search: history only, as in training
+  }
+  if (query.empty()) return;
+  if (liveStats(*sf)->addClick(query, ev.item_id, ev.ts_ms)) {
+    metrics_.countLiveClick(ev.storefront);
+  }
 }
 
 const RerankService::CachedOrder* RerankService::cachedOrder(const std::string& key) {

@@ -10,6 +10,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <deque>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -20,7 +21,9 @@
 
 #include "rerank/activity_log.h"
 #include "rerank/event_log.h"
+#include "rerank/events.h"
 #include "rerank/http_types.h"
+#include "rerank/live_stats.h"
 #include "rerank/metrics.h"
 #include "rerank/profile_store.h"
 #include "rerank/runtime.h"
@@ -87,6 +90,10 @@ class RerankService {
   Response userProfile(const Runtime& rt, std::string_view storefront, std::string_view user);
 
   ProfileStore& profiles() { return *profiles_; }
+  // The storefront's live click statistics (its model's, plus the clicks
+  // learned since); null when `live_click_stats` is off. A new model gets
+  // its own, seeded with the clicks newer than its training log.
+  std::shared_ptr<LiveStats> liveStats(const StorefrontRuntime& sf);
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -114,7 +121,8 @@ class RerankService {
       const SearchPlan& plan, std::string_view query_text, UpstreamCaller& upstream,
       std::string& note);
   // The items the model's training log says shoppers clicked for this query
-  // (up to `extra_candidates.clicked`), fetched within the client's filters,
+  // (with live statistics: those clicked since first; up to
+  // `extra_candidates.clicked`), fetched within the client's filters,
   // leaving out those already in `window`; nullopt (and why, in `note`;
   // empty when the model has no such lists) when there are none to add.
   boost::asio::awaitable<std::optional<connectors::SearchResponse>> clickedCandidates(
@@ -173,6 +181,22 @@ class RerankService {
   std::mutex pages_mu_;
   std::unordered_map<std::string, CachedOrder> pages_;
   std::list<std::string> pages_lru_;
+  // A click event's query: its own, its search's, or that of the search
+  // rerankd served under its request id. Adds it to the live statistics.
+  void learnClick(const Runtime& rt, const ParsedEvent& ev);
+  void rememberServed(const StorefrontRuntime& sf, const std::string& request_id,
+                      std::string_view query_text);
+  struct LiveSlot {
+    const scoring::Model* model = nullptr;
+    std::string version;
+    std::shared_ptr<LiveStats> stats;
+  };
+  std::mutex live_mu_;
+  std::unordered_map<std::string, LiveSlot> live_;  // by storefront
+  std::mutex served_mu_;
+  std::unordered_map<std::string, std::string> served_;  // storefront\nrequest id -> query
+  std::deque<std::string> served_order_;                  // oldest first
+  static constexpr std::size_t kServedRemembered = 100000;
 };
 
 }  // namespace rr::rerank

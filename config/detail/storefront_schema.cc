@@ -208,6 +208,8 @@ bool readStorefront(Reader& r, const Field& f, std::string_view baseDir,
            }},
           {"page_consistency_s",
            [&](const Field& x) { return r.readSeconds(x, 0, 86'400, sf.page_consistency); }},
+          {"live_click_stats",
+           [&](const Field& x) { return r.readBool(x, sf.live_click_stats); }},
           {"sync", [&](const Field& x) { return readSync(r, x, sf.sync); }},
       });
   if (!ok) return false;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <regex>
 
 #include "connectors/search_response.h"
@@ -682,4 +683,101 @@ TEST_CASE("the user id from a cookie, and rerank_explain shows each hit's featur
   // Without the parameter there is no _rerank member.
   const auto plain = call(rerankd.client(), "POST", path, kQuery, "", {{"Cookie", "uid=erin"}});
   CHECK(plain.body.find("\"_rerank\"") == std::string::npos);
+}
+
+namespace {
+
+// Each hit's click_prior feature, by id (a search made with rerank_explain).
+std::map<std::string, double> clickPriors(const std::string& body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(body).get(doc)) FAIL("response does not parse: " << body);
+  std::map<std::string, double> out;
+  for (auto hit : simdjson::dom::array(doc["hits"]["hits"])) {
+    out[std::string(std::string_view(hit["_id"]))] = double(hit["_rerank"]["features"]["click_prior"]);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("clicks sent with their query join the live click statistics and the clicked extras",
+          "[rerankd][opensearch]") {
+  Shop shop;
+  const auto path = "/" + shop.index + "/_search";
+  const std::string query = R"({"size":20,"query":{"match":{"title":"Keyboards"}}})";
+  const std::string settings = "    window: 20\n    deadline_ms: 5000\n";
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  auto post = [](RerankdProcess& rerankd, const std::string& lines) {
+    const auto r = call(rerankd.client(), "POST", "/_rerank/events", lines, "",
+                        {{"Content-Type", "application/x-ndjson"}});
+    REQUIRE(r.status == 200);
+    return r.body;
+  };
+  auto event = [&](const std::string& id, const std::string& type, const std::string& item,
+                   const std::string& more) {
+    return R"({"event_id":")" + id + R"(","storefront":"shop","user_id":"ann","type":")" + type +
+           R"(","item_id":")" + item + "\"" + more + R"(,"ts":)" + std::to_string(now_ms) + "}\n";
+  };
+  auto search = [&](RerankdProcess& rerankd) {
+    const auto r = call(rerankd.client(), "POST", path, query, "rerank_explain=true",
+                        {{"X-User-Id", "ann"}});
+    REQUIRE(r.status == 200);
+    REQUIRE(r.header("X-Rerank") == "applied");
+    return r;
+  };
+  // Events about one served search: the item clicked from it, twice, named
+  // by its query; a click naming the search's request id; a click naming
+  // nothing (history only, as in training); and a click on a monitor the
+  // text query does not find.
+  auto send = [&](RerankdProcess& rerankd, const connectors::HttpResponse& served,
+                  const std::string& liked, const std::string& other) {
+    const std::string request_id(served.header("X-Rerank-Request-Id"));
+    REQUIRE_FALSE(request_id.empty());
+    return post(rerankd, event("e1", "search", liked, R"(,"query":"Keyboards")") +
+                             event("e2", "click", liked, R"(,"query":"keyboards")") +
+                             event("e3", "click", other, R"(,"request_id":")" + request_id + "\"") +
+                             event("e4", "click", "sku-1000", "") +
+                             event("e5", "search", "sku-1010", R"(,"query":"KEYBOARDS")"));
+  };
+
+  RerankdProcess rerankd(shop.dir, shop.config(settings));
+  shop.buy(rerankd, "ann", "Acme");  // Acme first: the Acme monitor makes the page
+  const auto first = search(rerankd);
+  CHECK(first.header("X-Rerank-Clicked").empty());  // no lists in the model, no clicks yet
+  const auto before = clickPriors(first.body);
+  const auto page = ids(first.body);
+  REQUIRE(page.size() >= 3);
+  REQUIRE(std::find(page.begin(), page.end(), "sku-1010") == page.end());
+  const std::string liked = page[2], other = page[1];
+  CHECK(send(rerankd, first, liked, other).find("\"accepted\":5") != std::string::npos);
+
+  const auto second = search(rerankd);
+  const auto after = clickPriors(second.body);
+  REQUIRE(after.count(liked));
+  REQUIRE(after.count(other));
+  CHECK(after.at(liked) > before.at(liked) + 0.1);
+  CHECK(after.at(other) > before.at(other));
+  CHECK(after.at(liked) > after.at(other));  // two clicks against one
+  // The monitor clicked for this query is now a clicked-before extra.
+  CHECK(second.header("X-Rerank-Clicked") == "added=1");
+  const auto got = ids(second.body);
+  CHECK(std::find(got.begin(), got.end(), "sku-1010") != got.end());
+  const auto metrics = call(rerankd.client(), "GET", "/metrics");
+  CHECK(metrics.body.find("rerank_live_clicks_total{storefront=\"shop\"} 4\n") !=
+        std::string::npos);
+
+  SECTION("live_click_stats: false keeps the statistics as trained") {
+    RerankdProcess off(shop.dir / "off", shop.config(settings + "    live_click_stats: false\n"));
+    shop.buy(off, "ann", "Acme");
+    const auto served = search(off);
+    CHECK(send(off, served, liked, other).find("\"accepted\":5") != std::string::npos);
+    const auto again = search(off);
+    CHECK(clickPriors(again.body) == clickPriors(served.body));
+    CHECK(again.header("X-Rerank-Clicked").empty());
+    CHECK(call(off.client(), "GET", "/metrics").body.find("rerank_live_clicks_total{") ==
+          std::string::npos);
+  }
 }

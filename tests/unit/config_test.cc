@@ -426,10 +426,17 @@ TEST_CASE("storefront list and identity rules are enforced with the field named"
       {storefrontWith("page_consistency_s: -1\n"), "storefronts[0].page_consistency_s", "0..86400"},
       {storefrontWith("page_consistency_s: 86401\n"), "storefronts[0].page_consistency_s",
        "0..86400"},
+      {storefrontWith("live_click_stats: yes\n"), "storefronts[0].live_click_stats",
+       "true or false"},
   });
   checkAccepted({storefrontOnly("name: 0-shop_a\nhost: shop.example\nsync_index: p\nmodel: m\n"),
                  storefrontWith("page_consistency_s: 0\n"),
                  storefrontOnly("name: a\nindices: [\"Shop-*.v1_x\"]\nsync_index: s\nmodel: m\n")});
+}
+
+TEST_CASE("live click statistics are on unless a storefront turns them off", "[unit][config]") {
+  CHECK(mustParse(storefrontWith(""))->storefronts[0].live_click_stats);
+  CHECK_FALSE(mustParse(storefrontWith("live_click_stats: false\n"))->storefronts[0].live_click_stats);
 }
 
 TEST_CASE("storefront hosts are stored lower case", "[unit][config]") {
