@@ -91,6 +91,10 @@ bool ProfileStore::add(const std::string& storefront, const std::string& user,
   std::lock_guard lock(mu_);
   if (!event_id.empty() && !remember(storefront, event_id)) return false;
   if (event.ts_ms < oldestKept()) return true;  // applied, and already past retention
+  // A search names no item the model reads: kept out of the history, where
+  // it would push out an interaction (training's histories hold none). Its
+  // click, if it names one, went to the live click statistics.
+  if (event.kind == EventKind::kSearch) return true;
   const std::string key = storefront + '\n' + user;
   auto it = profiles_.find(key);
   if (it == profiles_.end()) {

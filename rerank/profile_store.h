@@ -47,6 +47,7 @@ class ProfileStore {
                         int retention_days = 0);
 
   // Applies an event once: false when its id was seen before (duplicate).
+  // Searches are remembered as seen but not kept in the history.
   bool add(const std::string& storefront, const std::string& user, const std::string& event_id,
            ProfileEvent event);
   // The user's events, oldest first (a copy; empty when unknown).

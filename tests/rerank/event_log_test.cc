@@ -207,6 +207,25 @@ TEST_CASE("events past the retention are neither used nor kept") {
   CHECK(store.seen("shop", "old"));  // still a duplicate if sent again
 }
 
+TEST_CASE("searches are applied once but kept out of the history, which holds interactions") {
+  // A history of 3: two searches between the interactions push none out.
+  ProfileStore store(100, 3);
+  const int64_t t = nowMs();
+  for (const auto& e : {event("u1", "a", t), event("u1", "q1", t + 1, EventKind::kSearch),
+                        event("u1", "b", t + 2), event("u1", "q2", t + 3, EventKind::kSearch),
+                        event("u1", "c", t + 4, EventKind::kPurchase)}) {
+    CHECK(store.add(e.storefront, e.user, e.event_id, e.event));
+  }
+  const auto h = store.history("shop", "u1");
+  REQUIRE(h.size() == 3);
+  CHECK(h[0].item_id == "sku-a");
+  CHECK(h[1].item_id == "sku-b");
+  CHECK(h[2].item_id == "sku-c");
+  CHECK(store.seen("shop", "q1"));
+  const auto again = event("u1", "q1", t + 5, EventKind::kSearch);
+  CHECK_FALSE(store.add(again.storefront, again.user, again.event_id, again.event));
+}
+
 TEST_CASE("a record with a valid checksum that is not a record is an error, not silence") {
   const auto dir = freshDir("unknown");
   std::filesystem::create_directories(dir);
