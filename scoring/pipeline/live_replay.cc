@@ -78,6 +78,7 @@ std::string eventLine(const LogEvent& event, std::string_view storefront, std::s
   line += ",\"type\":\"" + std::string(kindName(event.kind)) + "\"";
   if (event.kind == LogEvent::Kind::kSearch) {
     line += ",\"query\":" + jsonString(event.query);
+    if (!event.item.empty()) line += ",\"item_id\":" + jsonString(event.item);  // its click
   } else {
     line += ",\"item_id\":" + jsonString(event.item);
   }
@@ -234,6 +235,13 @@ std::expected<LiveRun, std::string> LiveReplay::run(const std::vector<LogEvent>&
     if (auto r = flush(ndjson, lines, out); !r) return std::unexpected(r.error());
     lines = 0;
     if (auto r = search(e, out); !r) return std::unexpected(r.error());
+    if (options_.online_stats) {
+      ndjson += eventLine(e, options_.storefront, options_.id_prefix + e.user,
+                          options_.id_prefix + "click-" + std::to_string(out.searches.size()),
+                          e.ts_ms + options_.shift_ms);
+      ndjson += '\n';
+      ++lines;
+    }
     if (progress) progress(out.searches.size(), total);
   }
   for (std::size_t i = last + 1; i < events.size() && total > 0; ++i) {

@@ -61,6 +61,10 @@ struct ReplayOptions {
   int64_t shift_ms = 0;       // added to every timestamp sent
   // When set, a search served by another model version stops the replay.
   std::string expect_model;
+  // After each labelled search, its click is sent as a `search` event with
+  // the query and `item_id` (before the next search): rerankd's live click
+  // statistics learn it, as rerank-eval --online-stats does offline.
+  bool online_stats = false;
 };
 
 // The shift that moves `log_end_ms` to `now_ms`: the end of the test period

@@ -51,6 +51,7 @@ std::expected<ReplayOptions, std::string> replayOptions(const CliArgs& args, con
   options.storefront = *storefront;
   options.index = index;
   options.expect_model = model.version;
+  options.online_stats = args.has("online-stats");
   auto size = args.integer("replay-size", 10);
   if (!size) return std::unexpected(size.error());
   if (*size < 10 || *size > window) {
@@ -121,8 +122,13 @@ int runReplayEval(const CliArgs& args, ReplayOptions options, const Model& model
   const std::string period = formatDate(test_start) + ".." + formatDate(test_end);
   info.title = model.version + ", replay of " + period;
   const std::string stats_note =
-      "live: frozen in the model file (training ended " + train_end +
-      "); offline: rebuilt from the log before " + formatDate(test_start) +
+      (options.online_stats
+           ? "online: each search's click is sent after it (rerankd's live_click_stats must be "
+             "on) and joins the offline statistics after it; both start from the model file's "
+             "(training ended " +
+                 train_end + ")"
+           : "live: frozen in the model file (training ended " + train_end + ")") +
+      "; offline: rebuilt from the log before " + formatDate(test_start) +
       (train_end == formatDate(test_start) ? " (same date)" : " (DIFFERENT)");
   info.facts.insert(
       info.facts.end(),

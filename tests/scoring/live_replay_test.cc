@@ -238,6 +238,29 @@ TEST_CASE("before each labelled search every event logged before it has been pos
   CHECK(run->busiest_user_events == 4);
 }
 
+TEST_CASE("with online statistics each search's click is posted after it, before the next",
+          "[unit][replay]") {
+  Harness h;
+  auto o = options();
+  o.online_stats = true;
+  LiveReplay replay(h.client, o);
+  auto run = replay.run(smallLog(), 3, 100, {});
+  REQUIRE(run);
+  REQUIRE(h.fake->searches.size() == 3);
+  // One more line after each of the first two searches (the third one's
+  // click would come after the last search: nothing reads it).
+  CHECK(h.fake->events_before_search == std::vector<std::size_t>{2, 4, 8});
+  CHECK(h.fake->event_lines[2] ==
+        R"({"event_id":"r1-click-1","storefront":"shop","user_id":"r1-u1","session_id":"s1",)"
+        R"("type":"search","query":"Cheap Phones","item_id":"a","ts":1003})");
+  CHECK(h.fake->event_lines[4].find(R"("event_id":"r1-click-2")") != std::string::npos);
+  CHECK(h.fake->event_lines[4].find(R"("item_id":"c")") != std::string::npos);
+  // The interactions keep the ids they have without it.
+  CHECK(h.fake->event_lines[3].find(R"("event_id":"r1-2","storefront":"shop","user_id":"r1-u1")") !=
+        std::string::npos);
+  CHECK(h.fake->event_lines[3].find(R"("type":"cart")") != std::string::npos);
+}
+
 TEST_CASE("a search served by another model version stops the replay", "[unit][replay]") {
   Harness h;
   h.fake->model = "m0";
