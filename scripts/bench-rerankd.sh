@@ -6,6 +6,8 @@
 #
 #   scripts/bench-rerankd.sh                  # 400 requests per phase
 #   RR_BENCH_REQUESTS=2000 scripts/bench-rerankd.sh
+#   RR_BENCH_WINDOWS=200 RR_BENCH_PERF=/tmp/rerankd.perf scripts/bench-rerankd.sh
+#       one window only, with rerankd's CPU profile recorded by perf
 # Uses the retrotech catalog (../shared/data) when present, else a generated
 # catalog of the same size.
 set -euo pipefail
@@ -55,6 +57,18 @@ done
 rerankd_url=$(grep -o 'http://[0-9.:]*' "$work/rerankd.log" | head -n 1)
 [[ -n "$rerankd_url" ]] || { cat "$work/rerankd.log" >&2; exit 1; }
 log "rerankd at $rerankd_url (pid $rerankd_pid)"
+perf_pid=
+if [[ -n "${RR_BENCH_PERF:-}" ]]; then
+  command -v perf >/dev/null || { log "RR_BENCH_PERF is set but perf is not installed"; exit 1; }
+  log "recording rerankd's profile to $RR_BENCH_PERF (perf report -i $RR_BENCH_PERF)"
+  perf record -F 2000 -g -p "$rerankd_pid" -o "$RR_BENCH_PERF" 2>"$work/perf.log" &
+  perf_pid=$!
+fi
 build-release/tests/bench/rerankd_e2e run --engine "$url" --rerankd "$rerankd_url" \
   --rerankd-pid "$rerankd_pid" --engine-pid "$engine_pid" --dir "$work" \
-  --requests "${RR_BENCH_REQUESTS:-400}"
+  --requests "${RR_BENCH_REQUESTS:-400}" --windows "${RR_BENCH_WINDOWS:-100,200,500}"
+if [[ -n "$perf_pid" ]]; then
+  kill -INT "$perf_pid"
+  wait "$perf_pid" || true
+  log "profile written: $RR_BENCH_PERF (rerankd's CPU figures above include perf's overhead)"
+fi

@@ -10,7 +10,7 @@
 //       model (d = 32, random weights: scoring costs what a trained one does),
 //       runs index-sync, and writes DIR/rerankd.yaml, DIR/queries.txt
 //   rerankd_e2e run --engine URL --rerankd URL --rerankd-pid PID --engine-pid PID
-//       --dir DIR [--requests N]
+//       --dir DIR [--requests N] [--windows 100,200,500]
 //       posts histories for 50 shoppers, then measures
 #include <sys/types.h>
 #include <unistd.h>
@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -180,6 +181,7 @@ int main(int argc, char** argv) {
   std::string engine_url, rerankd_url, dir, catalog;
   pid_t rerankd_pid = 0, engine_pid = 0;
   int requests = 400, generate = 0;
+  std::vector<int> windows = {100, 200, 500};
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string f = argv[i], v = argv[i + 1];
     if (f == "--engine") engine_url = v;
@@ -190,6 +192,16 @@ int main(int argc, char** argv) {
     else if (f == "--catalog") catalog = v;
     else if (f == "--generate") generate = std::stoi(v);
     else if (f == "--requests") requests = std::stoi(v);
+    else if (f == "--windows") {
+      windows.clear();
+      std::stringstream list(v);
+      for (std::string w; std::getline(list, w, ',');) {
+        windows.push_back(std::stoi(w));
+        if (windows.back() != 100 && windows.back() != 200 && windows.back() != 500) {
+          die("--windows: each of 100, 200, 500 (the prepared storefronts), got " + w);
+        }
+      }
+    }
     else die("unknown flag " + f);
   }
   if (mode == "prepare") return prepare(engine_url, catalog, generate, dir);
@@ -276,7 +288,7 @@ int main(int argc, char** argv) {
               requests, queries.size());
   std::printf("%-7s %-9s %9s %9s %12s %14s %14s\n", "window", "path", "p50 ms", "p99 ms",
               "added p99", "rerankd CPU/rq", "engine CPU/rq");
-  for (int window : {100, 200, 500}) {
+  for (int window : windows) {
     run(window, false);  // warm both paths
     run(window, true);
     const Phase direct = run(window, false);
