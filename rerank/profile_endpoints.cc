@@ -156,7 +156,10 @@ Response RerankService::events(const Runtime& rt, const Request& request) {
     pe.item_id = ev.item_id;
     pe.session_id = ev.session_id;
     pe.ts_ms = ev.ts_ms;
-    if (!ev.item_id.empty()) pe.item = itemText(rt, *sf, ev.item_id);
+    // A search's item (its click) is for the live statistics, not the history.
+    if (!ev.item_id.empty() && ev.kind != EventKind::kSearch) {
+      pe.item = itemText(rt, *sf, ev.item_id);
+    }
     fresh.push_back({ev.storefront, ev.user_id, ev.event_id, std::move(pe)});
     fresh_line.push_back(i);
     outcome[i] = Outcome::kAccepted;

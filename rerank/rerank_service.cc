@@ -766,12 +766,10 @@ std::shared_ptr<LiveStats> RerankService::liveStats(const StorefrontRuntime& sf)
   if (!sf.config->live_click_stats) return nullptr;
   std::lock_guard lock(live_mu_);
   LiveSlot& slot = live_[sf.config->name];
-  if (slot.stats && slot.version == sf.model->version) {
-    slot.model = sf.model.get();  // the same model, reloaded: it keeps what it learned
-    return slot.stats;
-  }
+  // The same model reloaded keeps what it learned; a new one starts from
+  // its own statistics and the clicks newer than its log.
+  if (slot.stats && slot.version == sf.model->version) return slot.stats;
   slot.stats = std::make_shared<LiveStats>(*sf.model, slot.stats.get());
-  slot.model = sf.model.get();
   slot.version = sf.model->version;
   return slot.stats;
 }

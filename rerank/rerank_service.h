@@ -187,8 +187,7 @@ class RerankService {
   void rememberServed(const StorefrontRuntime& sf, const std::string& request_id,
                       std::string_view query_text);
   struct LiveSlot {
-    const scoring::Model* model = nullptr;
-    std::string version;
+    std::string version;  // of the model the statistics started from
     std::shared_ptr<LiveStats> stats;
   };
   std::mutex live_mu_;
