@@ -368,16 +368,16 @@ asio::awaitable<std::optional<connectors::SearchResponse>> RerankService::clicke
   const auto& cfg = *sf.config;
   const scoring::Model& model = *sf.model;
   if (cfg.extra_candidates.clicked <= 0) co_return std::nullopt;
+  // With live statistics the clicks since the model come first.
+  const std::shared_ptr<LiveStats> live = liveStats(sf);
+  if (model.queryClicks().empty() && (!live || live->added() == 0)) co_return std::nullopt;
   const std::string normalized = scoring::Tokenizer::normalize(query_text);
   const auto* trained = model.clickedFor(normalized);
   const auto k = static_cast<std::size_t>(cfg.extra_candidates.clicked);
-  // With live statistics the clicks since the model come first.
-  const std::shared_ptr<LiveStats> live = liveStats(sf);
   std::vector<std::string> merged;
   if (live) merged = live->clickedFor(normalized, trained, k);
   const std::vector<std::string>* list = live ? &merged : trained;
   if (!list || list->empty()) {
-    if (model.queryClicks().empty() && (!live || live->added() == 0)) co_return std::nullopt;
     note = "skipped; reason=no_clicks_for_query";
     co_return std::nullopt;
   }
@@ -778,9 +778,9 @@ void RerankService::rememberServed(const StorefrontRuntime& sf, const std::strin
                                    std::string_view query_text) {
   if (!sf.config->live_click_stats || query_text.empty()) return;
   std::string key = sf.config->name + '\n' + request_id;
-  std::string query = scoring::Tokenizer::normalize(query_text);
   std::lock_guard lock(served_mu_);
-  if (!served_.emplace(key, std::move(query)).second) return;
+  // As the shopper typed it: normalized only if a click comes back.
+  if (!served_.emplace(key, std::string(query_text)).second) return;
   served_order_.push_back(std::move(key));
   if (served_order_.size() > kServedRemembered) {
     served_.erase(served_order_.front());
@@ -803,7 +803,7 @@ void RerankService::learnClick(const Runtime& rt, const ParsedEvent& ev) {
     std::lock_guard lock(served_mu_);
     auto it = served_.find(ev.storefront + '\n' + ev.request_id);
     if (it == served_.end()) return;  // not served here, or long ago
-    query = it->second;
+    query = scoring::Tokenizer::normalize(it->second);
   } else {
     return;  // a click outside search: history only, as in training
   }
