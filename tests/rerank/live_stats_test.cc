@@ -6,6 +6,7 @@
 #include "rerank/live_scorer.h"
 #include "rerank/live_stats.h"
 #include "scoring/tokenizer.h"
+#include "tests/scoring/example_factory.h"
 
 using namespace rr;
 
@@ -14,14 +15,7 @@ namespace {
 constexpr int64_t kDay = 86400000;
 
 std::shared_ptr<scoring::Model> modelWithClicks(double half_life_days = 0) {
-  scoring::ModelDims dims;
-  dims.dim = 8;
-  dims.brand_buckets = 16;
-  dims.category_buckets = 16;
-  dims.id_buckets = 64;
-  scoring::TokenizerSettings tok;
-  tok.buckets = 1024;
-  auto model = std::make_shared<scoring::Model>(dims, tok, 3);
+  auto model = std::make_shared<scoring::Model>(rr::testing::tinyModel(3));
   model->stats() = scoring::ClickStats(half_life_days);
   for (int k = 0; k < 6; ++k) model->stats().addClick("halo", "old", 10 * kDay + k);
   model->stats().addClick("forza", "other", 10 * kDay + 9);
