@@ -198,8 +198,13 @@ std::string keyPart(const detail::Member& m) {
 
 std::string writeResponse(const ResponseParts& parts, const Rewrite& rewrite) {
   const connectors::SearchResult& window = *parts.window;
+  // The parser has delimited every hit already: the scans jump over them
+  // (the hits are most of the response's bytes).
+  std::vector<std::string_view> hit_texts;
+  hit_texts.reserve(window.hits.size());
+  for (const auto& h : window.hits) hit_texts.push_back(h.raw);
   ObjectLayout top;
-  if (!detail::scanObject(window.raw, top)) return std::string(window.raw);
+  if (!detail::scanObject(window.raw, top, hit_texts)) return std::string(window.raw);
   std::string out;
   out.reserve(window.raw.size() + 64);
   Replacements replace(top.members.size());
@@ -211,7 +216,7 @@ std::string writeResponse(const ResponseParts& parts, const Rewrite& rewrite) {
       replace[i] = std::string_view(took_text);
     } else if (m.key == "hits") {
       ObjectLayout hits;
-      if (!detail::scanObject(m.value, hits)) continue;
+      if (!detail::scanObject(m.value, hits, hit_texts)) continue;
       Replacements hits_replace(hits.members.size());
       std::string max_text, array_text;
       for (std::size_t j = 0; j < hits.members.size(); ++j) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstring>
+#include <functional>
 
 namespace rr::rerank::detail {
 namespace {
@@ -34,13 +35,44 @@ std::size_t skipString(std::string_view s, std::size_t i) {
   return kFail;
 }
 
+// Values of `s` known to be whole (see scanObject), met in text order.
+class KnownValues {
+ public:
+  KnownValues(std::string_view s, std::span<const std::string_view> known) {
+    const std::less<const char*> before;
+    const char* end = s.data() + s.size();
+    for (std::string_view v : known) {
+      // Only views inside `s` (pointers into other buffers compare through
+      // std::less, which orders any two).
+      if (!v.empty() && !before(v.data(), s.data()) && !before(end, v.data() + v.size())) {
+        inside_.push_back(v);
+      }
+    }
+  }
+  // When a known value starts at s[i]: the index after it; else kFail.
+  std::size_t endAt(std::string_view s, std::size_t i) {
+    const char* at = s.data() + i;
+    const std::less<const char*> before;
+    while (next_ < inside_.size() && before(inside_[next_].data(), at)) ++next_;
+    if (next_ < inside_.size() && inside_[next_].data() == at) {
+      return i + inside_[next_++].size();
+    }
+    return kFail;
+  }
+
+ private:
+  std::vector<std::string_view> inside_;
+  std::size_t next_ = 0;
+};
+
 // Returns the index after the value that starts at `i`. Containers are
 // skipped by counting brackets outside strings: the text was validated.
-std::size_t skipValue(std::string_view s, std::size_t i) {
+std::size_t skipValue(std::string_view s, std::size_t i, KnownValues& known) {
   if (i >= s.size()) return kFail;
   const char c = s[i];
   if (c == '"') return skipString(s, i);
   if (c == '{' || c == '[') {
+    if (const std::size_t end = known.endAt(s, i); end != kFail) return end;
     std::size_t depth = 0;
     while (i < s.size()) {
       const char d = s[i];
@@ -48,6 +80,13 @@ std::size_t skipValue(std::string_view s, std::size_t i) {
         i = skipString(s, i);
         if (i == kFail) return kFail;
         continue;
+      }
+      if (d == '{' && depth > 0) {
+        // A known value inside this container: over it in one step.
+        if (const std::size_t end = known.endAt(s, i); end != kFail) {
+          i = end;
+          continue;
+        }
       }
       if (d == '{' || d == '[') {
         ++depth;
@@ -99,8 +138,10 @@ bool scanContainer(std::string_view text, char open, char close, std::string_vie
 
 }  // namespace
 
-bool scanObject(std::string_view text, ObjectLayout& out) {
+bool scanObject(std::string_view text, ObjectLayout& out,
+                std::span<const std::string_view> known_values) {
   out = {};
+  KnownValues known(text, known_values);
   return scanContainer(text, '{', '}', out.open_gap, out.close_gap, out.separators,
                        [&](std::size_t i) -> std::size_t {
                          if (i >= text.size() || text[i] != '"') return kFail;
@@ -109,7 +150,7 @@ bool scanObject(std::string_view text, ObjectLayout& out) {
                          std::size_t j = skipBlanks(text, key_end);
                          if (j >= text.size() || text[j] != ':') return kFail;
                          j = skipBlanks(text, j + 1);
-                         const std::size_t value_end = skipValue(text, j);
+                         const std::size_t value_end = skipValue(text, j, known);
                          if (value_end == kFail) return kFail;
                          out.members.push_back(Member{
                              .key = text.substr(i + 1, key_end - i - 2),

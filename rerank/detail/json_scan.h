@@ -31,7 +31,11 @@ struct ObjectLayout {
 };
 
 // `text` is one object (leading and trailing whitespace allowed).
-bool scanObject(std::string_view text, ObjectLayout& out);
+// `known`: values inside `text` already delimited by a parser (a search
+// response's hits), in text order; the scan jumps over each one it meets at
+// its start instead of reading it. Views into other text are ignored.
+bool scanObject(std::string_view text, ObjectLayout& out,
+                std::span<const std::string_view> known = {});
 
 // Writes an object with the layout's whitespace: member i becomes
 // `replacement[i]` when set (an empty view drops the member), else its

@@ -188,6 +188,37 @@ TEST_CASE("the scanner slices members exactly, through escapes, brackets in stri
   CHECK(out == "{\n \"n\":[1,{\"k\":\"{[\"}], \"t\":1,\"e\":{},\"z\":0 \n}");
 }
 
+TEST_CASE("the scanner jumps over values a parser delimited, and only those inside its text",
+          "[rerank][scan]") {
+  const std::string text =
+      R"({"took":3,"hits":{"max_score":2.0,"hits":[ {"_id":"a","s":"}]"} , {"_id":"b"} ]},"x":1})";
+  auto slices = [](const rr::rerank::detail::ObjectLayout& l) {
+    std::vector<std::string_view> out;
+    for (const auto& m : l.members) out.push_back(m.text);
+    return out;
+  };
+  const std::string_view view(text);
+  const std::string_view a = view.substr(text.find("{\"_id\":\"a\""), 20);
+  const std::string_view b = view.substr(text.find("{\"_id\":\"b\""), 11);
+  REQUIRE(a == R"({"_id":"a","s":"}]"})");
+  REQUIRE(b == R"({"_id":"b"})");
+  rr::rerank::detail::ObjectLayout plain, jumped;
+  REQUIRE(rr::rerank::detail::scanObject(text, plain));
+  const std::string elsewhere = R"({"_id":"b"})";  // equal text, another buffer: ignored
+  const std::vector<std::string_view> known = {a, std::string_view(elsewhere), b};
+  REQUIRE(rr::rerank::detail::scanObject(text, jumped, known));
+  CHECK(slices(jumped) == slices(plain));
+  rr::rerank::detail::ObjectLayout hits_plain, hits_jumped;
+  REQUIRE(rr::rerank::detail::scanObject(plain.members[1].value, hits_plain));
+  REQUIRE(rr::rerank::detail::scanObject(jumped.members[1].value, hits_jumped, known));
+  CHECK(slices(hits_jumped) == slices(hits_plain));
+  // The jump is taken: told that a ends one byte short of its last brace,
+  // the scan lands on that brace and no longer reads one object.
+  const std::vector<std::string_view> wrong = {a.substr(0, a.size() - 1)};
+  rr::rerank::detail::ObjectLayout misled;
+  CHECK_FALSE(rr::rerank::detail::scanObject(plain.members[1].value, misled, wrong));
+}
+
 TEST_CASE("the scanner refuses text that is not one object without reading past its end",
           "[rerank][scan]") {
   for (std::string bad :
