@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "connectors/json_writer.h"
+#include "rerank/detail/engine_answers.h"
 #include "rerank/events.h"
 #include "rerank/handler.h"
 #include "rerank/request_context.h"
@@ -16,16 +17,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using connectors::jsonString;
+using detail::ms;
 
 constexpr std::size_t kMaxCachedItems = 200000;  // item texts looked up for events
 
-double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
 // A 404 for a storefront name the config does not have; nullopt when known.
 std::optional<Response> unknownStorefront(const Runtime& rt, std::string_view storefront) {
-  for (const auto& s : rt.storefronts) {
-    if (s.config->name == storefront) return std::nullopt;
-  }
+  if (rt.named(storefront)) return std::nullopt;
   return errorResponse(404, "resource_not_found_exception",
                        "no storefront '" + std::string(storefront) + "'");
 }
@@ -142,9 +141,7 @@ Response RerankService::events(const Runtime& rt, const Request& request) {
     auto& ev = parsed[i];
     const StorefrontRuntime* sf = nullptr;
     if (ev.ok) {
-      for (const auto& s : rt.storefronts) {
-        if (s.config->name == ev.storefront) sf = &s;
-      }
+      sf = rt.named(ev.storefront);
       if (!sf) {
         ev.ok = false;
         ev.reason = "unknown storefront '" + ev.storefront + "'";

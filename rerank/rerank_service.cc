@@ -2,17 +2,16 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <simdjson.h>
 
 #include <algorithm>
 #include <optional>
-#include <random>
 #include <cmath>
 #include <unordered_set>
 
 #include "connectors/json_writer.h"
 #include "connectors/search_response.h"
 #include "index_sync/vector_fields.h"
+#include "rerank/detail/engine_answers.h"
 #include "rerank/events.h"
 #include "rerank/extra_candidates.h"
 #include "rerank/handler.h"
@@ -28,12 +27,13 @@ namespace asio = boost::asio;
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using detail::fromEngine;
+using detail::ms;
+using detail::newRequestId;
+using detail::upstreamFailure;
 using connectors::jsonString;
-namespace dom = simdjson::dom;
 
 constexpr std::size_t kMaxCachedOrders = 10000;
-
-double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
 int64_t epochMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -77,31 +77,6 @@ connectors::HttpRequest upstreamRequest(const Runtime& rt, const Request& reques
   return out;
 }
 
-Response upstreamFailure(Metrics& metrics, const connectors::Error& e) {
-  metrics.countUpstreamError(std::string(connectors::toString(e.cause)));
-  const int status = e.code == connectors::ErrorCode::kDeadlineExceeded ? 504
-                     : e.cause == connectors::TransportCause::kConnectionRefused ? 502
-                                                                                : 503;
-  return errorResponse(status, "rerank_upstream_exception",
-                       "the search engine did not answer: " + e.message);
-}
-
-Response fromEngine(connectors::HttpResponse&& answer) {
-  Response r;
-  r.status = answer.status;
-  for (auto& h : answer.headers) {
-    std::string lower = h.name;
-    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-    if (lower == "connection" || lower == "keep-alive" || lower == "transfer-encoding" ||
-        lower == "content-length") {
-      continue;
-    }
-    r.headers.push_back({std::move(h.name), std::move(h.value)});
-  }
-  r.body = std::move(answer.body);
-  return r;
-}
-
 // The vector in a hit's `fields` object: ["<base64>"] under `key` (the
 // field name in quotes). The engine writes that object, and a JSON string
 // cannot hold the key's quoted form unescaped, so a plain search finds the
@@ -133,13 +108,6 @@ bool hitVector(std::string_view fields_json, std::string_view key, std::vector<f
     return index_sync::decodeVector(fields_json.substr(i, end - i), out);
   }
   return false;
-}
-
-std::string newRequestId() {
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  char id[17];
-  std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(rng()));
-  return id;
 }
 
 // One live scorer per thread and storefront, rebuilt when the model changes.
@@ -599,218 +567,6 @@ asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const Sto
   if (!extra_note.empty()) r.set("X-Rerank-Extra", extra_note);
   if (!clicked_note.empty()) r.set("X-Rerank-Clicked", clicked_note);
   co_return r;
-}
-
-Response RerankService::msearch(const Runtime& rt, const Request& request,
-                                std::string_view path_index) {
-  const auto t0 = Clock::now();
-  struct Item {
-    std::string header, body;
-    const StorefrontRuntime* sf = nullptr;
-    std::optional<SearchPlan> plan;
-    std::optional<RequestError> error;
-  };
-  std::vector<Item> items;
-  std::string_view rest = request.body;
-  auto nextLine = [&](std::string_view& line) {
-    if (rest.empty()) return false;
-    const auto nl = rest.find('\n');
-    line = rest.substr(0, nl);
-    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    return true;
-  };
-  std::string_view header, body;
-  while (nextLine(header)) {
-    if (header.find_first_not_of(" \t") == std::string_view::npos) continue;
-    if (!nextLine(body)) {
-      // An odd line count: the engine words that error; let it.
-      return fromEngine([&] {
-        connectors::HttpRequest out{request.method, std::string(request.path()),
-                                    std::string(request.query()),
-                                    {{"Content-Type", "application/x-ndjson"}}, request.body};
-        auto a = rt.upstream->raw(out);
-        return a ? std::move(*a) : connectors::HttpResponse{502, {}, ""};
-      }());
-    }
-    Item item;
-    item.header = std::string(header);
-    item.body = std::string(body);
-    // Which index: the header's, else the path's.
-    std::string index(path_index);
-    {
-      thread_local dom::parser parser;
-      dom::element doc, idx;
-      if (!parser.parse(item.header.data(), item.header.size()).get(doc) && doc.is_object() &&
-          !dom::object(doc).at_key("index").get(idx)) {
-        if (idx.is_string()) {
-          index = std::string(std::string_view(idx));
-        } else if (idx.is_array()) {
-          index.clear();
-          for (auto v : dom::array(idx)) {
-            if (!v.is_string()) continue;
-            if (!index.empty()) index += ',';
-            index += std::string_view(v);
-          }
-        }
-      }
-    }
-    item.sf = rt.match(request.header("Host"), index);
-    if (item.sf && item.sf->config->enabled) {
-      const auto fields = index_sync::vectorFields(item.sf->config->vector.field,
-                                                   item.sf->model->version);
-      const std::string vf[] = {fields.vector};
-      auto plan = planSearch({item.body, ""}, *item.sf->config, vf);
-      if (plan) {
-        item.plan = std::move(*plan);
-      } else {
-        item.error = plan.error();
-      }
-    }
-    items.push_back(std::move(item));
-  }
-  // The engine gets every search, rewritten where it is reranked; searches
-  // we answer ourselves (bad bodies) are left out.
-  std::string ndjson;
-  for (const auto& item : items) {
-    if (item.error) continue;
-    ndjson += item.header + "\n" + (item.plan ? item.plan->upstream_body : item.body) + "\n";
-  }
-  connectors::MsearchResponse engine;
-  if (!ndjson.empty()) {
-    connectors::HttpRequest out{"POST", std::string(request.path()), std::string(request.query()),
-                                {{"Content-Type", "application/x-ndjson"}}, ndjson};
-    for (const auto& h : request.headers) {
-      std::string lower = h.name;
-      std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-      if (lower == "authorization" && !rt.config->upstream.user) out.headers.push_back({h.name, h.value});
-    }
-    auto answer = rt.upstream->raw(out);
-    if (!answer) return upstreamFailure(metrics_, answer.error());
-    if (answer->status != 200) return fromEngine(std::move(*answer));
-    auto parsed = connectors::parseMsearchResponse(std::move(answer->body));
-    if (!parsed) {
-      return errorResponse(502, "rerank_upstream_exception",
-                           "the engine's _msearch response could not be read: " +
-                               parsed.error().message);
-    }
-    engine = std::move(*parsed);
-  }
-  const auto t_up = Clock::now();
-  std::string out = "{\"took\":";
-  std::string responses;
-  std::size_t next = 0;
-  for (const auto& item : items) {
-    if (!responses.empty()) responses += ',';
-    if (item.error) {
-      const std::string err = errorBody(*item.error);
-      responses += err;  // already {"error":...,"status":400}
-      continue;
-    }
-    if (next >= engine.responses.size()) {
-      responses += errorBody({502, "rerank_upstream_exception", "missing _msearch item"});
-      continue;
-    }
-    const auto& res = engine.responses[next++];
-    if (!res) {
-      responses += res.error().raw_body;
-      continue;
-    }
-    if (!item.plan || !item.plan->rerank || res->status != 200) {
-      responses += std::string(res->raw);
-      if (item.sf) {
-        metrics_.countRequest(item.sf->config->name, "skipped",
-                              item.plan ? item.plan->pass_reason : "disabled");
-      }
-      continue;
-    }
-    const auto& cfg = *item.sf->config;
-    Request one = request;
-    one.body = item.body;
-    const Shopper who = shopper(cfg, one, *item.plan);
-    const std::string query_text = queryText(item.body);
-    // Each search of the batch on its own, as a single `_search` would be:
-    // its A/B bucket, its request id, its line in the activity log.
-    const std::string request_id = newRequestId();
-    const std::string bucket = bucketOf(cfg, who.user, who.session, request_id);
-    Ranking ranking;
-    if (bucket == "control") {
-      ranking.fail = "ab_control";
-    } else {
-      ranking = rank(rt, *item.sf, *res, res->hits.size(), *item.plan, query_text, who,
-                     pageKey(cfg, who, "msearch " + item.header, *item.plan), t0 + cfg.deadline);
-    }
-    ResponseParts parts;
-    parts.window = &*res;
-    parts.order = ranking.order;
-    parts.from = item.plan->from;
-    parts.size = item.plan->size;
-    parts.strip_fields = item.plan->strip_fields;
-    parts.explain = ranking.explain;
-    const bool failed = !ranking.fail.empty();
-    responses += failed ? writeEngineOrderPage(parts) : writeSearchResponse(parts);
-    metrics_.countRequest(cfg.name, bucket == "control" ? "skipped" : failed ? "fallback" : "applied",
-                          failed ? ranking.fail : ranking.reason);
-    recordServed(*item.sf, who, query_text, request_id, bucket, *item.plan, *res, ranking, failed);
-  }
-  out += std::to_string(engine.took + static_cast<int64_t>(ms(Clock::now() - t_up)));
-  out += ",\"responses\":[" + responses + "]}";
-  Response r;
-  r.set("Content-Type", "application/json; charset=UTF-8");
-  r.set("X-Rerank", "msearch");
-  r.body = std::move(out);
-  return r;
-}
-
-std::shared_ptr<LiveStats> RerankService::liveStats(const StorefrontRuntime& sf) {
-  if (!sf.config->live_click_stats) return nullptr;
-  std::lock_guard lock(live_mu_);
-  LiveSlot& slot = live_[sf.config->name];
-  // The same model reloaded keeps what it learned; a new one starts from
-  // its own statistics and the clicks newer than its log.
-  if (slot.stats && slot.version == sf.model->version) return slot.stats;
-  slot.stats = std::make_shared<LiveStats>(*sf.model, slot.stats.get());
-  slot.version = sf.model->version;
-  return slot.stats;
-}
-
-void RerankService::rememberServed(const StorefrontRuntime& sf, const std::string& request_id,
-                                   std::string_view query_text) {
-  if (!sf.config->live_click_stats || query_text.empty()) return;
-  std::string key = sf.config->name + '\n' + request_id;
-  std::lock_guard lock(served_mu_);
-  // As the shopper typed it: normalized only if a click comes back.
-  if (!served_.emplace(key, std::string(query_text)).second) return;
-  served_order_.push_back(std::move(key));
-  if (served_order_.size() > kServedRemembered) {
-    served_.erase(served_order_.front());
-    served_order_.pop_front();
-  }
-}
-
-void RerankService::learnClick(const Runtime& rt, const ParsedEvent& ev) {
-  if (ev.item_id.empty()) return;
-  if (ev.kind != EventKind::kSearch && ev.kind != EventKind::kClick) return;
-  const StorefrontRuntime* sf = nullptr;
-  for (const auto& s : rt.storefronts) {
-    if (s.config->name == ev.storefront) sf = &s;
-  }
-  if (!sf || !sf->config->live_click_stats) return;
-  std::string query;
-  if (!ev.query.empty()) {
-    query = scoring::Tokenizer::normalize(ev.query);
-  } else if (!ev.request_id.empty()) {
-    std::lock_guard lock(served_mu_);
-    auto it = served_.find(ev.storefront + '\n' + ev.request_id);
-    if (it == served_.end()) return;  // not served here, or long ago
-    query = scoring::Tokenizer::normalize(it->second);
-  } else {
-    return;  // a click outside search: history only, as in training
-  }
-  if (query.empty()) return;
-  if (liveStats(*sf)->addClick(query, ev.item_id, ev.ts_ms)) {
-    metrics_.countLiveClick(ev.storefront);
-  }
 }
 
 const RerankService::CachedOrder* RerankService::cachedOrder(const std::string& key) {

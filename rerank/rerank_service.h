@@ -1,7 +1,9 @@
 // The personalized part of rerankd: the rerank path for a storefront's
 // `_search`, the events API that feeds shoppers' profiles, and erasing a
 // shopper. The search path can await the engine (searchWith); the rest
-// blocks on it and runs on the worker pool.
+// blocks on it and runs on the worker pool. Spread over rerank_service.cc
+// (the search path), msearch.cc, profile_endpoints.cc (events, profiles)
+// and live_clicks.cc (the live click statistics).
 #pragma once
 
 // Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.

@@ -42,6 +42,13 @@ const StorefrontRuntime* Runtime::match(std::string_view host,
   return found;
 }
 
+const StorefrontRuntime* Runtime::named(std::string_view name) const {
+  for (const auto& sf : storefronts) {
+    if (sf.config->name == name) return &sf;
+  }
+  return nullptr;
+}
+
 std::expected<std::shared_ptr<const Runtime>, std::string> buildRuntime(
     std::shared_ptr<const config::Config> config) {
   auto runtime = std::make_shared<Runtime>();

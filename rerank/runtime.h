@@ -28,6 +28,8 @@ struct Runtime {
   // stripped), then by the indices of the path (every index of a comma list
   // must belong to the same storefront). Null: none.
   const StorefrontRuntime* match(std::string_view host, std::string_view index_expr) const;
+  // The storefront called `name`, or null.
+  const StorefrontRuntime* named(std::string_view name) const;
 };
 
 // Loads every storefront's model and builds the upstream client. Errors

@@ -1,0 +1,187 @@
+// `_msearch` on the rerank path: each search of the request is planned,
+// fetched (one `_msearch` to the engine for all of them), bucketed, ranked
+// and logged on its own, as a single `_search` would be.
+#include <simdjson.h>
+
+#include <optional>
+
+#include "connectors/json_writer.h"
+#include "connectors/search_response.h"
+#include "index_sync/vector_fields.h"
+#include "rerank/detail/engine_answers.h"
+#include "rerank/handler.h"
+#include "rerank/request_context.h"
+#include "rerank/rerank_service.h"
+#include "rerank/search_request.h"
+#include "rerank/search_response_writer.h"
+
+namespace rr::rerank {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace dom = simdjson::dom;
+
+}  // namespace
+
+Response RerankService::msearch(const Runtime& rt, const Request& request,
+                                std::string_view path_index) {
+  const auto t0 = Clock::now();
+  struct Item {
+    std::string header, body;
+    const StorefrontRuntime* sf = nullptr;
+    std::optional<SearchPlan> plan;
+    std::optional<RequestError> error;
+  };
+  std::vector<Item> items;
+  std::string_view rest = request.body;
+  auto nextLine = [&](std::string_view& line) {
+    if (rest.empty()) return false;
+    const auto nl = rest.find('\n');
+    line = rest.substr(0, nl);
+    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    return true;
+  };
+  std::string_view header, body;
+  while (nextLine(header)) {
+    if (header.find_first_not_of(" \t") == std::string_view::npos) continue;
+    if (!nextLine(body)) {
+      // An odd line count: the engine words that error; let it.
+      return detail::fromEngine([&] {
+        connectors::HttpRequest out{request.method, std::string(request.path()),
+                                    std::string(request.query()),
+                                    {{"Content-Type", "application/x-ndjson"}}, request.body};
+        auto a = rt.upstream->raw(out);
+        return a ? std::move(*a) : connectors::HttpResponse{502, {}, ""};
+      }());
+    }
+    Item item;
+    item.header = std::string(header);
+    item.body = std::string(body);
+    // Which index: the header's, else the path's.
+    std::string index(path_index);
+    {
+      thread_local dom::parser parser;
+      dom::element doc, idx;
+      if (!parser.parse(item.header.data(), item.header.size()).get(doc) && doc.is_object() &&
+          !dom::object(doc).at_key("index").get(idx)) {
+        if (idx.is_string()) {
+          index = std::string(std::string_view(idx));
+        } else if (idx.is_array()) {
+          index.clear();
+          for (auto v : dom::array(idx)) {
+            if (!v.is_string()) continue;
+            if (!index.empty()) index += ',';
+            index += std::string_view(v);
+          }
+        }
+      }
+    }
+    item.sf = rt.match(request.header("Host"), index);
+    if (item.sf && item.sf->config->enabled) {
+      const auto fields = index_sync::vectorFields(item.sf->config->vector.field,
+                                                   item.sf->model->version);
+      const std::string vf[] = {fields.vector};
+      auto plan = planSearch({item.body, ""}, *item.sf->config, vf);
+      if (plan) {
+        item.plan = std::move(*plan);
+      } else {
+        item.error = plan.error();
+      }
+    }
+    items.push_back(std::move(item));
+  }
+  // The engine gets every search, rewritten where it is reranked; searches
+  // we answer ourselves (bad bodies) are left out.
+  std::string ndjson;
+  for (const auto& item : items) {
+    if (item.error) continue;
+    ndjson += item.header + "\n" + (item.plan ? item.plan->upstream_body : item.body) + "\n";
+  }
+  connectors::MsearchResponse engine;
+  if (!ndjson.empty()) {
+    connectors::HttpRequest out{"POST", std::string(request.path()), std::string(request.query()),
+                                {{"Content-Type", "application/x-ndjson"}}, ndjson};
+    for (const auto& h : request.headers) {
+      std::string lower = h.name;
+      std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+      if (lower == "authorization" && !rt.config->upstream.user) out.headers.push_back({h.name, h.value});
+    }
+    auto answer = rt.upstream->raw(out);
+    if (!answer) return detail::upstreamFailure(metrics_, answer.error());
+    if (answer->status != 200) return detail::fromEngine(std::move(*answer));
+    auto parsed = connectors::parseMsearchResponse(std::move(answer->body));
+    if (!parsed) {
+      return errorResponse(502, "rerank_upstream_exception",
+                           "the engine's _msearch response could not be read: " +
+                               parsed.error().message);
+    }
+    engine = std::move(*parsed);
+  }
+  const auto t_up = Clock::now();
+  std::string out = "{\"took\":";
+  std::string responses;
+  std::size_t next = 0;
+  for (const auto& item : items) {
+    if (!responses.empty()) responses += ',';
+    if (item.error) {
+      const std::string err = errorBody(*item.error);
+      responses += err;  // already {"error":...,"status":400}
+      continue;
+    }
+    if (next >= engine.responses.size()) {
+      responses += errorBody({502, "rerank_upstream_exception", "missing _msearch item"});
+      continue;
+    }
+    const auto& res = engine.responses[next++];
+    if (!res) {
+      responses += res.error().raw_body;
+      continue;
+    }
+    if (!item.plan || !item.plan->rerank || res->status != 200) {
+      responses += std::string(res->raw);
+      if (item.sf) {
+        metrics_.countRequest(item.sf->config->name, "skipped",
+                              item.plan ? item.plan->pass_reason : "disabled");
+      }
+      continue;
+    }
+    const auto& cfg = *item.sf->config;
+    Request one = request;
+    one.body = item.body;
+    const Shopper who = shopper(cfg, one, *item.plan);
+    const std::string query_text = queryText(item.body);
+    // Each search of the batch on its own, as a single `_search` would be:
+    // its A/B bucket, its request id, its line in the activity log.
+    const std::string request_id = detail::newRequestId();
+    const std::string bucket = bucketOf(cfg, who.user, who.session, request_id);
+    Ranking ranking;
+    if (bucket == "control") {
+      ranking.fail = "ab_control";
+    } else {
+      ranking = rank(rt, *item.sf, *res, res->hits.size(), *item.plan, query_text, who,
+                     pageKey(cfg, who, "msearch " + item.header, *item.plan), t0 + cfg.deadline);
+    }
+    ResponseParts parts;
+    parts.window = &*res;
+    parts.order = ranking.order;
+    parts.from = item.plan->from;
+    parts.size = item.plan->size;
+    parts.strip_fields = item.plan->strip_fields;
+    parts.explain = ranking.explain;
+    const bool failed = !ranking.fail.empty();
+    responses += failed ? writeEngineOrderPage(parts) : writeSearchResponse(parts);
+    metrics_.countRequest(cfg.name, bucket == "control" ? "skipped" : failed ? "fallback" : "applied",
+                          failed ? ranking.fail : ranking.reason);
+    recordServed(*item.sf, who, query_text, request_id, bucket, *item.plan, *res, ranking, failed);
+  }
+  out += std::to_string(engine.took + static_cast<int64_t>(detail::ms(Clock::now() - t_up)));
+  out += ",\"responses\":[" + responses + "]}";
+  Response r;
+  r.set("Content-Type", "application/json; charset=UTF-8");
+  r.set("X-Rerank", "msearch");
+  r.body = std::move(out);
+  return r;
+}
+
+}  // namespace rr::rerank
