@@ -8,6 +8,11 @@
 #   RR_BENCH_REQUESTS=2000 scripts/bench-rerankd.sh
 #   RR_BENCH_WINDOWS=200 RR_BENCH_PERF=/tmp/rerankd.perf scripts/bench-rerankd.sh
 #       one window only, with rerankd's CPU profile recorded by perf
+#   RR_BENCH_RELAY=0 scripts/bench-rerankd.sh
+#       without the reference relay: by default the same window request is
+#       also sent through a plain nginx reverse proxy (Debian's nginx-light,
+#       installed when missing), whose CPU per request is the floor any proxy
+#       that reads the window pays
 # Uses the retrotech catalog (../shared/data) when present, else a generated
 # catalog of the same size.
 set -euo pipefail
@@ -22,8 +27,10 @@ started_here=0
 if ! scripts/opensearch.sh status >/dev/null 2>&1; then started_here=1; fi
 work=$(mktemp -d)
 rerankd_pid=
+nginx_pid=
 cleanup() {
   if [[ -n "$rerankd_pid" ]]; then kill "$rerankd_pid" 2>/dev/null || true; fi
+  if [[ -n "$nginx_pid" ]]; then kill "$nginx_pid" 2>/dev/null || true; wait "$nginx_pid" 2>/dev/null || true; fi
   rm -rf "$work"
   if [[ $started_here == 1 ]]; then
     log "stopping the OpenSearch node this run started"
@@ -57,6 +64,52 @@ done
 rerankd_url=$(grep -o 'http://[0-9.:]*' "$work/rerankd.log" | head -n 1)
 [[ -n "$rerankd_url" ]] || { cat "$work/rerankd.log" >&2; exit 1; }
 log "rerankd at $rerankd_url (pid $rerankd_pid)"
+relay_args=()
+if [[ "${RR_BENCH_RELAY:-1}" != "0" ]]; then
+  if ! command -v nginx >/dev/null; then
+    log "installing nginx-light for the reference relay (RR_BENCH_RELAY=0 to skip)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
+  fi
+  relay_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  mkdir -p "$work/nginx"
+  # One worker, kept-alive connections to the engine, an access log line per
+  # request: a plain production reverse proxy on the same core budget.
+  cat >"$work/nginx/nginx.conf" <<CONF
+daemon off;
+master_process on;
+worker_processes 1;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 256; }
+http {
+  access_log $work/nginx/access.log;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  upstream engine { server ${url#http://}; keepalive 32; }
+  server {
+    listen 127.0.0.1:$relay_port;
+    client_max_body_size 10m;
+    location / {
+      proxy_pass http://engine;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffers 64 16k;
+    }
+  }
+}
+CONF
+  nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
+  nginx_pid=$!
+  for _ in $(seq 50); do
+    workers=$(pgrep -P "$nginx_pid" | paste -sd, -) || true
+    [[ -n "$workers" ]] && break
+    sleep 0.1
+  done
+  [[ -n "$workers" ]] || { cat "$work/nginx/error.log" >&2; exit 1; }
+  log "reference relay: nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') at http://127.0.0.1:$relay_port (pids $nginx_pid,$workers)"
+  relay_args=(--relay "http://127.0.0.1:$relay_port" --relay-pids "$nginx_pid,$workers")
+fi
+
 perf_pid=
 if [[ -n "${RR_BENCH_PERF:-}" ]]; then
   command -v perf >/dev/null || { log "RR_BENCH_PERF is set but perf is not installed"; exit 1; }
@@ -66,7 +119,8 @@ if [[ -n "${RR_BENCH_PERF:-}" ]]; then
 fi
 build-release/tests/bench/rerankd_e2e run --engine "$url" --rerankd "$rerankd_url" \
   --rerankd-pid "$rerankd_pid" --engine-pid "$engine_pid" --dir "$work" \
-  --requests "${RR_BENCH_REQUESTS:-400}" --windows "${RR_BENCH_WINDOWS:-100,200,500}"
+  --requests "${RR_BENCH_REQUESTS:-400}" --windows "${RR_BENCH_WINDOWS:-100,200,500}" \
+  "${relay_args[@]}"
 if [[ -n "$perf_pid" ]]; then
   kill -INT "$perf_pid"
   wait "$perf_pid" || true

@@ -11,7 +11,10 @@
 //       runs index-sync, and writes DIR/rerankd.yaml, DIR/queries.txt
 //   rerankd_e2e run --engine URL --rerankd URL --rerankd-pid PID --engine-pid PID
 //       --dir DIR [--requests N] [--windows 100,200,500]
-//       posts histories for 50 shoppers, then measures
+//       [--relay URL --relay-pids PID,PID]
+//       posts histories for 50 shoppers, then measures; with --relay, the
+//       direct window request is also sent through that plain reverse proxy
+//       (nginx, started by the script), whose CPU is summed over its pids
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -180,6 +183,8 @@ int main(int argc, char** argv) {
   const std::string mode = argv[1];
   std::string engine_url, rerankd_url, dir, catalog;
   pid_t rerankd_pid = 0, engine_pid = 0;
+  std::string relay_url;
+  std::vector<pid_t> relay_pids;
   int requests = 400, generate = 0;
   std::vector<int> windows = {100, 200, 500};
   for (int i = 2; i + 1 < argc; i += 2) {
@@ -191,6 +196,11 @@ int main(int argc, char** argv) {
     else if (f == "--dir" || f == "--out") dir = v;
     else if (f == "--catalog") catalog = v;
     else if (f == "--generate") generate = std::stoi(v);
+    else if (f == "--relay") relay_url = v;
+    else if (f == "--relay-pids") {
+      std::stringstream list(v);
+      for (std::string p; std::getline(list, p, ',');) relay_pids.push_back(std::stoi(p));
+    }
     else if (f == "--requests") requests = std::stoi(v);
     else if (f == "--windows") {
       windows.clear();
@@ -217,8 +227,15 @@ int main(int argc, char** argv) {
     }
   }
   if (queries.empty()) die("no queries in " + dir);
+  if (!relay_url.empty() && relay_pids.empty()) die("--relay needs --relay-pids");
   auto engine = make(engine_url);
   auto rerankd = make(rerankd_url);
+  auto relay = relay_url.empty() ? nullptr : make(relay_url);
+  auto relayCpu = [&] {
+    double sum = 0;
+    for (pid_t p : relay_pids) sum += cpuSeconds(p);
+    return sum;
+  };
   // 50 shoppers, 20 recent interactions each, on items of the catalog.
   {
     auto page = engine->search(index, R"({"size":1000,"_source":false})");
@@ -249,9 +266,13 @@ int main(int argc, char** argv) {
     }
   }
 
-  auto run = [&](int window, bool through) {
+  enum class Path { kDirect, kThrough, kRelay };
+  auto run = [&](int window, Path path) {
     Phase phase;
-    const double r0 = cpuSeconds(rerankd_pid), e0 = cpuSeconds(engine_pid);
+    const bool through = path == Path::kThrough;
+    // The relay's CPU is kept in rerankd_cpu: the proxy in front either way.
+    auto proxyCpu = [&] { return path == Path::kRelay ? relayCpu() : cpuSeconds(rerankd_pid); };
+    const double r0 = proxyCpu(), e0 = cpuSeconds(engine_pid);
     for (int i = 0; i < requests; ++i) {
       const std::string& q = queries[static_cast<std::size_t>(i) % queries.size()];
       const std::string match = "{\"multi_match\":{\"query\":" + connectors::jsonString(q) +
@@ -271,7 +292,7 @@ int main(int argc, char** argv) {
                    ",\"docvalue_fields\":[" + connectors::jsonString(vector_field) + "]}";
       }
       const auto start = Clock::now();
-      auto r = (through ? rerankd : engine)->raw(req);
+      auto r = (through ? rerankd : path == Path::kRelay ? relay : engine)->raw(req);
       const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
       if (!r || r->status != 200) die("request failed");
       if (through && r->header("X-Rerank") != "applied") {
@@ -279,7 +300,7 @@ int main(int argc, char** argv) {
       }
       phase.ms.push_back(ms);
     }
-    phase.rerankd_cpu = cpuSeconds(rerankd_pid) - r0;
+    phase.rerankd_cpu = proxyCpu() - r0;
     phase.engine_cpu = cpuSeconds(engine_pid) - e0;
     return phase;
   };
@@ -289,10 +310,12 @@ int main(int argc, char** argv) {
   std::printf("%-7s %-9s %9s %9s %12s %14s %14s\n", "window", "path", "p50 ms", "p99 ms",
               "added p99", "rerankd CPU/rq", "engine CPU/rq");
   for (int window : windows) {
-    run(window, false);  // warm both paths
-    run(window, true);
-    const Phase direct = run(window, false);
-    const Phase through = run(window, true);
+    run(window, Path::kDirect);  // warm every path
+    run(window, Path::kThrough);
+    if (relay) run(window, Path::kRelay);
+    const Phase direct = run(window, Path::kDirect);
+    const Phase through = run(window, Path::kThrough);
+    const Phase relayed = relay ? run(window, Path::kRelay) : Phase{};
     const double d50 = percentile(direct.ms, 0.5), d99 = percentile(direct.ms, 0.99);
     const double t50 = percentile(through.ms, 0.5), t99 = percentile(through.ms, 0.99);
     std::printf("%-7d %-9s %9.2f %9.2f %12s %14s %14.3f ms\n", window, "direct", d50, d99, "",
@@ -300,8 +323,19 @@ int main(int argc, char** argv) {
     std::printf("%-7d %-9s %9.2f %9.2f %9.2f ms %11.3f ms %11.3f ms\n", window, "rerankd", t50,
                 t99, t99 - d99, 1000 * through.rerankd_cpu / requests,
                 1000 * through.engine_cpu / requests);
-    std::printf("        ratios: p50 %.2fx, p99 %.2fx; rerankd CPU = %.1f%% of the engine's\n\n",
+    if (relay) {
+      const double r50 = percentile(relayed.ms, 0.5), r99 = percentile(relayed.ms, 0.99);
+      std::printf("%-7d %-9s %9.2f %9.2f %9.2f ms %11.3f ms %11.3f ms\n", window, "nginx", r50,
+                  r99, r99 - d99, 1000 * relayed.rerankd_cpu / requests,
+                  1000 * relayed.engine_cpu / requests);
+    }
+    std::printf("        ratios: p50 %.2fx, p99 %.2fx; rerankd CPU = %.1f%% of the engine's",
                 t50 / d50, t99 / d99, 100 * through.rerankd_cpu / std::max(1e-9, through.engine_cpu));
+    if (relay) {
+      std::printf("; nginx relaying the window = %.1f%%",
+                  100 * relayed.rerankd_cpu / std::max(1e-9, relayed.engine_cpu));
+    }
+    std::printf("\n\n");
   }
   return 0;
 }
