@@ -1,8 +1,9 @@
 #include "rerank/live_scorer.h"
 
+#include <bit>
 #include <cmath>
+#include <functional>
 
-#include "index_sync/vector_fields.h"
 #include "scoring/tokenizer.h"
 
 namespace rr::rerank {
@@ -23,6 +24,28 @@ scoring::ItemInput keysOnly(const scoring::Model& model, const scoring::ItemText
   return model.itemInput(k);
 }
 
+// Every field the tower reads, hashed a word at a time (std::hash), each
+// field's hash folded in with a multiply-xorshift so that moving text from
+// one field to another changes the key. Collisions at 64 bits: none in
+// practice for a cache of at most 20,000 items.
+uint64_t historyKey(const scoring::ItemText& item) {
+  uint64_t h = 0x9e3779b97f4a7c15ull;
+  const auto fold = [&h](uint64_t v) {
+    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+  };
+  const std::hash<std::string_view> hash;
+  for (std::string_view part : {std::string_view(item.id), std::string_view(item.title),
+                                std::string_view(item.description), std::string_view(item.brand),
+                                std::string_view(item.category)}) {
+    fold(hash(part));
+    fold(part.size());
+  }
+  fold(item.price ? std::bit_cast<uint64_t>(*item.price) : 0x7ff8dead0000beefull);
+  return h;
+}
+
 }  // namespace
 
 LiveScorer::LiveScorer(const scoring::Model& model)
@@ -41,19 +64,22 @@ void LiveScorer::score(std::string_view query, std::span<const LiveCandidate> ca
   std::size_t n_computed = 0;
   for (Eigen::Index c = 0; c < m; ++c) {
     const auto& cand = candidates[static_cast<std::size_t>(c)];
-    scoring::ItemInput in;
+    bool known = false;
     if (cand.vector.size() == static_cast<std::size_t>(d)) {
-      in = keysOnly(model_, cand.text);
+      const CandidateKeys& k = candidateKeys(cand.text);
       std::copy(cand.vector.begin(), cand.vector.end(), candidates_.row(c).data());
+      candidate_keys_.push_back(k.keys);
+      known = k.known;
     } else {
-      in = model_.itemInput(cand.text);
+      const scoring::ItemInput in = model_.itemInput(cand.text);
       model_.itemVector(in, candidates_.row(c).data());
       ++n_computed;
+      candidate_keys_.push_back(keysOf(in));
+      known = in.id >= 0;
     }
-    candidate_keys_.push_back(keysOf(in));
     stats_.push_back({.engine_score = cand.engine_score,
                       .engine_rank = cand.engine_rank,
-                      .item_known = in.id >= 0});
+                      .item_known = known});
   }
   if (computed) *computed = n_computed;
   auto clickFeatures = [&](const scoring::ClickStats& stats) {
@@ -84,7 +110,7 @@ void LiveScorer::score(std::string_view query, std::span<const LiveCandidate> ca
   for (const auto& e : history.events) {
     if (!e.item || eventWeight(e.kind) <= 0) continue;
     constexpr std::size_t kMaxCached = 20000;
-    const std::string key = index_sync::contentHash(*e.item);
+    const uint64_t key = historyKey(*e.item);
     auto cached = history_cache_.find(key);
     if (cached == history_cache_.end()) {
       if (history_cache_.size() >= kMaxCached) history_cache_.clear();
@@ -119,6 +145,23 @@ void LiveScorer::score(std::string_view query, std::span<const LiveCandidate> ca
       .history_keys = history_keys_};
   out.resize(static_cast<std::size_t>(m));
   scorer_.score(input, out);
+}
+
+const LiveScorer::CandidateKeys& LiveScorer::candidateKeys(const scoring::ItemText& text) {
+  constexpr std::size_t kMaxCached = 50000;
+  auto it = keys_cache_.find(text.id);
+  if (it != keys_cache_.end() && it->second.brand == text.brand &&
+      it->second.category == text.category && it->second.price == text.price) {
+    return it->second;
+  }
+  const scoring::ItemInput in = keysOnly(model_, text);
+  CandidateKeys k{text.brand, text.category, text.price, keysOf(in), in.id >= 0};
+  if (it != keys_cache_.end()) {
+    it->second = std::move(k);
+    return it->second;
+  }
+  if (keys_cache_.size() >= kMaxCached) keys_cache_.clear();
+  return keys_cache_.emplace(text.id, std::move(k)).first->second;
 }
 
 void LiveScorer::explain(std::size_t c, std::vector<float>& features,

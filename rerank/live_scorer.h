@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -59,13 +60,26 @@ class LiveScorer {
   std::vector<scoring::ItemKeys> candidate_keys_, history_keys_;
   std::vector<uint32_t> tokens_;
   Eigen::Index history_rows_ = 0;
-  // History items' tower outputs by content hash: shoppers' histories repeat
-  // from search to search. Bounded; cleared when full.
+  // History items' tower outputs by a 64-bit hash of their whole content:
+  // shoppers' histories repeat from search to search. Bounded; cleared when
+  // full.
   struct TowerOutput {
     std::vector<float> vector;
     scoring::ItemKeys keys;
   };
-  std::unordered_map<std::string, TowerOutput> history_cache_;
+  std::unordered_map<uint64_t, TowerOutput> history_cache_;
+  // Candidates' keys by item id, with the fields they came from: the same
+  // items come back in window after window, and computing the keys means
+  // normalizing and hashing brand, category and id. An entry whose fields
+  // differ from the hit's is computed again. Bounded; cleared when full.
+  struct CandidateKeys {
+    std::string brand, category;
+    std::optional<double> price;
+    scoring::ItemKeys keys;
+    bool known = false;  // the item has an ID row
+  };
+  const CandidateKeys& candidateKeys(const scoring::ItemText& text);
+  std::unordered_map<std::string, CandidateKeys> keys_cache_;
 };
 
 }  // namespace rr::rerank

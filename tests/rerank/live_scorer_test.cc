@@ -122,3 +122,50 @@ TEST_CASE("the live scorer scores a window exactly as the training scorer does",
   CHECK(features.size() == scoring::kFeatureCount);
   CHECK(contributions.size() == scoring::kFeatureCount);
 }
+
+TEST_CASE("an item whose fields changed is scored with its new fields, not a cached copy",
+          "[rerank][live_scorer]") {
+  // The scorer keeps candidates' keys by id and history vectors by content
+  // across searches; a hit whose brand changed must not be served the keys
+  // of before.
+  const auto items = catalog();
+  auto model = trainedLookingModel(items);
+  const int64_t now = 1'700'000'000'000;
+  rerank::LiveScorer served(*model);
+  std::vector<float> vector(16, 0.1f);
+  rerank::LiveCandidate cand;
+  cand.text = items[0];
+  cand.text.brand = "Acme";
+  cand.vector = vector;
+  auto past = std::make_shared<scoring::ItemText>(items[5]);
+  past->brand = "Globex";
+  std::vector<rerank::ProfileEvent> events(1);
+  events[0].kind = rerank::EventKind::kPurchase;
+  events[0].item_id = past->id;
+  events[0].ts_ms = now - 1000;
+  events[0].item = past;
+
+  auto brandAffinity = [&] {
+    std::vector<float> got, features, contributions;
+    served.score("mouse", std::span(&cand, 1), {events, "", now, 30}, got);
+    served.explain(0, features, contributions);
+    return features[scoring::kBrandAffinity];
+  };
+  CHECK(brandAffinity() == 0.0f);
+  cand.text.brand = "Globex";  // the same id, its brand changed in the index
+  CHECK(brandAffinity() == 1.0f);
+  auto edited = std::make_shared<scoring::ItemText>(*past);
+  edited->brand = "Initech";  // the history item as a later event recorded it
+  events[0].item = edited;
+  CHECK(brandAffinity() == 0.0f);
+  auto priceAffinity = [&] {
+    std::vector<float> got, features, contributions;
+    served.score("mouse", std::span(&cand, 1), {events, "", now, 30}, got);
+    served.explain(0, features, contributions);
+    return features[scoring::kPriceAffinity];
+  };
+  cand.text.price = edited->price;
+  CHECK(priceAffinity() == 1.0f);
+  cand.text.price = 999.0;  // a price change alone also gives new keys
+  CHECK(priceAffinity() == 0.0f);
+}

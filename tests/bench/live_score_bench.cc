@@ -1,0 +1,104 @@
+// rerankd's scoring step for one search, as the server runs it: candidates
+// with their index vectors and the fields of their hits (id, brand,
+// category, price), a shopper with 20 history items, the model's click
+// statistics. Everything LiveScorer::score does around the batched window
+// scorer (keys, click priors, history vectors, the query vector) is in the
+// time, which is what window_score_bench leaves out.
+//
+//   scripts/bench.sh live_score_bench
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "rerank/live_scorer.h"
+#include "scoring/tokenizer.h"
+#include "tests/bench/bench_main.h"
+
+using namespace rr;
+
+namespace {
+
+constexpr int kHistory = 20;
+constexpr int kItems = 5000;
+
+scoring::ItemText item(int i) {
+  const std::string n = std::to_string(i);
+  return {.id = "sku-" + n,
+          .title = "Wireless speaker model " + n + " with bass boost",
+          .description = "A portable wireless speaker, item " + n +
+                         ", with a long battery life, water resistance and a strap.",
+          .brand = "Brand number " + std::to_string(i % 40),
+          .category = "Audio > Speakers > Portable " + std::to_string(i % 12),
+          .price = 10.0 + i % 300};
+}
+
+struct Setup {
+  std::unique_ptr<scoring::Model> model;
+  std::vector<scoring::ItemText> texts;
+  std::vector<std::vector<float>> vectors;
+  std::vector<rerank::LiveCandidate> candidates;
+  std::vector<rerank::ProfileEvent> history;
+
+  explicit Setup(int m) {
+    model = std::make_unique<scoring::Model>(scoring::ModelDims{}, scoring::TokenizerSettings{}, 1);
+    const int d = model->dim();
+    std::mt19937_64 rng(7);
+    std::uniform_int_distribution<int> pick(0, kItems - 1);
+    std::normal_distribution<float> normal(0.0f, 0.3f);
+    // Clicks as a trained model carries them: some items known, query priors.
+    const std::string query = scoring::Tokenizer::normalize("wireless speaker");
+    for (int k = 0; k < 20000; ++k) {
+      const int i = pick(rng);
+      model->stats().addClick(k % 2 ? query : scoring::Tokenizer::normalize("speaker " + std::to_string(k % 50)),
+                              "sku-" + std::to_string(i));
+    }
+    for (int c = 0; c < m; ++c) {
+      const int i = pick(rng);
+      scoring::ItemText t = item(i);
+      t.title.clear();  // as readHitText leaves them when the hit has a vector
+      t.description.clear();
+      texts.push_back(std::move(t));
+      std::vector<float> v(static_cast<std::size_t>(d));
+      for (auto& x : v) x = normal(rng);
+      vectors.push_back(std::move(v));
+    }
+    for (int c = 0; c < m; ++c) {
+      candidates.push_back({.text = texts[static_cast<std::size_t>(c)],
+                            .vector = vectors[static_cast<std::size_t>(c)],
+                            .engine_score = 20.0f / (1.0f + static_cast<float>(c)),
+                            .engine_rank = c});
+    }
+    for (int k = 0; k < kHistory; ++k) {
+      rerank::ProfileEvent e;
+      e.kind = k % 5 == 0 ? rerank::EventKind::kCart : rerank::EventKind::kClick;
+      e.item_id = "sku-" + std::to_string(pick(rng));
+      e.session_id = k >= 15 ? "s1" : "s0";
+      e.ts_ms = 1'700'000'000'000 + k * 60'000;
+      e.item = std::make_shared<const scoring::ItemText>(item(pick(rng)));
+      history.push_back(std::move(e));
+    }
+  }
+};
+
+void BM_LiveScore(benchmark::State& state) {
+  const int m = static_cast<int>(state.range(0));
+  Setup s(m);
+  rerank::LiveScorer scorer(*s.model);
+  const rerank::LiveHistory h{.events = s.history,
+                              .session_id = "s1",
+                              .now_ms = 1'700'000'000'000 + kHistory * 60'000,
+                              .half_life_days = 30};
+  std::vector<float> scores;
+  for (auto _ : state) {
+    scorer.score("Wireless Speaker", s.candidates, h, scores);
+    benchmark::DoNotOptimize(scores.data());
+  }
+  state.counters["candidates/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * m, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_LiveScore)->Arg(100)->Arg(200)->Arg(500)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
