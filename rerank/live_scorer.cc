@@ -13,17 +13,6 @@ scoring::ItemKeys keysOf(const scoring::ItemInput& in) {
   return {.brand = in.brand, .category = in.category, .price = in.price};
 }
 
-// The tower's input without tokenizing the text: the keys and the ID row
-// are all that is needed when the vector came from the index.
-scoring::ItemInput keysOnly(const scoring::Model& model, const scoring::ItemText& text) {
-  scoring::ItemText k;
-  k.id = text.id;
-  k.brand = text.brand;
-  k.category = text.category;
-  k.price = text.price;
-  return model.itemInput(k);
-}
-
 // Every field the tower reads, hashed a word at a time (std::hash), each
 // field's hash folded in with a multiply-xorshift so that moving text from
 // one field to another changes the key. Collisions at 64 bits: none in
@@ -66,10 +55,12 @@ void LiveScorer::score(std::string_view query, std::span<const LiveCandidate> ca
     const auto& cand = candidates[static_cast<std::size_t>(c)];
     bool known = false;
     if (cand.vector.size() == static_cast<std::size_t>(d)) {
-      const CandidateKeys& k = candidateKeys(cand.text);
+      // The keys and the ID row are all the features need: the vector came
+      // from the index.
+      const scoring::ItemInput in = model_.itemKeys(cand.text);
       std::copy(cand.vector.begin(), cand.vector.end(), candidates_.row(c).data());
-      candidate_keys_.push_back(k.keys);
-      known = k.known;
+      candidate_keys_.push_back(keysOf(in));
+      known = in.id >= 0;
     } else {
       const scoring::ItemInput in = model_.itemInput(cand.text);
       model_.itemVector(in, candidates_.row(c).data());
@@ -83,11 +74,12 @@ void LiveScorer::score(std::string_view query, std::span<const LiveCandidate> ca
   }
   if (computed) *computed = n_computed;
   auto clickFeatures = [&](const scoring::ClickStats& stats) {
+    const auto priors = stats.forQuery(normalized);
     for (std::size_t c = 0; c < candidates.size(); ++c) {
-      const std::string& id = candidates[c].text.id;
-      stats_[c].click_prior = stats.clickPrior(normalized, id);
-      stats_[c].token_prior = stats.tokenPrior(normalized, id);
-      stats_[c].popularity = stats.popularity(id);
+      const auto p = priors.of(candidates[c].text.id);
+      stats_[c].click_prior = p.click_prior;
+      stats_[c].token_prior = p.token_prior;
+      stats_[c].popularity = p.popularity;
     }
   };
   if (live) {
@@ -145,23 +137,6 @@ void LiveScorer::score(std::string_view query, std::span<const LiveCandidate> ca
       .history_keys = history_keys_};
   out.resize(static_cast<std::size_t>(m));
   scorer_.score(input, out);
-}
-
-const LiveScorer::CandidateKeys& LiveScorer::candidateKeys(const scoring::ItemText& text) {
-  constexpr std::size_t kMaxCached = 50000;
-  auto it = keys_cache_.find(text.id);
-  if (it != keys_cache_.end() && it->second.brand == text.brand &&
-      it->second.category == text.category && it->second.price == text.price) {
-    return it->second;
-  }
-  const scoring::ItemInput in = keysOnly(model_, text);
-  CandidateKeys k{text.brand, text.category, text.price, keysOf(in), in.id >= 0};
-  if (it != keys_cache_.end()) {
-    it->second = std::move(k);
-    return it->second;
-  }
-  if (keys_cache_.size() >= kMaxCached) keys_cache_.clear();
-  return keys_cache_.emplace(text.id, std::move(k)).first->second;
 }
 
 void LiveScorer::explain(std::size_t c, std::vector<float>& features,

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -68,18 +67,6 @@ class LiveScorer {
     scoring::ItemKeys keys;
   };
   std::unordered_map<uint64_t, TowerOutput> history_cache_;
-  // Candidates' keys by item id, with the fields they came from: the same
-  // items come back in window after window, and computing the keys means
-  // normalizing and hashing brand, category and id. An entry whose fields
-  // differ from the hit's is computed again. Bounded; cleared when full.
-  struct CandidateKeys {
-    std::string brand, category;
-    std::optional<double> price;
-    scoring::ItemKeys keys;
-    bool known = false;  // the item has an ID row
-  };
-  const CandidateKeys& candidateKeys(const scoring::ItemText& text);
-  std::unordered_map<std::string, CandidateKeys> keys_cache_;
 };
 
 }  // namespace rr::rerank

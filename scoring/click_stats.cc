@@ -125,6 +125,42 @@ float ClickStats::clickPrior(std::string_view normalized_query, std::string_view
   return static_cast<float>((pair + a * share(item)) / (query + a));
 }
 
+ClickStats::QueryPriors ClickStats::forQuery(std::string_view normalized_query) const {
+  QueryPriors q(*this);
+  q.smoothing_ = kSmoothing * scaleNow();
+  q.scale_ = scaleNow();
+  q.pair_prefix_ = fnv("\x1f", fnv(normalized_query));
+  q.query_mass_ = lookup(t_.queries, queryKey(normalized_query));
+  forEachWord(normalized_query, [&](std::string_view w) {
+    const uint64_t k = tokenKey(w);
+    q.words_.emplace_back(fnv("\x1f", k), lookup(t_.tokens, k));
+  });
+  return q;
+}
+
+ClickStats::Priors ClickStats::QueryPriors::of(std::string_view item) const {
+  // The same expressions, in the same order, as clickPrior, tokenPrior and
+  // popularity: served features must equal trained ones exactly.
+  const Tables& t = stats_.t_;
+  const double item_mass = t.total > 0 || t.max_item > 0 ? lookup(t.items, std::string(item)) : 0.0;
+  const float share = t.total <= 0 ? 0.0f : static_cast<float>(item_mass / t.total);
+  Priors p;
+  const double a = smoothing_;
+  const double pair = lookup(t.pairs, fnv(item, pair_prefix_));
+  p.click_prior = static_cast<float>((pair + a * share) / (query_mass_ + a));
+  const double base = share;
+  double sum = 0;
+  for (const auto& [prefix, word_mass] : words_) {
+    sum += (lookup(t.token_pairs, fnv(item, prefix)) + a * base) / (word_mass + a);
+  }
+  p.token_prior = static_cast<float>(words_.empty() ? base : sum / static_cast<double>(words_.size()));
+  if (t.max_item > 0) {
+    const double n = item_mass / scale_;
+    p.popularity = static_cast<float>(std::log1p(n) / std::log1p(t.max_item / scale_));
+  }
+  return p;
+}
+
 float ClickStats::tokenPrior(std::string_view normalized_query, std::string_view item) const {
   const double a = kSmoothing * scaleNow();
   const double base = share(item);

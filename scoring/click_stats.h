@@ -43,6 +43,33 @@ class ClickStats {
   // generalizes to queries never seen whole ("halo 3 odst" from "halo").
   float tokenPrior(std::string_view normalized_query, std::string_view item) const;
 
+  // The three click features of many items for one query, as clickPrior,
+  // tokenPrior and popularity give them (the same values, bit for bit),
+  // with the query and its words hashed once and each item looked up once:
+  // what rerankd needs for every candidate of a window. Valid while the
+  // ClickStats it came from is alive and unchanged.
+  struct Priors {
+    float click_prior = 0;
+    float token_prior = 0;
+    float popularity = 0;
+  };
+  class QueryPriors {
+   public:
+    Priors of(std::string_view item) const;
+
+   private:
+    friend class ClickStats;
+    explicit QueryPriors(const ClickStats& stats) : stats_(stats) {}
+    const ClickStats& stats_;
+    uint64_t pair_prefix_ = 0;  // pairKey's hash state before the item
+    double query_mass_ = 0;
+    double smoothing_ = 0;      // kSmoothing * scaleNow()
+    double scale_ = 1;
+    // Per query word: tokenPairKey's state before the item, the word's mass.
+    std::vector<std::pair<uint64_t, double>> words_;
+  };
+  QueryPriors forQuery(std::string_view normalized_query) const;
+
   // Undecayed click count (decides ID vectors).
   uint32_t itemClicks(std::string_view item) const;
   bool known(std::string_view item, uint32_t min_clicks) const {

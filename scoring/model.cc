@@ -55,16 +55,21 @@ Model::Model(ModelDims dims, TokenizerSettings tokenizer, Unfilled)
     : dims_(dims), tokenizer_(tokenizer) {}
 
 ItemInput Model::itemInput(const ItemText& item) const {
-  ItemInput in;
+  ItemInput in = itemKeys(item);
   tokenizer_.tokenize(item.title, in.title_tokens);
   tokenizer_.tokenize(item.description, in.description_tokens);
+  return in;
+}
+
+ItemInput Model::itemKeys(const ItemText& item) const {
+  ItemInput in;
   if (!item.brand.empty()) in.brand = tokenizer_.hashValue(item.brand, dims_.brand_buckets);
   if (!item.category.empty()) {
     in.category = tokenizer_.hashValue(item.category, dims_.category_buckets);
   }
   if (item.price) in.price = priceBand(*item.price, dims_.price_buckets);
   if (stats_.known(item.id, kMinClicksForId)) {
-    in.id = tokenizer_.hashValue("id:" + item.id, dims_.id_buckets);
+    in.id = tokenizer_.hashValue("id:", item.id, dims_.id_buckets);
   }
   return in;
 }

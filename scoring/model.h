@@ -90,6 +90,10 @@ class Model {
   int dim() const { return dims_.dim; }
 
   ItemInput itemInput(const ItemText& item) const;
+  // The same without the text's tokens (brand, category, price band and ID
+  // row only): for items whose vector is already known. Allocates nothing
+  // for ids up to the short-string size.
+  ItemInput itemKeys(const ItemText& item) const;
   // Replaces `out` with the query's token ids (callers reuse one buffer per
   // thread; Tokenizer::tokenize itself appends).
   void queryTokens(std::string_view query, std::vector<uint32_t>& out) const;

@@ -40,8 +40,23 @@ uint32_t Tokenizer::bucket(std::string_view piece, char kind) const {
   return static_cast<uint32_t>(h % settings_.buckets);
 }
 
-uint32_t Tokenizer::hashValue(std::string_view value, uint32_t buckets) const {
-  uint64_t h = fnv1a(normalize(value), kFnvOffset ^ settings_.seed);
+uint32_t Tokenizer::hashValue(std::string_view prefix, std::string_view value,
+                              uint32_t buckets) const {
+  // normalize()'s state machine, hashing each byte it would emit.
+  uint64_t h = kFnvOffset ^ settings_.seed;
+  bool pending_space = false, emitted = false;
+  for (std::string_view part : {prefix, value}) {
+    for (unsigned char c : part) {
+      if (const char lower = wordChar(c)) {
+        if (pending_space && emitted) h = (h ^ static_cast<unsigned char>(' ')) * kFnvPrime;
+        pending_space = false;
+        emitted = true;
+        h = (h ^ static_cast<unsigned char>(lower)) * kFnvPrime;
+      } else {
+        pending_space = true;
+      }
+    }
+  }
   return static_cast<uint32_t>(h % buckets);
 }
 

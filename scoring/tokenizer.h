@@ -29,8 +29,13 @@ class Tokenizer {
   // Appends the ids of `text` to `out` (does not clear it).
   void tokenize(std::string_view text, std::vector<uint32_t>& out) const;
 
-  // Id of a whole categorical value (brand, category) in `buckets` buckets.
-  uint32_t hashValue(std::string_view value, uint32_t buckets) const;
+  // Id of a whole categorical value (brand, category) in `buckets` buckets:
+  // the hash of normalize(prefix + value), computed as the characters stream
+  // by, with no string built (it runs for every candidate of every search).
+  uint32_t hashValue(std::string_view value, uint32_t buckets) const {
+    return hashValue({}, value, buckets);
+  }
+  uint32_t hashValue(std::string_view prefix, std::string_view value, uint32_t buckets) const;
 
   // Lower-cased words joined by one space: the key for exact-query stats.
   static std::string normalize(std::string_view text);

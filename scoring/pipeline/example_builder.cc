@@ -41,7 +41,7 @@ scoring::ItemInput ExampleBuilder::input(const std::string& id,
     known = clicks != frozen_clicks_->end() && clicks->second >= scoring::Model::kMinClicksForId;
   }
   if (known) {
-    in.id = model.tokenizer().hashValue("id:" + id, model.dims().id_buckets);
+    in.id = model.tokenizer().hashValue("id:", id, model.dims().id_buckets);
   }
   return in;
 }

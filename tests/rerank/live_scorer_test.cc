@@ -125,8 +125,9 @@ TEST_CASE("the live scorer scores a window exactly as the training scorer does",
 
 TEST_CASE("an item whose fields changed is scored with its new fields, not a cached copy",
           "[rerank][live_scorer]") {
-  // The scorer keeps candidates' keys by id and history vectors by content
-  // across searches; a hit whose brand changed must not be served the keys
+  // The scorer keeps history vectors by content across searches (and any
+  // per-item cache of candidates' keys would be as tempting): a hit or a
+  // history item whose brand or price changed must not be served the keys
   // of before.
   const auto items = catalog();
   auto model = trainedLookingModel(items);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 
 #include "scoring/click_stats.h"
 #include "scoring/tokenizer.h"
@@ -63,6 +64,33 @@ TEST_CASE("token ids are FNV-1a of kind byte and piece: saved models rely on the
     REQUIRE(got.front() == 42);
     got.erase(got.begin());
     CHECK(got == expected);
+  }
+}
+
+TEST_CASE("value ids are FNV-1a of the normalized value, prefix and all: saved models rely on them",
+          "[unit][scoring]") {
+  // Brand, category and ID rows: hashValue streams normalize(prefix + value)
+  // without building it; it must give the ids the plain way gives.
+  auto id = [](const TokenizerSettings& s, const std::string& whole, uint32_t buckets) {
+    uint64_t h = 14695981039346656037ull ^ s.seed;
+    for (unsigned char c : Tokenizer::normalize(whole)) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    return static_cast<uint32_t>(h % buckets);
+  };
+  const std::pair<std::string, std::string> cases[] = {
+      {"", "Sony"}, {"", "  Video Games > Xbox 360 "}, {"id:", "1234567"},
+      {"id:", " B00-X"}, {"id:", ":lead"}, {"", ""}, {"id:", ""}, {"a ", " b"},
+      {"", "Caf\xc3\xa9  Noir!"}};
+  for (const TokenizerSettings& s :
+       {TokenizerSettings{}, TokenizerSettings{.buckets = 4096, .char_trigrams = false, .seed = 7}}) {
+    const Tokenizer tok(s);
+    for (const auto& [prefix, value] : cases) {
+      INFO("'" << prefix << "' + '" << value << "'");
+      CHECK(tok.hashValue(prefix, value, 1000003) == id(s, prefix + value, 1000003));
+      if (prefix.empty()) CHECK(tok.hashValue(value, 4099) == id(s, value, 4099));
+    }
   }
 }
 
@@ -159,6 +187,36 @@ TEST_CASE("decayed statistics re-anchor instead of overflowing, with the same fe
   }
   CHECK(stats.tables().anchor_ms > 0);
   CHECK(stats.itemClicks("old") == 2);
+}
+
+TEST_CASE("a query's priors for many items are the single calls' values, bit for bit",
+          "[unit][scoring]") {
+  // rerankd computes the click features with forQuery; training with the
+  // single calls. Served features must be the trained ones exactly.
+  constexpr int64_t kDay = 86400000;
+  for (double half_life : {0.0, 2.0}) {
+    ClickStats stats(half_life);
+    std::mt19937 rng(5);
+    const char* queries[] = {"halo", "halo wars", "forza motorsport 4", "", "kinect"};
+    for (int k = 0; k < 300; ++k) {
+      const std::string item = "item-" + std::to_string(rng() % 40);
+      stats.addClick(queries[rng() % 4], item, static_cast<int64_t>(k) * kDay / 10);
+    }
+    ClickStats empty(half_life);
+    for (const ClickStats* s : {&stats, &empty}) {
+      for (const char* q : queries) {
+        const auto priors = s->forQuery(q);
+        for (int i = 0; i < 45; ++i) {  // some never clicked
+          const std::string item = "item-" + std::to_string(i);
+          INFO("half-life " << half_life << ", query '" << q << "', " << item);
+          const auto p = priors.of(item);
+          CHECK(p.click_prior == s->clickPrior(q, item));
+          CHECK(p.token_prior == s->tokenPrior(q, item));
+          CHECK(p.popularity == s->popularity(item));
+        }
+      }
+    }
+  }
 }
 
 namespace {
