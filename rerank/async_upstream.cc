@@ -62,6 +62,8 @@ connectors::Error transportError(ErrorCode code, TransportCause cause, std::stri
 // 45 KB window arrived in about 120 reads of 512 bytes, each with its own
 // trip through the reactor.
 constexpr std::size_t kReadBuffer = 64 << 10;
+// simdjson's padding (SIMDJSON_PADDING, 64 bytes), without its header here.
+constexpr std::size_t kParsePadding = 64;
 
 struct AsyncUpstream::Connection {
   explicit Connection(asio::io_context::executor_type executor) : stream(executor) {
@@ -199,6 +201,15 @@ asio::awaitable<AsyncUpstream::Attempt> AsyncUpstream::once(const connectors::Ht
   http::response_parser<http::string_body> parser;
   parser.body_limit(kMaxBody);
   if (!ec) {
+    co_await http::async_read_header(connection->stream, connection->buffer, parser,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (!ec && !parser.is_done()) {
+    // The body with room for the JSON parser's padding past its end, so
+    // parsing it does not copy the whole answer once more to get that room.
+    if (const auto length = parser.content_length(); length && *length <= kMaxBody) {
+      parser.get().body().reserve(static_cast<std::size_t>(*length) + kParsePadding);
+    }
     co_await http::async_read(connection->stream, connection->buffer, parser,
                               asio::redirect_error(asio::use_awaitable, ec));
   }

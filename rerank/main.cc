@@ -7,6 +7,7 @@
 // connections, then one JSON access-log line per request. Exit codes: 0 a
 // clean stop or a good config; 1 a bad config or model (the message names
 // the field); 2 bad arguments.
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -92,6 +93,12 @@ int main(int argc, char** argv) {
   handler.service().openActivityLog((*runtime)->config->activity_log);
   const auto& listen = (*runtime)->config->listen;
   std::mutex log_mu;
+  // Every search allocates and frees the same sizes again (the engine's
+  // answer, the window, the page): keep freed memory in the process rather
+  // than handing it back to the kernel and faulting zeroed pages in again
+  // on the next search. Memory in use is what the peak needs either way.
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
   auto server = rerank::Server::create(listen, handler, std::max(4, listen.threads * 4),
                                        [&](const std::string& line) {
                                          std::lock_guard lock(log_mu);
