@@ -8,6 +8,10 @@
 #   RR_BENCH_REQUESTS=2000 scripts/bench-rerankd.sh
 #   RR_BENCH_WINDOWS=200 RR_BENCH_PERF=/tmp/rerankd.perf scripts/bench-rerankd.sh
 #       one window only, with rerankd's CPU profile recorded by perf
+#       (RR_BENCH_PERF_HZ: samples per second, default 2000;
+#       RR_BENCH_PERF_CALLGRAPH: perf's call-graph option, default -g, e.g.
+#       --call-graph=dwarf,16384 for stacks through a build without frame
+#       pointers)
 #   RR_BENCH_RELAY=0 scripts/bench-rerankd.sh
 #       without the reference relay: by default the same window request is
 #       also sent through a plain nginx reverse proxy (Debian's nginx-light,
@@ -114,7 +118,7 @@ perf_pid=
 if [[ -n "${RR_BENCH_PERF:-}" ]]; then
   command -v perf >/dev/null || { log "RR_BENCH_PERF is set but perf is not installed"; exit 1; }
   log "recording rerankd's profile to $RR_BENCH_PERF (perf report -i $RR_BENCH_PERF)"
-  perf record -F 2000 -g -p "$rerankd_pid" -o "$RR_BENCH_PERF" 2>"$work/perf.log" &
+  perf record -F "${RR_BENCH_PERF_HZ:-2000}" ${RR_BENCH_PERF_CALLGRAPH:--g} -p "$rerankd_pid" -o "$RR_BENCH_PERF" 2>"$work/perf.log" &
   perf_pid=$!
 fi
 build-release/tests/bench/rerankd_e2e run --engine "$url" --rerankd "$rerankd_url" \
