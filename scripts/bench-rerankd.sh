@@ -72,7 +72,11 @@ relay_args=()
 if [[ "${RR_BENCH_RELAY:-1}" != "0" ]]; then
   if ! command -v nginx >/dev/null; then
     log "installing nginx-light for the reference relay (RR_BENCH_RELAY=0 to skip)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null 2>&1 || {
+      log "apt-get install failed; updating the package lists and trying again"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
+    }
   fi
   relay_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   mkdir -p "$work/nginx"
