@@ -53,24 +53,21 @@ void LiveScorer::score(std::string_view query, std::span<const LiveCandidate> ca
   std::size_t n_computed = 0;
   for (Eigen::Index c = 0; c < m; ++c) {
     const auto& cand = candidates[static_cast<std::size_t>(c)];
-    bool known = false;
+    scoring::ItemInput in;
     if (cand.vector.size() == static_cast<std::size_t>(d)) {
       // The keys and the ID row are all the features need: the vector came
       // from the index.
-      const scoring::ItemInput in = model_.itemKeys(cand.text);
+      in = model_.itemKeys(cand.text);
       std::copy(cand.vector.begin(), cand.vector.end(), candidates_.row(c).data());
-      candidate_keys_.push_back(keysOf(in));
-      known = in.id >= 0;
     } else {
-      const scoring::ItemInput in = model_.itemInput(cand.text);
+      in = model_.itemInput(cand.text);
       model_.itemVector(in, candidates_.row(c).data());
       ++n_computed;
-      candidate_keys_.push_back(keysOf(in));
-      known = in.id >= 0;
     }
+    candidate_keys_.push_back(keysOf(in));
     stats_.push_back({.engine_score = cand.engine_score,
                       .engine_rank = cand.engine_rank,
-                      .item_known = known});
+                      .item_known = in.id >= 0});
   }
   if (computed) *computed = n_computed;
   auto clickFeatures = [&](const scoring::ClickStats& stats) {

@@ -142,7 +142,7 @@ ClickStats::Priors ClickStats::QueryPriors::of(std::string_view item) const {
   // The same expressions, in the same order, as clickPrior, tokenPrior and
   // popularity: served features must equal trained ones exactly.
   const Tables& t = stats_.t_;
-  const double item_mass = t.total > 0 || t.max_item > 0 ? lookup(t.items, std::string(item)) : 0.0;
+  const double item_mass = t.items.empty() ? 0.0 : lookup(t.items, std::string(item));
   const float share = t.total <= 0 ? 0.0f : static_cast<float>(item_mass / t.total);
   Priors p;
   const double a = smoothing_;
