@@ -443,7 +443,10 @@ TEST_CASE("the official OpenSearch JavaScript client works through rerankd",
     FAIL("the client is not installed: run `npm ci --prefix tests/js` (scripts/test.sh does)");
   }
   Shop shop;
-  RerankdProcess rerankd(shop.dir, shop.config());
+  // A generous deadline, as the other tests that need `applied`: the first
+  // search on a busy machine (the suite runs two tests at a time) can take
+  // longer than the default, and this test is about the response's shape.
+  RerankdProcess rerankd(shop.dir, shop.config("    deadline_ms: 5000\n"));
   shop.buy(rerankd, "alice", "Acme");
   const std::string command = "node " + (js / "client_test.mjs").string() + " " + rerankd.url() +
                               " " + shop.index + " > " + (shop.dir / "js.log").string() + " 2>&1";
