@@ -5,6 +5,10 @@
 #include <cstdio>
 #include <cstring>
 
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
 #include "connectors/json_writer.h"
 
 namespace rr::index_sync {
@@ -95,9 +99,61 @@ std::string encodeVector(std::span<const float> v) {
   return out;
 }
 
+namespace {
+
+#if defined(__AVX2__)
+// 32 base64 characters to 24 bytes, eight groups at once; false when a
+// character is outside the alphabet. Each character is mapped to its 6 bits
+// by the offset of its range, then two multiply-adds join four 6-bit values
+// into one 24-bit group per 32-bit lane, whose bytes a shuffle puts in order.
+bool decodeBlock32(const char* in, unsigned char* out) {
+  const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in));
+  // Signed compares: bytes of 0x80 and above are negative, so in no range.
+  const auto between = [&c](char lo, char hi) {
+    return _mm256_and_si256(_mm256_cmpgt_epi8(c, _mm256_set1_epi8(static_cast<char>(lo - 1))),
+                            _mm256_cmpgt_epi8(_mm256_set1_epi8(static_cast<char>(hi + 1)), c));
+  };
+  const __m256i upper = between('A', 'Z');
+  const __m256i lower = between('a', 'z');
+  const __m256i digit = between('0', '9');
+  const __m256i plus = _mm256_cmpeq_epi8(c, _mm256_set1_epi8('+'));
+  const __m256i slash = _mm256_cmpeq_epi8(c, _mm256_set1_epi8('/'));
+  const __m256i valid = _mm256_or_si256(_mm256_or_si256(upper, lower),
+                                        _mm256_or_si256(digit, _mm256_or_si256(plus, slash)));
+  if (_mm256_movemask_epi8(valid) != -1) return false;
+  // 'A'..'Z' -> 0..25, 'a'..'z' -> 26..51, '0'..'9' -> 52..61, '+' 62, '/' 63.
+  __m256i offset = _mm256_and_si256(upper, _mm256_set1_epi8(-'A'));
+  offset = _mm256_or_si256(offset, _mm256_and_si256(lower, _mm256_set1_epi8(26 - 'a')));
+  offset = _mm256_or_si256(offset, _mm256_and_si256(digit, _mm256_set1_epi8(52 - '0')));
+  offset = _mm256_or_si256(offset, _mm256_and_si256(plus, _mm256_set1_epi8(62 - '+')));
+  offset = _mm256_or_si256(offset, _mm256_and_si256(slash, _mm256_set1_epi8(63 - '/')));
+  const __m256i six = _mm256_add_epi8(c, offset);
+  // [a b c d] -> 16-bit (a << 6 | b), (c << 6 | d) -> 32-bit a<<18|b<<12|c<<6|d.
+  const __m256i twelve = _mm256_maddubs_epi16(six, _mm256_set1_epi32(0x01400140));
+  const __m256i groups = _mm256_madd_epi16(twelve, _mm256_set1_epi32(0x00011000));
+  // Each lane's 24-bit groups, most significant byte first, in its low 12
+  // bytes; then the two lanes' 12 bytes side by side.
+  const __m256i bytes = _mm256_shuffle_epi8(
+      groups, _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1,
+                               2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1));
+  const __m256i packed =
+      _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm256_castsi256_si128(packed));
+  _mm_storel_epi64(reinterpret_cast<__m128i*>(out + 16), _mm256_extracti128_si256(packed, 1));
+  return true;
+}
+#endif
+
+}  // namespace
+
 bool decodeVector(std::string_view text, std::vector<float>& out) {
-  // A lookup table and whole 4-character groups, written straight into the
-  // floats' bytes: this runs for every candidate of every search.
+  return detail::decodeVectorWith(text, out, /*blocks=*/true);
+}
+
+bool detail::decodeVectorWith(std::string_view text, std::vector<float>& out, bool blocks) {
+  // Blocks of 32 characters where the build has AVX2, then a lookup table
+  // and whole 4-character groups, written straight into the floats' bytes:
+  // this runs for every candidate of every search.
   static constexpr auto kValue = [] {
     std::array<int8_t, 256> t{};
     t.fill(-1);
@@ -121,6 +177,13 @@ bool decodeVector(std::string_view text, std::vector<float>& out) {
     return static_cast<int32_t>(kValue[static_cast<unsigned char>(text[i])]);
   };
   std::size_t i = 0, o = 0;
+#if defined(__AVX2__)
+  for (; blocks && i + 32 <= n; i += 32, o += 24) {
+    if (!decodeBlock32(text.data() + i, dst + o)) return false;
+  }
+#else
+  (void)blocks;
+#endif
   for (; i + 4 <= n; i += 4) {
     const int32_t a = value(i), b = value(i + 1), c = value(i + 2), d = value(i + 3);
     if ((a | b | c | d) < 0) return false;

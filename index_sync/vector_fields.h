@@ -42,6 +42,12 @@ std::string encodeVector(std::span<const float> v);
 // when the text is not base64 of a whole number of floats.
 bool decodeVector(std::string_view base64, std::vector<float>& out);
 
+namespace detail {
+// decodeVector with its 32-character AVX2 blocks on or off (off: the
+// portable 4-character loop alone), so tests and benchmarks compare them.
+bool decodeVectorWith(std::string_view base64, std::vector<float>& out, bool blocks);
+}  // namespace detail
+
 // 16 hex digits over every feature the item tower reads, so a changed title,
 // brand, category, price... changes it and nothing else does.
 std::string contentHash(const scoring::ItemText& item);

@@ -3,6 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
 
 #include "index_sync/item_reader.h"
 #include "index_sync/progress.h"
@@ -25,6 +28,50 @@ TEST_CASE("vectors round-trip through base64, padded or not", "[index_sync]") {
   CHECK_FALSE(decodeVector("AAC!Pw==", out));  // not base64
   CHECK_FALSE(decodeVector("AACA", out));      // 3 bytes: not whole floats
   CHECK_FALSE(decodeVector("A", out));
+}
+
+TEST_CASE("vectors of every length decode exactly, and a bad character anywhere is refused",
+          "[index_sync]") {
+  // Long enough for the 32-character blocks and every tail length after them.
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> value(-1e3f, 1e3f);
+  std::vector<float> out;
+  for (std::size_t d = 1; d <= 70; ++d) {
+    std::vector<float> v(d);
+    for (float& x : v) x = value(rng);
+    std::string text = encodeVector(v);
+    INFO("d = " << d << ", " << text);
+    REQUIRE(decodeVector(text, out));
+    CHECK(out == v);
+    while (text.back() == '=') text.pop_back();
+    REQUIRE(decodeVector(text, out));
+    CHECK(out == v);
+    REQUIRE(detail::decodeVectorWith(text, out, /*blocks=*/false));
+    CHECK(out == v);
+  }
+  // Every alphabet character at every place of a block decodes to its value.
+  std::string all;
+  for (char c = 'A'; c <= 'Z'; ++c) all += c;
+  for (char c = 'a'; c <= 'z'; ++c) all += c;
+  for (char c = '0'; c <= '9'; ++c) all += c;
+  all += "+/";
+  REQUIRE(all.size() == 64);
+  const std::string twice = all + all;  // 128 characters: 96 bytes, 24 floats
+  REQUIRE(decodeVector(twice, out));
+  REQUIRE(out.size() == 24);
+  CHECK(encodeVector(out) == twice);
+  // Characters just outside each range, and bytes above 0x7f.
+  const std::string bad = {'!', '@', '[', '`', '{', '/' - 1, '9' + 1, '*', ',', '=', '-', '_', ' ',
+                           '\0', '\x80', '\xff', '\xc3'};
+  for (std::size_t at = 0; at < 128; at += 5) {
+    for (char b : bad) {
+      std::string t = twice;
+      t[at] = b;
+      INFO("position " << at << ", byte " << static_cast<int>(static_cast<unsigned char>(b)));
+      CHECK_FALSE(decodeVector(t, out));
+      CHECK_FALSE(detail::decodeVectorWith(t, out, /*blocks=*/false));
+    }
+  }
 }
 
 TEST_CASE("each model version gets its own fields", "[index_sync]") {
