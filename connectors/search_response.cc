@@ -1,5 +1,7 @@
 #include "connectors/search_response.h"
 
+#include <algorithm>
+
 #include "connectors/detail/json_reader.h"
 
 namespace rr::connectors {
@@ -22,8 +24,64 @@ std::string hitPath(std::string_view hits_path, std::size_t i,
          std::string(leaf);
 }
 
+bool isPlainInteger(std::string_view t) {
+  if (t == "-0") return false;  // a DOM may write it back as 0 or -0.0
+  if (!t.empty() && t.front() == '-') t.remove_prefix(1);
+  if (t.empty() || t.size() > 18 || (t.front() == '0' && t.size() > 1)) return false;
+  return std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// `_source` walked member by member, reading the ones named in `keys` (the
+// first of a repeated key, as a DOM lookup would) and skipping the rest;
+// `hit.source` is its raw slice all the same.
+simdjson::error_code readSourceMembers(od::document& doc, od::value value, ResponseBuffer& buf,
+                                       std::span<const std::string_view> keys, Hit& hit) {
+  od::json_type type;
+  if (auto err = value.type().get(type)) return err;
+  if (type != od::json_type::object) return detail::readRawContainer(value, hit.source);
+  const char* start = value.raw_json_token().data();
+  od::object obj;
+  if (auto err = value.get_object().get(obj)) return err;
+  bool simple = true;
+  unsigned seen = 0;
+  for (auto field : obj) {
+    std::string_view key;
+    if (auto err = field.unescaped_key().get(key)) return err;
+    std::size_t j = 0;
+    while (j < keys.size() && (keys[j].empty() || keys[j] != key)) ++j;
+    if (j == keys.size() || (seen >> j & 1u)) continue;  // skipped unread
+    seen |= 1u << j;
+    od::value v;
+    if (auto err = field.value().get(v)) return err;
+    od::json_type t;
+    if (auto err = v.type().get(t)) return err;
+    if (t == od::json_type::string) {
+      if (auto err = detail::readString(v, buf, hit.source_values[j])) return err;
+      hit.source_kinds[j] = Hit::SourceKind::kString;
+    } else if (t == od::json_type::number) {
+      const std::string_view token = detail::trimRight(v.raw_json_token());
+      // A number the DOM refuses (beyond 64-bit integers, or a double's
+      // range) makes the caller's DOM read of `_source` fail: so must this.
+      od::number n;
+      if (v.get_number().get(n)) simple = false;
+      hit.source_values[j] = token;
+      hit.source_kinds[j] =
+          isPlainInteger(token) ? Hit::SourceKind::kInteger : Hit::SourceKind::kNumber;
+    } else if (t == od::json_type::array || t == od::json_type::object) {
+      simple = false;
+    }
+  }
+  const char* end = nullptr;
+  if (auto err = doc.current_location().get(end)) return err;
+  hit.source = detail::trimRight(std::string_view(start, static_cast<std::size_t>(end - start)));
+  if (hit.source.empty() || hit.source.back() != '}') return simdjson::TAPE_ERROR;
+  hit.source_read = simple;
+  return simdjson::SUCCESS;
+}
+
 Result<void> parseHit(od::document& doc, od::value value, ResponseBuffer& buf,
-                      Hit& hit, std::string_view hits_path, std::size_t i) {
+                      std::span<const std::string_view> source_keys, Hit& hit,
+                      std::string_view hits_path, std::size_t i) {
   // The hit's raw slice runs from its '{' to where the iterator stands once
   // every field was read: one pass, no second walk over the object.
   const char* start = value.raw_json_token().data();
@@ -43,7 +101,8 @@ Result<void> parseHit(od::document& doc, od::value value, ResponseBuffer& buf,
       RR_TRY_JSON(detail::readNullableDouble(v, hit.score),
                   hitPath(hits_path, i, "._score"));
     } else if (key == "_source") {
-      RR_TRY_JSON(detail::readRawContainer(v, hit.source),
+      RR_TRY_JSON(source_keys.empty() ? detail::readRawContainer(v, hit.source)
+                                      : readSourceMembers(doc, v, buf, source_keys, hit),
                   hitPath(hits_path, i, "._source"));
     } else if (key == "sort") {
       RR_TRY_JSON(detail::readRawContainer(v, hit.sort),
@@ -75,7 +134,8 @@ Result<void> parseHit(od::document& doc, od::value value, ResponseBuffer& buf,
 }
 
 Result<void> parseHits(od::document& doc, od::value value, ResponseBuffer& buf,
-                       SearchResult& out, const std::string& path) {
+                       std::span<const std::string_view> source_keys, SearchResult& out,
+                       const std::string& path) {
   od::object obj;
   RR_TRY_JSON(value.get_object().get(obj), path);
   for (auto field : obj) {
@@ -119,7 +179,7 @@ Result<void> parseHits(od::document& doc, od::value value, ResponseBuffer& buf,
       for (auto element : arr) {
         od::value hv;
         RR_TRY_JSON(element.get(hv), hitPath(hits_path, i));
-        auto r = parseHit(doc, hv, buf, out.hits.emplace_back(), hits_path, i);
+        auto r = parseHit(doc, hv, buf, source_keys, out.hits.emplace_back(), hits_path, i);
         if (!r) return r;
         ++i;
       }
@@ -130,8 +190,8 @@ Result<void> parseHits(od::document& doc, od::value value, ResponseBuffer& buf,
 
 // Reads one search response object (top level, or an `_msearch` item).
 // An item that is an engine error comes back as kEngineError.
-Result<void> parseSearchObject(od::document& doc, od::object obj,
-                               ResponseBuffer& buf,
+Result<void> parseSearchObject(od::document& doc, od::object obj, ResponseBuffer& buf,
+                               std::span<const std::string_view> source_keys,
                                SearchResult& out, const std::string& path) {
   std::optional<Error> engine_error;
   const std::string prefix = path.empty() ? "" : path + ".";  // once per response
@@ -147,7 +207,7 @@ Result<void> parseSearchObject(od::document& doc, od::object obj,
     } else if (key == "_shards") {
       RR_TRY_JSON(detail::readRawContainer(v, out.shards), prefix + "_shards");
     } else if (key == "hits") {
-      auto r = parseHits(doc, v, buf, out, prefix + "hits");
+      auto r = parseHits(doc, v, buf, source_keys, out, prefix + "hits");
       if (!r) return r;
     } else if (key == "aggregations") {
       RR_TRY_JSON(detail::readRawContainer(v, out.aggregations),
@@ -186,7 +246,13 @@ Result<od::document> iterate(ResponseBuffer& buf) {
 
 }  // namespace
 
-Result<SearchResponse> parseSearchResponse(std::string body) {
+Result<SearchResponse> parseSearchResponse(std::string body,
+                                           std::span<const std::string_view> source_keys) {
+  if (source_keys.size() > kMaxSourceKeys) source_keys = source_keys.first(kMaxSourceKeys);
+  if (std::all_of(source_keys.begin(), source_keys.end(),
+                  [](std::string_view k) { return k.empty(); })) {
+    source_keys = {};  // nothing asked: hits are not marked as read
+  }
   auto buf = std::make_shared<ResponseBuffer>();
   buf->body = std::move(body);
   detail::ensurePadding(buf->body);
@@ -197,7 +263,7 @@ Result<SearchResponse> parseSearchResponse(std::string body) {
     if (!doc) return std::unexpected(doc.error());
     od::object obj;
     RR_TRY_JSON(doc->get_object().get(obj), "");
-    auto r = parseSearchObject(*doc, obj, *buf, out, "");
+    auto r = parseSearchObject(*doc, obj, *buf, source_keys, out, "");
     // A malformed body is a bad response even when it began like an error.
     if (!r && r.error().code == ErrorCode::kBadResponse) return std::unexpected(r.error());
     auto end = detail::expectEnd(*doc);
@@ -238,7 +304,7 @@ Result<MsearchResponse> parseMsearchResponse(std::string body) {
         result.raw = detail::trimRight(raw);
         bool nonempty = false;
         RR_TRY_JSON(item.reset().get(nonempty), path);
-        auto r = parseSearchObject(*doc, item, *buf, result, path);
+        auto r = parseSearchObject(*doc, item, *buf, {}, result, path);
         if (r) {
           out.responses.emplace_back(std::move(result));
         } else if (r.error().code == ErrorCode::kBadResponse) {

@@ -7,10 +7,12 @@
 // immutable buffer.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +20,9 @@
 #include "connectors/error.h"
 
 namespace rr::connectors {
+
+// The most `_source` members a search response parse reads of every hit.
+inline constexpr std::size_t kMaxSourceKeys = 4;
 
 // Owns the bytes every view in a parsed response points into.
 struct ResponseBuffer {
@@ -35,6 +40,20 @@ struct Hit {
   std::string_view fields;     // the `fields` object (docvalue_fields etc.)
   std::optional<int64_t> seq_no;        // `_seq_no`, when asked for
   std::optional<int64_t> primary_term;  // `_primary_term`, when asked for
+
+  // Top-level `_source` members read in the parse pass, when the caller
+  // named them (parseSearchResponse's `source_keys`), in the order named.
+  // `source_read` is false when none were named, or when one of them holds
+  // an array or an object: then read `source` itself.
+  enum class SourceKind : uint8_t {
+    kNone,     // absent, null or a boolean: no text
+    kString,   // the unescaped string
+    kInteger,  // an integer token as written: -?(0|[1-9][0-9]*), at most 18 digits, not -0
+    kNumber,   // any other number token as written
+  };
+  std::array<std::string_view, kMaxSourceKeys> source_values{};
+  std::array<SourceKind, kMaxSourceKeys> source_kinds{};
+  bool source_read = false;
 };
 
 struct SearchResult {
@@ -60,7 +79,13 @@ struct SearchResponse : SearchResult {
 // Parses a `_search` (or scroll) response body. Errors: kBadResponse with the
 // JSON path that was wrong, e.g. "hits.hits[3]._score: expected a number".
 // A body that is an engine error object is reported as kEngineError.
-Result<SearchResponse> parseSearchResponse(std::string body);
+//
+// `source_keys` (at most kMaxSourceKeys; empty ones are ignored) names
+// top-level `_source` members to read of every hit in the same pass, into
+// Hit::source_values: a caller that needs a few fields of each hit does not
+// parse every `_source` again.
+Result<SearchResponse> parseSearchResponse(std::string body,
+                                           std::span<const std::string_view> source_keys = {});
 
 // A `_msearch` response: one entry per search, in request order. Each entry is
 // a SearchResult or the engine's error for that search (kEngineError with its

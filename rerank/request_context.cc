@@ -150,4 +150,51 @@ void readHitText(std::string_view id, std::string_view source, const config::Fie
   }
 }
 
+std::array<std::string_view, connectors::kMaxSourceKeys> hitSourceKeys(
+    const config::FieldMap& fields) {
+  // Slots: 0 the id field, 1 brand, 2 category, 3 price.
+  std::array<std::string_view, connectors::kMaxSourceKeys> keys{};
+  if (fields.id != "_id") keys[0] = fields.id;
+  keys[1] = fields.brand;
+  keys[2] = fields.category;
+  keys[3] = fields.price;
+  for (std::string_view k : keys) {
+    if (k.find('.') != std::string_view::npos) return {};
+  }
+  return keys;
+}
+
+void readHitText(const connectors::Hit& hit, const config::FieldMap& fields, bool with_text,
+                 scoring::ItemText& out) {
+  using Kind = connectors::Hit::SourceKind;
+  const auto& values = hit.source_values;
+  const auto& kinds = hit.source_kinds;
+  // Text as fieldText writes it: a string, or an integer's digits; any other
+  // number is re-written by the DOM, so that hit takes the DOM path.
+  const auto textual = [&](std::size_t j) { return kinds[j] != Kind::kNumber; };
+  if (!with_text && fields.id == "_id" && fields.brand.empty() && fields.category.empty() &&
+      fields.price.empty()) {
+    readHitText(hit.id, {}, fields, false, out);  // nothing to read in `_source`
+    return;
+  }
+  if (with_text || !hit.source_read || hit.source.empty() || !textual(0) || !textual(1) ||
+      !textual(2)) {
+    readHitText(hit.id, hit.source, fields, with_text, out);
+    return;
+  }
+  out.id.assign(fields.id != "_id" && !values[0].empty() ? values[0] : hit.id);
+  out.title.clear();
+  out.description.clear();
+  out.brand.assign(values[1]);
+  out.category.assign(values[2]);
+  out.price.reset();
+  double v = 0;
+  if (kinds[3] == Kind::kInteger || kinds[3] == Kind::kNumber || kinds[3] == Kind::kString) {
+    const std::string_view p = values[3];
+    if (!p.empty() && std::from_chars(p.data(), p.data() + p.size(), v).ec == std::errc()) {
+      out.price = v;
+    }
+  }
+}
+
 }  // namespace rr::rerank

@@ -3,10 +3,12 @@
 // and the item text of a hit (through the storefront's field map).
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 
 #include "config/config.h"
+#include "connectors/search_response.h"
 #include "rerank/http_types.h"
 #include "scoring/model.h"
 
@@ -34,5 +36,18 @@ scoring::ItemText hitText(std::string_view id, std::string_view source,
 // needs only its id, brand, category and price.
 void readHitText(std::string_view id, std::string_view source, const config::FieldMap& fields,
                  bool with_text, scoring::ItemText& out);
+
+// The `_source` members readHitText needs when a candidate has its vector
+// (id field, brand, category, price), for parseSearchResponse to read in its
+// pass; all empty when one of them is a dotted path (read from `_source`).
+std::array<std::string_view, connectors::kMaxSourceKeys> hitSourceKeys(
+    const config::FieldMap& fields);
+
+// readHitText for a hit parsed with hitSourceKeys(fields): from the members
+// the parse read when it could (no `with_text`, `hit.source_read`, every
+// value a string or integer where text is wanted), else from `_source`.
+// The same ItemText either way.
+void readHitText(const connectors::Hit& hit, const config::FieldMap& fields, bool with_text,
+                 scoring::ItemText& out);
 
 }  // namespace rr::rerank

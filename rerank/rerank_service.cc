@@ -176,7 +176,7 @@ RerankService::Ranking RerankService::rank(const Runtime& rt, const StorefrontRu
   for (std::size_t i = 0; i < m; ++i) {
     auto& c = candidates[i];
     const bool has_vector = hitVector(hits[i].fields, vector_key, vectors[i]);
-    readHitText(hits[i].id, hits[i].source, cfg.fields, /*with_text=*/!has_vector, c.text);
+    readHitText(hits[i], cfg.fields, /*with_text=*/!has_vector, c.text);
     c.vector = has_vector ? std::span<const float>(vectors[i]) : std::span<const float>();
     if (c.vector.empty() && c.text.title.empty()) ++unusable;
     // Extra candidates as in training: no engine score, ranked past the window.
@@ -474,7 +474,10 @@ asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const Sto
     r.set("X-Rerank", "skipped; reason=" + reason);
     co_return r;
   }
-  auto window = connectors::parseSearchResponse(std::move(answer->body));
+  // The fields scoring reads of a candidate with a vector come out of this
+  // one pass over the window, not a second parse of every `_source`.
+  const auto source_keys = hitSourceKeys(cfg.fields);
+  auto window = connectors::parseSearchResponse(std::move(answer->body), source_keys);
   const auto t_parse = Clock::now();
   metrics_.observeStage(cfg.name, "parse", std::chrono::duration<double>(t_parse - t_up).count());
   if (!window) {

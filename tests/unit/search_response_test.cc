@@ -3,6 +3,7 @@
 // reports for bodies it cannot use.
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -442,4 +443,98 @@ TEST_CASE("a hit's fields object, sequence number and primary term are read",
   CHECK(r.hits[1].primary_term == 3);
   const auto bad = parseErr(replaced(body, R"("_seq_no":4)", R"("_seq_no":"x")"));
   CHECK(bad.message.find("hits.hits[1]._seq_no") != std::string::npos);
+}
+
+TEST_CASE("source keys read in the pass leave every slice as it was and match the _source",
+          "[unit][search_response]") {
+  const std::array<std::string_view, 4> keys = {"title", "", "price", "absent"};
+  for (const char* name : {"search_halo.json", "search_pretty.json", "search_escaped_id.json",
+                           "search_sorted_null_score.json", "search_total_as_int.json"}) {
+    INFO(name);
+    const std::string text = readFixture(name);
+    auto with = parseSearchResponse(text, keys);
+    REQUIRE(with);
+    const SearchResponse without = parseOk(text);
+    checkHitSlices(*with, text);
+    REQUIRE(with->hits.size() == without.hits.size());
+    for (std::size_t i = 0; i < with->hits.size(); ++i) {
+      INFO("hit " << i);
+      const Hit& a = with->hits[i];
+      const Hit& b = without.hits[i];
+      CHECK(a.raw == b.raw);
+      CHECK(a.source == b.source);
+      CHECK(a.fields == b.fields);
+      CHECK(a.id == b.id);
+      CHECK_FALSE(b.source_read);
+      if (a.source.empty()) continue;
+      CHECK(a.source_read);
+      // The title is the `_source`'s own string (the fixtures' titles hold
+      // no escapes), found by hand after the key.
+      const std::string_view src = a.source;
+      const auto colon = src.find(':', src.find("\"title\""));
+      const auto open = src.find('"', colon);
+      const auto close = src.find('"', open + 1);
+      REQUIRE(close != std::string_view::npos);
+      const std::string_view title = src.substr(open + 1, close - open - 1);
+      REQUIRE(title.find('\\') == std::string_view::npos);
+      CHECK(a.source_kinds[0] == Hit::SourceKind::kString);
+      CHECK(a.source_values[0] == title);
+      CHECK(offsetIn(with->buffer->body, a.source_values[0]) != std::string_view::npos);
+      CHECK(a.source_kinds[1] == Hit::SourceKind::kNone);
+      CHECK(a.source_kinds[3] == Hit::SourceKind::kNone);
+      CHECK(a.source_values[3].empty());
+    }
+  }
+}
+
+TEST_CASE("source keys: strings unescaped, numbers as written, the first of a repeated key",
+          "[unit][search_response]") {
+  const std::string text =
+      R"({"took":1,"timed_out":false,"hits":{"hits":[)"
+      R"({"_id":"a","_score":1,"_source":{"br\u0061nd":"Sm\"ith\u00e9","n":12,"p":-0,"x":1.5e2}},)"
+      R"({"_id":"b","_score":1,"_source":{"brand":null,"n":true,"p":"7.5","x":-120,"brand":"late"}},)"
+      R"({"_id":"c","_score":1,"_source":{"brand":["a","b"],"n":0,"p":1234567890123456789}},)"
+      R"({"_id":"d","_score":1,"_source":{"brand":{"name":"a"},"n":{}}},)"
+      R"({"_id":"e","_score":1,"_source":{"n":1e400}},)"
+      R"({"_id":"f","_score":1})"
+      R"(]}})";
+  const std::array<std::string_view, 4> keys = {"brand", "n", "p", "x"};
+  auto r = parseSearchResponse(text, keys);
+  REQUIRE(r);
+  REQUIRE(r->hits.size() == 6);
+  using K = Hit::SourceKind;
+  const Hit& a = r->hits[0];
+  CHECK(a.source_read);
+  CHECK(a.source_values[0] == "Sm\"ith\xc3\xa9");
+  CHECK(a.source_kinds[0] == K::kString);
+  CHECK(a.source_values[1] == "12");
+  CHECK(a.source_kinds[1] == K::kInteger);
+  CHECK(a.source_values[2] == "-0");
+  CHECK(a.source_kinds[2] == K::kNumber);
+  CHECK(a.source_values[3] == "1.5e2");
+  CHECK(a.source_kinds[3] == K::kNumber);
+  const Hit& b = r->hits[1];
+  CHECK(b.source_read);
+  CHECK(b.source_kinds[0] == K::kNone);  // null, and the repeated key is not read
+  CHECK(b.source_values[0].empty());
+  CHECK(b.source_kinds[1] == K::kNone);  // a boolean
+  CHECK(b.source_values[2] == "7.5");
+  CHECK(b.source_kinds[2] == K::kString);
+  CHECK(b.source_values[3] == "-120");
+  CHECK(b.source_kinds[3] == K::kInteger);
+  const Hit& c = r->hits[2];
+  CHECK_FALSE(c.source_read);  // an array: the caller reads `_source` itself
+  CHECK(c.source_values[2] == "1234567890123456789");
+  CHECK(c.source_kinds[2] == K::kNumber);  // 19 digits
+  CHECK_FALSE(r->hits[3].source_read);  // an object
+  CHECK_FALSE(r->hits[4].source_read);  // a number no double holds
+  const Hit& f = r->hits[5];
+  CHECK(f.source.empty());
+  CHECK_FALSE(f.source_read);
+  for (const Hit& h : r->hits) {
+    if (h.source.empty()) continue;
+    CHECK(h.source.front() == '{');
+    CHECK(h.source.back() == '}');
+  }
+  CHECK(r->hits[0].source == R"({"br\u0061nd":"Sm\"ith\u00e9","n":12,"p":-0,"x":1.5e2})");
 }
