@@ -6,42 +6,13 @@
 #include <benchmark/benchmark.h>
 #include <simdjson.h>
 
-#include <random>
 #include <string>
 
-#include "connectors/json_writer.h"
 #include "connectors/search_response.h"
 #include "tests/bench/bench_main.h"
+#include "tests/bench/product_response.h"
 
 namespace {
-
-// A response shaped like a product search: every hit has a product _source
-// with text, categorical and numeric fields. Deterministic for a size.
-std::string makeResponse(int hits) {
-  static const char* kWords[] = {"halo",   "wars",   "legendary", "edition",
-                                 "xbox",   "360",    "forza",     "racing",
-                                 "soccer", "kinect", "dance",     "central"};
-  std::mt19937 rng(7);
-  std::string out =
-      R"({"took":12,"timed_out":false,"_shards":{"total":1,"successful":1,"skipped":0,"failed":0},"hits":{"total":{"value":)" +
-      std::to_string(hits * 3) + R"(,"relation":"eq"},"max_score":12.5,"hits":[)";
-  for (int i = 0; i < hits; ++i) {
-    if (i) out += ',';
-    std::string title, description;
-    for (int w = 0; w < 5; ++w) title += std::string(w ? " " : "") + kWords[rng() % 12];
-    for (int w = 0; w < 24; ++w) description += std::string(w ? " " : "") + kWords[rng() % 12];
-    out += R"({"_index":"products","_id":")" + std::to_string(1000000 + i) +
-           R"(","_score":)" + std::to_string(12.5 - i * 0.01) +
-           R"(,"_source":{"sku":")" + std::to_string(1000000 + i) +
-           R"(","name":)" + rr::connectors::jsonString(title) +
-           R"(,"description":)" + rr::connectors::jsonString(description) +
-           R"(,"manufacturer":"Microsoft","genre":"Racing","price":)" +
-           std::to_string(10 + static_cast<int>(rng() % 50)) +
-           R"(.99,"rating":4.5,"active":true}})";
-  }
-  out += "]}}";
-  return out;
-}
 
 void setCounters(benchmark::State& state, std::size_t bytes, int hits) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
@@ -52,7 +23,7 @@ void setCounters(benchmark::State& state, std::size_t bytes, int hits) {
 
 void BM_ConnectorParse(benchmark::State& state) {
   const int hits = static_cast<int>(state.range(0));
-  const std::string body = makeResponse(hits);
+  const std::string body = rr::bench::makeProductResponse(hits);
   for (auto _ : state) {
     // The copy is part of the cost a caller pays: the parser owns its bytes.
     auto r = rr::connectors::parseSearchResponse(body);
@@ -66,7 +37,7 @@ void BM_ConnectorParse(benchmark::State& state) {
 }
 
 void BM_BodyCopyOnly(benchmark::State& state) {
-  const std::string body = makeResponse(static_cast<int>(state.range(0)));
+  const std::string body = rr::bench::makeProductResponse(static_cast<int>(state.range(0)));
   for (auto _ : state) {
     std::string copy = body;
     copy.reserve(copy.size() + simdjson::SIMDJSON_PADDING);
@@ -77,7 +48,7 @@ void BM_BodyCopyOnly(benchmark::State& state) {
 
 void BM_SimdjsonDomParse(benchmark::State& state) {
   const int hits = static_cast<int>(state.range(0));
-  const simdjson::padded_string body(makeResponse(hits));
+  const simdjson::padded_string body(rr::bench::makeProductResponse(hits));
   simdjson::dom::parser parser;
   for (auto _ : state) {
     simdjson::dom::element doc;
@@ -94,7 +65,7 @@ void BM_SimdjsonDomParse(benchmark::State& state) {
 // score, the raw _source): the floor for this work with this library.
 void BM_SimdjsonOnDemandWalk(benchmark::State& state) {
   const int hits = static_cast<int>(state.range(0));
-  const simdjson::padded_string body(makeResponse(hits));
+  const simdjson::padded_string body(rr::bench::makeProductResponse(hits));
   simdjson::ondemand::parser parser;
   for (auto _ : state) {
     auto doc = parser.iterate(body);

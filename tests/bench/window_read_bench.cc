@@ -11,64 +11,45 @@
 #include <string>
 #include <vector>
 
-#include "connectors/json_writer.h"
 #include "connectors/search_response.h"
 #include "index_sync/vector_fields.h"
 #include "rerank/request_context.h"
 #include "tests/bench/bench_main.h"
+#include "tests/bench/product_response.h"
 
 namespace {
 
-// A window shaped like the retrotech catalog's: product text, brand,
-// category, price in `_source`, and the model's vector (d = 32) and meta doc
-// values in `fields`. Deterministic for a size.
+// A product window with the model's vector (d = 32) in each hit's `fields`,
+// as the engine returns the doc value rerankd asks for.
 std::string makeWindow(int hits) {
-  static const char* kWords[] = {"halo",   "wars",   "legendary", "edition",
-                                 "xbox",   "360",    "forza",     "racing",
-                                 "soccer", "kinect", "dance",     "central"};
-  std::mt19937 rng(7);
-  std::normal_distribution<float> value(0.0f, 0.3f);
-  std::string out =
-      R"({"took":12,"timed_out":false,"_shards":{"total":1,"successful":1,"skipped":0,"failed":0},"hits":{"total":{"value":)" +
-      std::to_string(hits * 3) + R"(,"relation":"eq"},"max_score":12.5,"hits":[)";
-  for (int i = 0; i < hits; ++i) {
-    if (i) out += ',';
-    std::string title, description;
-    for (int w = 0; w < 5; ++w) title += std::string(w ? " " : "") + kWords[rng() % 12];
-    for (int w = 0; w < 40; ++w) description += std::string(w ? " " : "") + kWords[rng() % 12];
+  rr::bench::ProductResponseOptions opt;
+  opt.description_words = 40;
+  opt.fields = [](std::mt19937& rng) {
+    std::normal_distribution<float> value(0.0f, 0.3f);
     std::vector<float> v(32);
     for (float& x : v) x = value(rng);
     std::string b64 = rr::index_sync::encodeVector(v);
     while (!b64.empty() && b64.back() == '=') b64.pop_back();
-    out += R"({"_index":"products","_id":")" + std::to_string(1000000 + i) +
-           R"(","_score":)" + std::to_string(12.5 - i * 0.01) +
-           R"(,"_source":{"sku":")" + std::to_string(1000000 + i) +
-           R"(","name":)" + rr::connectors::jsonString(title) +
-           R"(,"longDescription":)" + rr::connectors::jsonString(description) +
-           R"(,"manufacturer":"Microsoft","class":"Racing","salePrice":)" +
-           std::to_string(10 + static_cast<int>(rng() % 50)) +
-           R"(.99,"customerReviewAverage":4.5,"active":true},"fields":{"rr_vector_1a2b3c4d":[")" +
-           b64 + R"("],"rr_vector_1a2b3c4d_m":["shop-v1|0123456789abcdef"]}})";
-  }
-  out += "]}}";
-  return out;
+    return R"({"rr_vector_1a2b3c4d":[")" + b64 + R"("]})";
+  };
+  return rr::bench::makeProductResponse(hits, opt);
 }
 
-rr::config::FieldMap retrotechFields() {
+rr::config::FieldMap productFields() {
   rr::config::FieldMap f;
   f.id = "_id";
   f.title = "name";
-  f.description = "longDescription";
+  f.description = "description";
   f.brand = "manufacturer";
-  f.category = "class";
-  f.price = "salePrice";
+  f.category = "genre";
+  f.price = "price";
   return f;
 }
 
 void run(benchmark::State& state, bool in_pass) {
   const int hits = static_cast<int>(state.range(0));
   const std::string body = makeWindow(hits);
-  const auto fields = retrotechFields();
+  const auto fields = productFields();
   const auto keys = rr::rerank::hitSourceKeys(fields);
   std::vector<rr::scoring::ItemText> texts(static_cast<std::size_t>(hits));
   for (auto _ : state) {
