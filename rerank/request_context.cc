@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "index_sync/vector_fields.h"
+
 namespace rr::rerank {
 namespace {
 
@@ -189,12 +191,42 @@ void readHitText(const connectors::Hit& hit, const config::FieldMap& fields, boo
   out.category.assign(values[2]);
   out.price.reset();
   double v = 0;
-  if (kinds[3] == Kind::kInteger || kinds[3] == Kind::kNumber || kinds[3] == Kind::kString) {
-    const std::string_view p = values[3];
-    if (!p.empty() && std::from_chars(p.data(), p.data() + p.size(), v).ec == std::errc()) {
-      out.price = v;
-    }
+  const std::string_view p = values[3];  // empty unless a string or a number
+  if (!p.empty() && std::from_chars(p.data(), p.data() + p.size(), v).ec == std::errc()) {
+    out.price = v;
   }
+}
+
+// The engine writes `fields`, and a JSON string cannot hold the key's quoted
+// form unescaped, so a plain search finds the member; base64 holds no
+// escapes. Once per candidate, so no JSON parser.
+bool hitVector(std::string_view fields_json, std::string_view key, std::vector<float>& out) {
+  out.clear();
+  std::size_t at = 0;
+  while ((at = fields_json.find(key, at)) != std::string_view::npos) {
+    std::size_t i = at + key.size();
+    auto skipSpace = [&] {
+      while (i < fields_json.size() && (fields_json[i] == ' ' || fields_json[i] == '\n' ||
+                                        fields_json[i] == '\t' || fields_json[i] == '\r')) {
+        ++i;
+      }
+    };
+    auto expect = [&](char c) {
+      skipSpace();
+      if (i >= fields_json.size() || fields_json[i] != c) return false;
+      ++i;
+      return true;
+    };
+    if (!expect(':')) {  // the text matched a value, not a key
+      at += key.size();
+      continue;
+    }
+    if (!expect('[') || !expect('"')) return false;
+    const std::size_t end = fields_json.find('"', i);
+    if (end == std::string_view::npos) return false;
+    return index_sync::decodeVector(fields_json.substr(i, end - i), out);
+  }
+  return false;
 }
 
 }  // namespace rr::rerank

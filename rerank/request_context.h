@@ -6,6 +6,7 @@
 #include <array>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config.h"
 #include "connectors/search_response.h"
@@ -49,5 +50,10 @@ std::array<std::string_view, connectors::kMaxSourceKeys> hitSourceKeys(
 // The same ItemText either way.
 void readHitText(const connectors::Hit& hit, const config::FieldMap& fields, bool with_text,
                  scoring::ItemText& out);
+
+// The vector in a hit's `fields` object (the window asks for it as a doc
+// value): ["<base64>"] under `key`, the field name in quotes. False when
+// it is missing or not base64 of whole floats.
+bool hitVector(std::string_view fields_json, std::string_view key, std::vector<float>& out);
 
 }  // namespace rr::rerank

@@ -77,39 +77,6 @@ connectors::HttpRequest upstreamRequest(const Runtime& rt, const Request& reques
   return out;
 }
 
-// The vector in a hit's `fields` object: ["<base64>"] under `key` (the
-// field name in quotes). The engine writes that object, and a JSON string
-// cannot hold the key's quoted form unescaped, so a plain search finds the
-// member; base64 holds no escapes. Once per candidate, so no JSON parser.
-bool hitVector(std::string_view fields_json, std::string_view key, std::vector<float>& out) {
-  out.clear();
-  std::size_t at = 0;
-  while ((at = fields_json.find(key, at)) != std::string_view::npos) {
-    std::size_t i = at + key.size();
-    auto skipSpace = [&] {
-      while (i < fields_json.size() && (fields_json[i] == ' ' || fields_json[i] == '\n' ||
-                                        fields_json[i] == '\t' || fields_json[i] == '\r')) {
-        ++i;
-      }
-    };
-    auto expect = [&](char c) {
-      skipSpace();
-      if (i >= fields_json.size() || fields_json[i] != c) return false;
-      ++i;
-      return true;
-    };
-    if (!expect(':')) {  // the text matched a value, not a key
-      at += key.size();
-      continue;
-    }
-    if (!expect('[') || !expect('"')) return false;
-    const std::size_t end = fields_json.find('"', i);
-    if (end == std::string_view::npos) return false;
-    return index_sync::decodeVector(fields_json.substr(i, end - i), out);
-  }
-  return false;
-}
-
 // One live scorer per thread and storefront, rebuilt when the model changes.
 LiveScorer& scorerFor(const std::string& storefront,
                       const std::shared_ptr<const scoring::Model>& model) {

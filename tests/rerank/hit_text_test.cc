@@ -116,3 +116,20 @@ TEST_CASE("a dotted field path asks the parse for nothing and reads _source itse
   CHECK(text.brand == "Acme");
   CHECK(text.category == "Toys");
 }
+
+TEST_CASE("a hit's vector is found under its key, not where the key's text is a value",
+          "[rerank][hit_text]") {
+  const std::string b64 = "AACAPwAAAEAAAEBAAACAQA";  // 1, 2, 3, 4
+  const std::string key = "\"rr_vector_1a2b3c4d\"";
+  std::vector<float> out;
+  CHECK(rerank::hitVector(R"({"rr_vector_1a2b3c4d":[")" + b64 + R"("]})", key, out));
+  CHECK(out == std::vector<float>{1, 2, 3, 4});
+  // The field name appears first as another member's value, then as the key.
+  CHECK(rerank::hitVector(R"({"note":["rr_vector_1a2b3c4d"], "rr_vector_1a2b3c4d" : [ ")" + b64 +
+                              R"("]})",
+                          key, out));
+  CHECK(out == std::vector<float>{1, 2, 3, 4});
+  CHECK_FALSE(rerank::hitVector(R"({"other":[")" + b64 + R"("]})", key, out));
+  CHECK_FALSE(rerank::hitVector(R"({"rr_vector_1a2b3c4d":["AAC!"]})", key, out));
+  CHECK_FALSE(rerank::hitVector("", key, out));
+}
