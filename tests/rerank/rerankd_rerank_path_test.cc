@@ -75,6 +75,15 @@ struct Shop {
   }
 };
 
+// A reranked page keeps the engine's `hits.total` for the same search.
+void checkEngineTotal(const std::string& engine_body, const std::string& reranked_body) {
+  auto engine_page = connectors::parseSearchResponse(engine_body);
+  auto page = connectors::parseSearchResponse(reranked_body);
+  REQUIRE(engine_page);
+  REQUIRE(page);
+  CHECK(page->total == engine_page->total);
+}
+
 std::vector<std::string> ids(const std::string& body) {
   auto parsed = connectors::parseSearchResponse(body);
   if (!parsed) FAIL("response does not parse: " << parsed.error().message << "\n" << body);
@@ -318,11 +327,7 @@ TEST_CASE("extra candidates from the k-NN search stay within the client's filter
   CHECK(extras == 20 - static_cast<int>(engine_ids.size()));
   CHECK(r.body.find("rr_vector") == std::string::npos);
   // The engine's total stays the engine's.
-  auto engine_page = connectors::parseSearchResponse(direct.body);
-  auto page = connectors::parseSearchResponse(r.body);
-  REQUIRE(engine_page);
-  REQUIRE(page);
-  CHECK(page->total == engine_page->total);
+  checkEngineTotal(direct.body, r.body);
 
   // A query the engine finds nothing for: with on_empty the page is the
   // nearest items within the filters; the total stays the engine's 0.
@@ -386,11 +391,7 @@ TEST_CASE("items clicked for the query in training are added within the client's
   CHECK(std::find(got.begin(), got.end(), "sku-1040") == got.end());
   CHECK(std::find(got.begin(), got.end(), "sku-1001") == got.end());
   CHECK(r.body.find("rr_vector") == std::string::npos);
-  auto engine_page = connectors::parseSearchResponse(direct.body);
-  auto page = connectors::parseSearchResponse(r.body);
-  REQUIRE(engine_page);
-  REQUIRE(page);
-  CHECK(page->total == engine_page->total);
+  checkEngineTotal(direct.body, r.body);
 
   // A query the training log has no clicks for: said, nothing added.
   const auto other = call(rerankd.client(), "POST", path,
