@@ -77,6 +77,7 @@ void LiveScorer::score(std::string_view query, std::span<const LiveCandidate> ca
       stats_[c].click_prior = p.click_prior;
       stats_[c].token_prior = p.token_prior;
       stats_[c].popularity = p.popularity;
+      stats_[c].similar_prior = p.similar_prior;
     }
   };
   if (live) {

@@ -25,6 +25,25 @@ void forEachWord(std::string_view q, F&& f) {
   }
 }
 
+// The distinct character trigrams of a query with its spaces dropped and
+// its ends marked, each packed in 24 bits, sorted.
+std::vector<uint32_t> trigramsOf(std::string_view q) {
+  std::string s = "\x02";
+  for (char c : q) {
+    if (c != ' ') s += c;
+  }
+  s += '\x03';
+  std::vector<uint32_t> out;
+  for (std::size_t i = 0; i + 2 < s.size(); ++i) {
+    out.push_back(static_cast<uint32_t>(static_cast<unsigned char>(s[i])) << 16 |
+                  static_cast<uint32_t>(static_cast<unsigned char>(s[i + 1])) << 8 |
+                  static_cast<unsigned char>(s[i + 2]));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 template <class Map, class Key>
 double lookup(const Map& m, const Key& k) {
   auto it = m.find(k);
@@ -88,7 +107,12 @@ void ClickStats::addClick(std::string_view normalized_query, std::string_view it
   t_.max_item = std::max(t_.max_item, n);
   t_.total += m;
   if (!normalized_query.empty()) {
-    t_.queries[queryKey(normalized_query)] += m;
+    auto [query, first] = t_.queries.try_emplace(queryKey(normalized_query), 0.0);
+    if (first) {
+      t_.query_texts.emplace_back(normalized_query);
+      indexQuery(static_cast<uint32_t>(t_.query_texts.size() - 1));
+    }
+    query->second += m;
     t_.pairs[pairKey(normalized_query, item)] += m;
     forEachWord(normalized_query, [&](std::string_view w) {
       const uint64_t k = tokenKey(w);
@@ -125,12 +149,54 @@ float ClickStats::clickPrior(std::string_view normalized_query, std::string_view
   return static_cast<float>((pair + a * share(item)) / (query + a));
 }
 
+void ClickStats::indexQuery(uint32_t index) {
+  const std::vector<uint32_t> grams = trigramsOf(t_.query_texts[index]);
+  for (uint32_t g : grams) trigrams_[g].push_back(index);
+  if (trigram_counts_.size() <= index) trigram_counts_.resize(index + 1);
+  trigram_counts_[index] = static_cast<uint32_t>(grams.size());
+}
+
+std::optional<std::string_view> ClickStats::similarQuery(std::string_view q) const {
+  const std::vector<uint32_t> grams = trigramsOf(q);
+  std::unordered_map<uint32_t, uint32_t> shared;  // query index -> trigrams in common
+  for (uint32_t g : grams) {
+    auto it = trigrams_.find(g);
+    if (it == trigrams_.end()) continue;
+    for (uint32_t index : it->second) ++shared[index];
+  }
+  double best = kSimilarQueryMin;
+  std::optional<uint32_t> found;
+  for (const auto& [index, common] : shared) {
+    const double jaccard = static_cast<double>(common) /
+                           static_cast<double>(grams.size() + trigram_counts_[index] - common);
+    if ((jaccard > best || (jaccard == best && (!found || index < *found))) &&
+        t_.query_texts[index] != q) {
+      best = jaccard;
+      found = index;
+    }
+  }
+  if (!found) return std::nullopt;
+  return std::string_view(t_.query_texts[*found]);
+}
+
+std::string_view ClickStats::priorQuery(std::string_view q) const {
+  if (lookup(t_.queries, queryKey(q)) > 0) return q;
+  return similarQuery(q).value_or(q);
+}
+
+float ClickStats::similarPrior(std::string_view normalized_query, std::string_view item) const {
+  return clickPrior(priorQuery(normalized_query), item);
+}
+
 ClickStats::QueryPriors ClickStats::forQuery(std::string_view normalized_query) const {
   QueryPriors q(*this);
   q.smoothing_ = kSmoothing * scaleNow();
   q.scale_ = scaleNow();
   q.pair_prefix_ = fnv("\x1f", fnv(normalized_query));
   q.query_mass_ = lookup(t_.queries, queryKey(normalized_query));
+  const std::string_view similar = priorQuery(normalized_query);
+  q.similar_prefix_ = fnv("\x1f", fnv(similar));
+  q.similar_mass_ = lookup(t_.queries, queryKey(similar));
   forEachWord(normalized_query, [&](std::string_view w) {
     const uint64_t k = tokenKey(w);
     q.words_.emplace_back(fnv("\x1f", k), lookup(t_.tokens, k));
@@ -148,6 +214,8 @@ ClickStats::Priors ClickStats::QueryPriors::of(std::string_view item) const {
   const double a = smoothing_;
   const double pair = lookup(t.pairs, fnv(item, pair_prefix_));
   p.click_prior = static_cast<float>((pair + a * share) / (query_mass_ + a));
+  const double similar_pair = lookup(t.pairs, fnv(item, similar_prefix_));
+  p.similar_prior = static_cast<float>((similar_pair + a * share) / (similar_mass_ + a));
   const double base = share;
   double sum = 0;
   for (const auto& [prefix, word_mass] : words_) {
@@ -200,6 +268,9 @@ std::vector<std::string> mergeClickLists(const std::vector<std::string>* trained
 void ClickStats::restore(Tables tables) {
   t_ = std::move(tables);
   half_life_days_ = t_.half_life_days;
+  trigrams_.clear();
+  trigram_counts_.clear();
+  for (uint32_t i = 0; i < t_.query_texts.size(); ++i) indexQuery(i);
 }
 
 }  // namespace rr::scoring

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -43,6 +44,18 @@ class ClickStats {
   // generalizes to queries never seen whole ("halo 3 odst" from "halo").
   float tokenPrior(std::string_view normalized_query, std::string_view item) const;
 
+  // A query never clicked from borrows the clicks of the logged query most
+  // like it: the clicked-from query with the largest Jaccard overlap of
+  // character trigrams (spaces dropped, ends marked), if at least
+  // kSimilarQueryMin ("halo3" from "halo 3", "call of duty ghost" from
+  // "call of duty ghosts"; ties go to the query logged first). Returns its
+  // text, or nothing.
+  std::optional<std::string_view> similarQuery(std::string_view normalized_query) const;
+
+  // clickPrior of the query, or, when it has no clicks, of its similar
+  // query (no similar query: the item's overall share, as clickPrior).
+  float similarPrior(std::string_view normalized_query, std::string_view item) const;
+
   // The three click features of many items for one query, as clickPrior,
   // tokenPrior and popularity give them (the same values, bit for bit),
   // with the query and its words hashed once and each item looked up once:
@@ -52,6 +65,7 @@ class ClickStats {
     float click_prior = 0;
     float token_prior = 0;
     float popularity = 0;
+    float similar_prior = 0;
   };
   class QueryPriors {
    public:
@@ -63,6 +77,8 @@ class ClickStats {
     const ClickStats& stats_;
     uint64_t pair_prefix_ = 0;  // pairKey's hash state before the item
     double query_mass_ = 0;
+    uint64_t similar_prefix_ = 0;  // the same for similarPrior's query
+    double similar_mass_ = 0;
     double smoothing_ = 0;      // kSmoothing * scaleNow()
     double scale_ = 1;
     // Per query word: tokenPairKey's state before the item, the word's mass.
@@ -80,6 +96,7 @@ class ClickStats {
   double halfLifeDays() const { return half_life_days_; }
 
   static constexpr float kSmoothing = 3.0f;
+  static constexpr double kSimilarQueryMin = 0.5;
 
   // Everything the model file stores.
   struct Tables {
@@ -92,6 +109,8 @@ class ClickStats {
     double total = 0;
     double max_item = 0;
     int64_t latest_ms = 0;  // the newest click: "now" until setNow is called
+    // Every query clicked from, in the order of its first click.
+    std::vector<std::string> query_texts;
   };
   const Tables& tables() const { return t_; }
   void restore(Tables tables);
@@ -105,8 +124,17 @@ class ClickStats {
   void rebase(int64_t ts_ms);         // anchor at ts_ms, same ratios
   double scaleNow() const;            // the mass of one click made "now"
   float share(std::string_view item) const;
+  void indexQuery(uint32_t index);     // t_.query_texts[index] into trigrams_
+  // The query whose clicks similarPrior uses for q (q itself when it has
+  // clicks or no similar query).
+  std::string_view priorQuery(std::string_view q) const;
 
   Tables t_;
+  // Character trigram -> the indices in query_texts of queries that have
+  // it, and each query's number of distinct trigrams. Built from
+  // query_texts (restore) and kept up to date by addClick.
+  std::unordered_map<uint32_t, std::vector<uint32_t>> trigrams_;
+  std::vector<uint32_t> trigram_counts_;
   double half_life_days_ = 0;
   int64_t now_ms_ = 0;  // 0: t_.latest_ms
 };

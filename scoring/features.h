@@ -24,6 +24,8 @@ enum Feature : int {
   kBrandAffinity,     // share of the history (by weight) with the item's brand
   kCategoryAffinity,  // the same for the item's category
   kPriceAffinity,     // the same for the item's price band
+  kSimilarPrior,      // click_prior, borrowed from the most similar logged
+                      // query when this one was never clicked from
   kFeatureCount
 };
 
@@ -31,7 +33,8 @@ inline constexpr std::array<std::string_view, kFeatureCount> kFeatureNames = {
     "engine_score", "engine_log_score", "rank_recip",   "query_item",
     "user_attention", "user_long_term", "user_session", "max_history_sim",
     "click_prior",  "token_prior",      "popularity",   "has_history",
-    "item_known",   "brand_affinity",   "category_affinity", "price_affinity"};
+    "item_known",   "brand_affinity",   "category_affinity", "price_affinity",
+    "similar_prior"};
 
 // Comma-separated names, as stored in model files.
 std::string_view featureSchema();

@@ -12,8 +12,10 @@ namespace rr::scoring {
 namespace {
 
 constexpr std::string_view kMagic = "RRMODEL";
-constexpr int kFormatVersion = 4;
-// Version 3 files (no query click lists) still load, with no lists.
+constexpr int kFormatVersion = 5;
+// Version 3 files (no query click lists) still load, with no lists, and
+// version 4 (no query texts) with no similar queries; a file whose feature
+// schema differs from this build's is refused anyway.
 constexpr int kOldestReadable = 3;
 
 uint64_t fnv1a(std::string_view data) {
@@ -218,6 +220,8 @@ std::expected<void, ModelFileError> saveModel(const Model& model,
     }
   }
   putQueryClicks(out, model.queryClicks());
+  put<uint64_t>(out, s.query_texts.size());
+  for (const std::string& q : s.query_texts) putString(out, q);
   out += "\nchecksum=" + hex16(fnv1a(out)) + "\n";
 
   // Write to a temporary and rename: a reader never sees half a file.
@@ -392,12 +396,20 @@ std::expected<std::shared_ptr<const Model>, ModelFileError> loadModel(
       table->emplace(key, m);
     }
   }
-  model->stats().restore(std::move(t));
   if (*format >= 4) {
     auto lists = readQueryClicks(r);
     if (!lists) return std::unexpected(lists.error());
     model->queryClicks() = std::move(*lists);
   }
+  if (*format >= 5) {
+    if (!r.get(n)) return r.fail("query texts are cut short");
+    for (uint64_t i = 0; i < n; ++i) {
+      std::string q;
+      if (!r.string(q)) return r.fail("query texts are cut short");
+      t.query_texts.push_back(std::move(q));
+    }
+  }
+  model->stats().restore(std::move(t));
   return std::shared_ptr<const Model>(std::move(model));
 }
 

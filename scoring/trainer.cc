@@ -197,7 +197,7 @@ float Trainer::trainEpoch(std::span<const TrainingExample> examples,
     if (drop_priors || drop_history) {
       dropped_ = ex;
       if (drop_priors) {
-        for (auto& s : dropped_.stats) s.click_prior = s.token_prior = 0;
+        for (auto& s : dropped_.stats) s.click_prior = s.token_prior = s.similar_prior = 0;
       }
       if (drop_history) dropped_.clearHistory();
       total += accumulate(dropped_, grads);

@@ -51,6 +51,7 @@ void WindowScorer::score(const WindowInput& in, std::span<float> out) {
     x(c, kRankRecip) = 1.0f / (1.0f + static_cast<float>(s.engine_rank));
     x(c, kClickPrior) = s.click_prior;
     x(c, kTokenPrior) = s.token_prior;
+    x(c, kSimilarPrior) = s.similar_prior;
     x(c, kPopularity) = s.popularity;
     x(c, kHasHistory) = n > 0 ? 1.0f : 0.0f;
     x(c, kItemKnown) = s.item_known ? 1.0f : 0.0f;

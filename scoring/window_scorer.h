@@ -24,6 +24,7 @@ struct CandidateStats {
   float click_prior = 0;
   float token_prior = 0;
   float popularity = 0;
+  float similar_prior = 0;
   bool item_known = false;
 };
 

@@ -167,17 +167,21 @@ void ExampleBuilder::build(const LogEvent& search, scoring::Model& model, bool t
   }
 
   model.stats().setNow(search.ts_ms);
-  const scoring::ClickStats& stats = model.stats();
+  // The query's click features as rerankd computes them (forQuery gives
+  // the single calls' values bit for bit, with one similar-query search).
+  const auto priors = model.stats().forQuery(out.query);
   for (std::size_t c = 0; c < out.candidates.size(); ++c) {
     const std::string& id = out.candidates[c];
     ex.candidates.push_back(input(id, model));
+    const scoring::ClickStats::Priors p = priors.of(id);
     ex.stats.push_back({.engine_score = engine_scores[c],
                         .engine_rank = static_cast<int>(c) < out.engine_count
                                            ? static_cast<int>(c)
                                            : options_.window,
-                        .click_prior = stats.clickPrior(out.query, id),
-                        .token_prior = stats.tokenPrior(out.query, id),
-                        .popularity = stats.popularity(id),
+                        .click_prior = p.click_prior,
+                        .token_prior = p.token_prior,
+                        .popularity = p.popularity,
+                        .similar_prior = p.similar_prior,
                         .item_known = ex.candidates.back().id >= 0});
     if (id == out.target) ex.target = static_cast<int>(c);
   }

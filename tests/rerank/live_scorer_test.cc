@@ -61,6 +61,7 @@ TEST_CASE("the live scorer scores a window exactly as the training scorer does",
                         .click_prior = model->stats().clickPrior(normalized, item.id),
                         .token_prior = model->stats().tokenPrior(normalized, item.id),
                         .popularity = model->stats().popularity(item.id),
+                        .similar_prior = model->stats().similarPrior(normalized, item.id),
                         .item_known = ex.candidates.back().id >= 0});
     // Half the candidates bring their vector from the index (as index-sync
     // wrote it), half are computed from their text.

@@ -44,8 +44,15 @@ TEST_CASE("live statistics start as the model's and count the clicks sent since"
     CHECK(s.tokenPrior("halo wars", "new") == Approx(want.tokenPrior("halo wars", "new")));
     CHECK(s.popularity("new") == Approx(want.popularity("new")));
   });
+  // A query first clicked from live is one the next unclicked query can
+  // borrow from.
+  CHECK(live.addClick("halo reach", "new", 11 * kDay + 2));
+  live.read([&](const scoring::ClickStats& s) {
+    REQUIRE(s.similarQuery("haloreach"));
+    CHECK(*s.similarQuery("haloreach") == "halo reach");
+  });
   CHECK(live.read([](const auto& s) { return s.clickPrior("halo", "new"); }) > before);
-  CHECK(live.added() == 2);
+  CHECK(live.added() == 3);
   // The model itself is untouched: other storefronts and reloads share it.
   CHECK(model->stats().clickPrior("halo", "new") == Approx(0.0));
 
@@ -53,7 +60,7 @@ TEST_CASE("live statistics start as the model's and count the clicks sent since"
   // empty items are not counted twice.
   CHECK_FALSE(live.addClick("halo", "old", 10 * kDay + 3));
   CHECK_FALSE(live.addClick("halo", "", 12 * kDay));
-  CHECK(live.added() == 2);
+  CHECK(live.added() == 3);
 }
 
 TEST_CASE("a new model keeps the live clicks newer than its own log", "[rerank][live_stats]") {

@@ -49,6 +49,7 @@ inline scoring::TrainingExample randomExample(std::mt19937_64& rng,
                         .click_prior = unit(rng) * 0.3f,
                         .token_prior = unit(rng) * 0.2f,
                         .popularity = unit(rng),
+                        .similar_prior = unit(rng) * 0.3f,
                         .item_known = c % 2 == 0});
   }
   for (int j = 0; j < history; ++j) {

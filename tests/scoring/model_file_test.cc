@@ -105,6 +105,13 @@ TEST_CASE("decayed click statistics survive a round trip", "[unit][scoring]") {
   CHECK(s.clickPrior("halo", "a") == model.stats().clickPrior("halo", "a"));
   CHECK(s.tokenPrior("halo wars", "b") == model.stats().tokenPrior("halo wars", "b"));
   CHECK(s.popularity("a") == model.stats().popularity("a"));
+  // The logged queries come back too: a query never clicked from still
+  // borrows from its nearest one.
+  CHECK(s.tables().query_texts == std::vector<std::string>{"halo", "halo wars"});
+  REQUIRE(s.similarQuery("halo war"));
+  CHECK(*s.similarQuery("halo war") == "halo wars");
+  CHECK(s.similarPrior("halo war", "b") == model.stats().similarPrior("halo war", "b"));
+  CHECK(s.similarPrior("halo war", "b") > s.clickPrior("halo war", "b"));
   CHECK(s.itemClicks("b") == 1);
   fs::remove(path);
 }
@@ -203,20 +210,33 @@ TEST_CASE("query click lists survive a round trip in order, and no lists load as
   fs::remove(path2);
 }
 
-TEST_CASE("a format 3 model file, which has no query click lists, still loads",
+TEST_CASE("format 3 and 4 model files, without query click lists or query texts, still load",
           "[unit][scoring]") {
   const Model model = sampleModel();
   const std::string path = tempPath("v3");
   REQUIRE(saveModel(model, path));
+  // Format 4 is format 5 without the query texts at the end: here a count
+  // of 1, then "halo" (4 bytes of length, 4 of text).
+  std::string body = bodyOf(readAll(path));
+  REQUIRE(body.starts_with("RRMODEL 5\n"));
+  REQUIRE(model.stats().tables().query_texts == std::vector<std::string>{"halo"});
+  body.resize(body.size() - 16);
+  body.replace(0, std::string("RRMODEL 5").size(), "RRMODEL 4");
+  writeAll(path, sealed(body));
+  auto loaded = loadModel(path);
+  REQUIRE(loaded);
+  CHECK((*loaded)->stats().tables().query_texts.empty());
+  CHECK_FALSE((*loaded)->stats().similarQuery("halo3"));
+  CHECK((*loaded)->stats().clickPrior("halo", "sku-1") ==
+        model.stats().clickPrior("halo", "sku-1"));
+
   // Format 3 is format 4 without the lists section: with no lists that
   // section is only its 8-byte count of 0.
-  std::string body = bodyOf(readAll(path));
-  REQUIRE(body.starts_with("RRMODEL 4\n"));
   REQUIRE(body.ends_with(std::string(8, '\0')));
   body.resize(body.size() - 8);
   body.replace(0, std::string("RRMODEL 4").size(), "RRMODEL 3");
   writeAll(path, sealed(body));
-  auto loaded = loadModel(path);
+  loaded = loadModel(path);
   REQUIRE(loaded);
   CHECK((*loaded)->version == "test-1");
   CHECK((*loaded)->queryClicks().empty());
@@ -230,26 +250,31 @@ TEST_CASE("a format 3 model file, which has no query click lists, still loads",
   loaded = loadModel(path);
   REQUIRE_FALSE(loaded);
   CHECK_THAT(loaded.error().message, Catch::Contains("format 'RRMODEL 2' is not supported "
-                                                     "(this build reads RRMODEL 3 to 4)"));
+                                                     "(this build reads RRMODEL 3 to 5)"));
   fs::remove(path);
 }
 
-TEST_CASE("a format 4 model file whose query click lists are cut short is refused",
+TEST_CASE("a model file whose query click lists or query texts are cut short is refused",
           "[unit][scoring]") {
   Model model = sampleModel();
   model.queryClicks()["halo"] = {"sku-2", "sku-1"};
   const std::string path = tempPath("lists-short");
   REQUIRE(saveModel(model, path));
   const std::string body = bodyOf(readAll(path));
-  // The section is 8 (count) + 4 + 4 ("halo") + 4 (list length) + 2 * (4 + 5)
-  // (the ids) = 38 bytes. Resealed each time, so only the section's own
-  // lengths can catch it: 3 bytes short ends inside the last id, 34 bytes
-  // short inside the count.
-  for (const std::size_t cut : {3, 34}) {
+  // The lists are 8 (count) + 4 + 4 ("halo") + 4 (list length) + 2 * (4 + 5)
+  // (the ids) = 38 bytes, then come the query texts: 8 (count) + 4 + 4
+  // ("halo") = 16. Resealed each time, so only the sections' own lengths
+  // can catch it: 3 bytes short ends inside the last text, 12 inside the
+  // texts' count; 16 + 3 inside the lists' last id, 16 + 34 inside their
+  // count.
+  for (const std::size_t cut : {3, 12, 19, 50}) {
+    INFO("cut " << cut);
     writeAll(path, sealed(body.substr(0, body.size() - cut)));
     auto loaded = loadModel(path);
     REQUIRE_FALSE(loaded);
-    CHECK_THAT(loaded.error().message, Catch::Contains("query click lists are cut short"));
+    CHECK_THAT(loaded.error().message,
+               Catch::Contains(cut <= 16 ? "query texts are cut short"
+                                         : "query click lists are cut short"));
   }
   fs::remove(path);
 }
