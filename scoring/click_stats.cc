@@ -150,27 +150,73 @@ float ClickStats::clickPrior(std::string_view normalized_query, std::string_view
 }
 
 void ClickStats::indexQuery(uint32_t index) {
-  const std::vector<uint32_t> grams = trigramsOf(t_.query_texts[index]);
+  std::vector<uint32_t> grams = trigramsOf(t_.query_texts[index]);
   for (uint32_t g : grams) trigrams_[g].push_back(index);
-  if (trigram_counts_.size() <= index) trigram_counts_.resize(index + 1);
-  trigram_counts_[index] = static_cast<uint32_t>(grams.size());
+  if (query_trigrams_.size() <= index) query_trigrams_.resize(index + 1);
+  query_trigrams_[index] = std::move(grams);
 }
 
 std::optional<std::string_view> ClickStats::similarQuery(std::string_view q) const {
   const std::vector<uint32_t> grams = trigramsOf(q);
-  std::unordered_map<uint32_t, uint32_t> shared;  // query index -> trigrams in common
+  const std::size_t a = grams.size();
+  if (a == 0) return std::nullopt;
+  // A query B with Jaccard >= t shares at least t * |A| of q's trigrams
+  // (|B| >= the shared count), so it has one of any |A| - ceil(t * |A|) + 1
+  // of them: only the queries of q's rarest trigrams are candidates
+  // (prefix filtering), and each candidate's overlap is then counted
+  // exactly. Far less than counting every query of every trigram: common
+  // trigrams ("xbo", "box") are in a large share of a shop's queries.
+  std::vector<std::pair<std::size_t, const std::vector<uint32_t>*>> postings;
+  postings.reserve(a);
   for (uint32_t g : grams) {
     auto it = trigrams_.find(g);
-    if (it == trigrams_.end()) continue;
-    for (uint32_t index : it->second) ++shared[index];
+    if (it == trigrams_.end()) {
+      postings.emplace_back(0, nullptr);
+    } else {
+      postings.emplace_back(it->second.size(), &it->second);
+    }
   }
-  double best = kSimilarQueryMin;
+  std::sort(postings.begin(), postings.end(),
+            [](const auto& x, const auto& y) { return x.first < y.first; });
+  // ceil(t * a), rounded down when t * a is an integer up to float error:
+  // a longer prefix only adds candidates.
+  const auto need = static_cast<std::size_t>(
+      std::max(1.0, std::ceil(kSimilarQueryMin * static_cast<double>(a) - 1e-9)));
+  std::size_t scan = 0;
+  for (std::size_t i = 0; i + need <= a; ++i) scan += postings[i].first;
+  if (scan > kSimilarQueryMaxScan) return std::nullopt;
+  std::vector<uint32_t> candidates;
+  candidates.reserve(scan);
+  for (std::size_t i = 0; i + need <= a; ++i) {
+    if (postings[i].second) {
+      candidates.insert(candidates.end(), postings[i].second->begin(), postings[i].second->end());
+    }
+  }
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+
+  double best = 0;
   std::optional<uint32_t> found;
-  for (const auto& [index, common] : shared) {
-    const double jaccard = static_cast<double>(common) /
-                           static_cast<double>(grams.size() + trigram_counts_[index] - common);
-    if ((jaccard > best || (jaccard == best && (!found || index < *found))) &&
-        t_.query_texts[index] != q) {
+  for (uint32_t index : candidates) {  // ascending: ties keep the first logged
+    const std::vector<uint32_t>& b = query_trigrams_[index];
+    // Jaccard <= min(|A|, |B|) / max(|A|, |B|).
+    if (static_cast<double>(std::min(a, b.size())) <
+        kSimilarQueryMin * static_cast<double>(std::max(a, b.size()))) {
+      continue;
+    }
+    std::size_t common = 0;
+    for (auto x = grams.begin(), y = b.begin(); x != grams.end() && y != b.end();) {
+      if (*x < *y) {
+        ++x;
+      } else if (*y < *x) {
+        ++y;
+      } else {
+        ++common, ++x, ++y;
+      }
+    }
+    const double jaccard =
+        static_cast<double>(common) / static_cast<double>(a + b.size() - common);
+    if ((found ? jaccard > best : jaccard >= kSimilarQueryMin) && t_.query_texts[index] != q) {
       best = jaccard;
       found = index;
     }
@@ -269,7 +315,7 @@ void ClickStats::restore(Tables tables) {
   t_ = std::move(tables);
   half_life_days_ = t_.half_life_days;
   trigrams_.clear();
-  trigram_counts_.clear();
+  query_trigrams_.clear();
   for (uint32_t i = 0; i < t_.query_texts.size(); ++i) indexQuery(i);
 }
 

@@ -49,7 +49,11 @@ class ClickStats {
   // character trigrams (spaces dropped, ends marked), if at least
   // kSimilarQueryMin ("halo3" from "halo 3", "call of duty ghost" from
   // "call of duty ghosts"; ties go to the query logged first). Returns its
-  // text, or nothing.
+  // text, or nothing; nothing, too, when even q's rarest trigrams are in
+  // more than kSimilarQueryMaxScan logged queries between them (a short
+  // query of common letters in a large log: the search would cost more
+  // than the rest of the search's scoring, for a match that is seldom
+  // there), the same way in training and in rerankd.
   std::optional<std::string_view> similarQuery(std::string_view normalized_query) const;
 
   // clickPrior of the query, or, when it has no clicks, of its similar
@@ -97,6 +101,7 @@ class ClickStats {
 
   static constexpr float kSmoothing = 3.0f;
   static constexpr double kSimilarQueryMin = 0.5;
+  static constexpr std::size_t kSimilarQueryMaxScan = 4096;
 
   // Everything the model file stores.
   struct Tables {
@@ -131,10 +136,10 @@ class ClickStats {
 
   Tables t_;
   // Character trigram -> the indices in query_texts of queries that have
-  // it, and each query's number of distinct trigrams. Built from
-  // query_texts (restore) and kept up to date by addClick.
+  // it, and each query's distinct trigrams, sorted. Built from query_texts
+  // (restore) and kept up to date by addClick.
   std::unordered_map<uint32_t, std::vector<uint32_t>> trigrams_;
-  std::vector<uint32_t> trigram_counts_;
+  std::vector<std::vector<uint32_t>> query_trigrams_;
   double half_life_days_ = 0;
   int64_t now_ms_ = 0;  // 0: t_.latest_ms
 };

@@ -135,62 +135,6 @@ TEST_CASE("click priors and popularity match hand-computed values", "[unit][scor
   CHECK_FALSE(stats.known("B", 3));
 }
 
-TEST_CASE("a query never clicked from borrows the clicks of the most similar logged query",
-          "[unit][scoring]") {
-  ClickStats stats;
-  for (int i = 0; i < 4; ++i) stats.addClick("halo 3", "H3");
-  stats.addClick("halo 3", "H2");
-  stats.addClick("halo wars", "HW");
-  stats.addClick("forza 4", "F4");
-  stats.addClick("", "C");  // no query: nothing to borrow from
-
-  // Spaces do not count: "halo3" has all of "halo 3"'s trigrams.
-  REQUIRE(stats.similarQuery("halo3"));
-  CHECK(*stats.similarQuery("halo3") == "halo 3");
-  // "halo war" (7 trigrams) and "halo wars" (8) share 6: 6 / 9.
-  REQUIRE(stats.similarQuery("halo war"));
-  CHECK(*stats.similarQuery("halo war") == "halo wars");
-  // Exactly half is enough ("halo" and "halo 3": 3 / 6); under half is
-  // not ("forza horizon" and "forza 4": 4 / 14), nor nothing in common.
-  REQUIRE(stats.similarQuery("halo"));
-  CHECK(*stats.similarQuery("halo") == "halo 3");
-  CHECK_FALSE(stats.similarQuery("forza horizon"));
-  CHECK_FALSE(stats.similarQuery("kinect"));
-  CHECK_FALSE(stats.similarQuery(""));
-  // A logged query is not its own similar query.
-  CHECK_FALSE(stats.similarQuery("forza 4"));
-
-  // similarPrior: the borrowed query's click prior, share pulled in as in
-  // clickPrior (share(H3) = 4/8; "halo 3" has 5 clicks, 4 on H3).
-  CHECK(stats.similarPrior("halo3", "H3") == Approx((4 + 3 * 0.5) / (5 + 3.0)));
-  CHECK(stats.similarPrior("halo3", "H3") == stats.clickPrior("halo 3", "H3"));
-  CHECK(stats.clickPrior("halo3", "H3") == Approx(0.5));  // the exact query knows nothing
-  // A query with clicks of its own keeps them, even with a similar query.
-  stats.addClick("halo3", "HW");
-  CHECK(stats.similarPrior("halo3", "HW") == stats.clickPrior("halo3", "HW"));
-  CHECK(stats.similarPrior("halo3", "H3") == stats.clickPrior("halo3", "H3"));
-  // No similar query: the item's overall share, as clickPrior gives it.
-  CHECK(stats.similarPrior("kinect", "F4") == stats.clickPrior("kinect", "F4"));
-}
-
-TEST_CASE("equally similar queries: the one logged first is borrowed", "[unit][scoring]") {
-  ClickStats stats;
-  stats.addClick("abcdx", "first");
-  stats.addClick("abcdy", "second");
-  // "abcd" shares 3 of 5 trigrams with each: 3 / (4 + 5 - 3) = 0.5.
-  REQUIRE(stats.similarQuery("abcd"));
-  CHECK(*stats.similarQuery("abcd") == "abcdx");
-  ClickStats reversed;
-  reversed.addClick("abcdy", "second");
-  reversed.addClick("abcdx", "first");
-  CHECK(*reversed.similarQuery("abcd") == "abcdy");
-  // Restored from its tables (as from a model file), the same answers.
-  ClickStats restored;
-  restored.restore(stats.tables());
-  CHECK(*restored.similarQuery("abcd") == "abcdx");
-  CHECK(restored.similarPrior("abcd", "first") == stats.similarPrior("abcd", "first"));
-}
-
 TEST_CASE("with a half-life, recent clicks outweigh old ones", "[unit][scoring]") {
   constexpr int64_t kDay = 86400000;
   ClickStats stats(1.0);  // half-life: one day
