@@ -226,8 +226,9 @@ std::optional<std::string_view> ClickStats::similarQuery(std::string_view q) con
 }
 
 std::string_view ClickStats::priorQuery(std::string_view q) const {
-  if (lookup(t_.queries, queryKey(q)) > 0) return q;
-  return similarQuery(q).value_or(q);
+  // "": no query's clicks, so the item's overall share.
+  if (lookup(t_.queries, queryKey(q)) > 0) return {};
+  return similarQuery(q).value_or(std::string_view{});
 }
 
 float ClickStats::similarPrior(std::string_view normalized_query, std::string_view item) const {

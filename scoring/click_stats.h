@@ -56,8 +56,10 @@ class ClickStats {
   // there), the same way in training and in rerankd.
   std::optional<std::string_view> similarQuery(std::string_view normalized_query) const;
 
-  // clickPrior of the query, or, when it has no clicks, of its similar
-  // query (no similar query: the item's overall share, as clickPrior).
+  // For a query never clicked from, clickPrior of its similar query; for
+  // any other (clicked from, so click_prior has its clicks, or with no
+  // similar query), the item's overall share: the feature only says what
+  // click_prior cannot.
   float similarPrior(std::string_view normalized_query, std::string_view item) const;
 
   // The three click features of many items for one query, as clickPrior,

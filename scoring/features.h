@@ -24,8 +24,8 @@ enum Feature : int {
   kBrandAffinity,     // share of the history (by weight) with the item's brand
   kCategoryAffinity,  // the same for the item's category
   kPriceAffinity,     // the same for the item's price band
-  kSimilarPrior,      // click_prior, borrowed from the most similar logged
-                      // query when this one was never clicked from
+  kSimilarPrior,      // click_prior of the most similar logged query, for a
+                      // query never clicked from (else the item's share)
   kFeatureCount
 };
 

@@ -82,11 +82,14 @@ TEST_CASE("a query never clicked from borrows the clicks of the most similar log
   CHECK(stats.similarPrior("halo3", "H3") == Approx((4 + 3 * 0.5) / (5 + 3.0)));
   CHECK(stats.similarPrior("halo3", "H3") == stats.clickPrior("halo 3", "H3"));
   CHECK(stats.clickPrior("halo3", "H3") == Approx(0.5));  // the exact query knows nothing
-  // A query with clicks of its own keeps them, even with a similar query.
+  // A query with clicks of its own borrows nothing (click_prior has its
+  // clicks): the item's overall share, HW 2 of 9 clicks, H3 4 of 9.
   stats.addClick("halo3", "HW");
-  CHECK(stats.similarPrior("halo3", "HW") == stats.clickPrior("halo3", "HW"));
-  CHECK(stats.similarPrior("halo3", "H3") == stats.clickPrior("halo3", "H3"));
-  // No similar query: the item's overall share, as clickPrior gives it.
+  CHECK(stats.similarPrior("halo3", "HW") == Approx(2.0 / 9.0));
+  CHECK(stats.similarPrior("halo3", "H3") == Approx(4.0 / 9.0));
+  CHECK(stats.clickPrior("halo3", "HW") > stats.similarPrior("halo3", "HW"));
+  // No similar query: the item's overall share too.
+  CHECK(stats.similarPrior("kinect", "F4") == Approx(1.0 / 9.0));
   CHECK(stats.similarPrior("kinect", "F4") == stats.clickPrior("kinect", "F4"));
 }
 
