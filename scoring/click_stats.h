@@ -62,11 +62,12 @@ class ClickStats {
   // click_prior cannot.
   float similarPrior(std::string_view normalized_query, std::string_view item) const;
 
-  // The three click features of many items for one query, as clickPrior,
-  // tokenPrior and popularity give them (the same values, bit for bit),
-  // with the query and its words hashed once and each item looked up once:
-  // what rerankd needs for every candidate of a window. Valid while the
-  // ClickStats it came from is alive and unchanged.
+  // The four click features of many items for one query, as clickPrior,
+  // tokenPrior, popularity and similarPrior give them (the same values, bit
+  // for bit), with the query and its words hashed and its similar query
+  // found once, and each item looked up once: what rerankd needs for every
+  // candidate of a window. Valid while the ClickStats it came from is alive
+  // and unchanged.
   struct Priors {
     float click_prior = 0;
     float token_prior = 0;
@@ -132,8 +133,8 @@ class ClickStats {
   double scaleNow() const;            // the mass of one click made "now"
   float share(std::string_view item) const;
   void indexQuery(uint32_t index);     // t_.query_texts[index] into trigrams_
-  // The query whose clicks similarPrior uses for q (q itself when it has
-  // clicks or no similar query).
+  // The query whose clicks similarPrior uses for q: its similar query when
+  // q was never clicked from, else "" (no query's clicks: the share).
   std::string_view priorQuery(std::string_view q) const;
 
   Tables t_;

@@ -51,8 +51,8 @@ struct TrainOptions {
   int batch_size = 16;
   uint64_t seed = 1;
   // Share of examples trained with their query click priors (click_prior,
-  // token_prior, similar_prior) zeroed, so that the ranker also learns what the other
-  // features, history among them, say on their own. 0: off.
+  // token_prior, similar_prior) zeroed, so that the ranker also learns what
+  // the other features, history among them, say on their own. 0: off.
   float prior_dropout = 0;
   // Share of examples trained as if the shopper had no history, so that the
   // model without history is one it was trained to be (on logs where every
