@@ -239,6 +239,8 @@ TEST_CASE("A/B buckets: control gets the engine's order, both are recorded, and 
   REQUIRE(direct);
   std::map<std::string, int> served;
   std::vector<std::pair<std::string, std::string>> clicks;  // user, request id
+  std::vector<std::string> clicked_items;  // the first hit of the page clicked from
+  dom::parser parser;
   for (int i = 0; i < 40; ++i) {
     const std::string user = "shopper-" + std::to_string(i);
     auto r = rerankd.client().raw({"POST", path, "",
@@ -265,21 +267,23 @@ TEST_CASE("A/B buckets: control gets the engine's order, both are recorded, and 
     REQUIRE(again);
     CHECK(again->header("X-Rerank-Bucket") == bucket);
     ++served[bucket];
-    if (i % 2 == 0) clicks.emplace_back(user, std::string(again->header("X-Rerank-Request-Id")));
+    if (i % 2 == 0) {
+      clicks.emplace_back(user, std::string(again->header("X-Rerank-Request-Id")));
+      dom::element page;
+      REQUIRE_FALSE(parser.parse(again->body).get(page));
+      clicked_items.emplace_back(std::string_view(page["hits"]["hits"].at(0)["_id"]));
+    }
   }
   CHECK(served["treatment"] >= 10);  // 20 users each side expected
   CHECK(served["control"] >= 10);
 
-  // Clicks on the first hit of the second page each even shopper saw.
-  dom::parser parser;
-  dom::element engine_doc;
-  REQUIRE_FALSE(parser.parse(direct->body).get(engine_doc));
-  const std::string first_hit(std::string_view(engine_doc["hits"]["hits"].at(0)["_id"]));
+  // Clicks on the first hit of the second page each even shopper saw (the
+  // online report joins a click to its search when the item was served).
   std::string lines;
   const int64_t t = nowMs();
   for (std::size_t k = 0; k < clicks.size(); ++k) {
     lines += R"({"event_id":"ab-)" + std::to_string(k) + R"(","storefront":"shop","user_id":")" +
-             clicks[k].first + R"(","type":"click","item_id":")" + first_hit +
+             clicks[k].first + R"(","type":"click","item_id":")" + clicked_items[k] +
              R"(","request_id":")" + clicks[k].second + R"(","ts":)" + std::to_string(t) + "}\n";
   }
   auto posted = post(rerankd, lines);
