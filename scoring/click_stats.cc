@@ -241,7 +241,10 @@ ClickStats::QueryPriors ClickStats::forQuery(std::string_view normalized_query) 
   q.scale_ = scaleNow();
   q.pair_prefix_ = fnv("\x1f", fnv(normalized_query));
   q.query_mass_ = lookup(t_.queries, queryKey(normalized_query));
-  const std::string_view similar = priorQuery(normalized_query);
+  // priorQuery, without looking the query's mass up a second time.
+  const std::string_view similar =
+      q.query_mass_ > 0 ? std::string_view{}
+                        : similarQuery(normalized_query).value_or(std::string_view{});
   q.similar_prefix_ = fnv("\x1f", fnv(similar));
   q.similar_mass_ = lookup(t_.queries, queryKey(similar));
   forEachWord(normalized_query, [&](std::string_view w) {
