@@ -1,13 +1,15 @@
 #include "rerank/metrics.h"
 
 #include <cstdio>
+#include <initializer_list>
+#include <utility>
 
 namespace rr::rerank {
 namespace {
 
-// A label value with `\`, `"` and newlines escaped, per the text format.
-std::string label(const std::string& v) {
-  std::string out;
+// Appends a label value with `\`, `"` and newlines escaped, per the text
+// format.
+void appendLabel(std::string& out, std::string_view v) {
   for (char c : v) {
     if (c == '\\' || c == '"') out += '\\';
     if (c == '\n') {
@@ -16,7 +18,28 @@ std::string label(const std::string& v) {
     }
     out += c;
   }
+}
+
+std::string label(std::string_view v) {
+  std::string out;
+  appendLabel(out, v);
   return out;
+}
+
+// `name="value",...` for the given pairs, in a per-thread buffer (valid until
+// the thread's next call).
+using Label = std::pair<std::string_view, std::string_view>;
+std::string_view seriesLabels(std::initializer_list<Label> kv) {
+  thread_local std::string text;
+  text.clear();
+  for (const auto& [name, value] : kv) {
+    if (!text.empty()) text += ',';
+    text += name;
+    text += "=\"";
+    appendLabel(text, value);
+    text += '"';
+  }
+  return text;
 }
 
 std::string num(double v) {
@@ -27,39 +50,43 @@ std::string num(double v) {
 
 }  // namespace
 
-std::atomic<uint64_t>& Metrics::counter(
-    std::map<std::string, std::unique_ptr<std::atomic<uint64_t>>>& m, const std::string& key) {
+std::atomic<uint64_t>& Metrics::counter(Counters& m, std::string_view key) {
   std::lock_guard lock(mu_);
-  auto& slot = m[key];
-  if (!slot) slot = std::make_unique<std::atomic<uint64_t>>(0);
-  return *slot;
+  auto it = m.find(key);
+  if (it == m.end()) {
+    it = m.emplace(std::string(key), std::make_unique<std::atomic<uint64_t>>(0)).first;
+  }
+  return *it->second;
 }
 
 void Metrics::countRequest(const std::string& storefront, const std::string& outcome,
                            const std::string& reason) {
-  counter(requests_, "storefront=\"" + label(storefront) + "\",outcome=\"" + label(outcome) +
-                         "\",reason=\"" + label(reason) + "\"")
-      .fetch_add(1, std::memory_order_relaxed);
+  const auto key =
+      seriesLabels({{"storefront", storefront}, {"outcome", outcome}, {"reason", reason}});
+  counter(requests_, key).fetch_add(1, std::memory_order_relaxed);
 }
 
 void Metrics::countUpstreamError(const std::string& cause) {
-  counter(upstream_errors_, "cause=\"" + label(cause) + "\"")
+  counter(upstream_errors_, seriesLabels({{"cause", cause}}))
       .fetch_add(1, std::memory_order_relaxed);
 }
 
 void Metrics::countLiveClick(const std::string& storefront) {
-  counter(live_clicks_, "storefront=\"" + label(storefront) + "\"")
+  counter(live_clicks_, seriesLabels({{"storefront", storefront}}))
       .fetch_add(1, std::memory_order_relaxed);
 }
 
 void Metrics::observeStage(const std::string& storefront, const std::string& stage,
                            double seconds) {
+  const std::string_view key = seriesLabels({{"storefront", storefront}, {"stage", stage}});
   Histogram* h;
   {
     std::lock_guard lock(mu_);
-    auto& slot = stages_["storefront=\"" + label(storefront) + "\",stage=\"" + label(stage) + "\""];
-    if (!slot) slot = std::make_unique<Histogram>();
-    h = slot.get();
+    auto it = stages_.find(key);
+    if (it == stages_.end()) {
+      it = stages_.emplace(std::string(key), std::make_unique<Histogram>()).first;
+    }
+    h = it->second.get();
   }
   std::size_t i = 0;
   while (i < kBuckets.size() && seconds > kBuckets[i]) ++i;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 namespace rr::rerank {
 
@@ -37,14 +38,16 @@ class Metrics {
     std::atomic<uint64_t> total{0};
     std::atomic<double> sum{0};
   };
-  std::atomic<uint64_t>& counter(std::map<std::string, std::unique_ptr<std::atomic<uint64_t>>>& m,
-                                 const std::string& key);
+  // Keyed by the series' label text; looked up by a view (std::less<>), so a
+  // request's counts allocate nothing once its series exist.
+  using Counters = std::map<std::string, std::unique_ptr<std::atomic<uint64_t>>, std::less<>>;
+  std::atomic<uint64_t>& counter(Counters& m, std::string_view key);
 
   mutable std::mutex mu_;  // guards the maps' shape, not the values
-  std::map<std::string, std::unique_ptr<std::atomic<uint64_t>>> requests_;
-  std::map<std::string, std::unique_ptr<std::atomic<uint64_t>>> upstream_errors_;
-  std::map<std::string, std::unique_ptr<std::atomic<uint64_t>>> live_clicks_;
-  std::map<std::string, std::unique_ptr<Histogram>> stages_;
+  Counters requests_;
+  Counters upstream_errors_;
+  Counters live_clicks_;
+  std::map<std::string, std::unique_ptr<Histogram>, std::less<>> stages_;
   std::map<std::string, std::string> models_;
 };
 

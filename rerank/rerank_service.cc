@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <optional>
 #include <cmath>
 #include <unordered_set>
@@ -134,11 +135,15 @@ RerankService::Ranking RerankService::rank(const Runtime& rt, const StorefrontRu
   const std::string vector_key = connectors::jsonString(fields.vector);
   // Candidates: vectors from the index, text through the field map (all of
   // it only where there is no vector: the tower then needs it). Per thread
-  // and reused, so a search allocates nothing here once warm.
-  thread_local std::vector<std::vector<float>> vectors;
-  thread_local std::vector<LiveCandidate> candidates;
-  vectors.resize(m);
-  candidates.resize(m);
+  // and reused, so a search allocates nothing here once warm. The pools only
+  // grow: shrinking them for a smaller window would free the vectors' and
+  // strings' buffers that the next larger window then allocates again.
+  thread_local std::vector<std::vector<float>> vector_pool;
+  thread_local std::vector<LiveCandidate> candidate_pool;
+  if (vector_pool.size() < m) vector_pool.resize(m);
+  if (candidate_pool.size() < m) candidate_pool.resize(m);
+  const std::span<std::vector<float>> vectors(vector_pool.data(), m);
+  const std::span<LiveCandidate> candidates(candidate_pool.data(), m);
   std::size_t unusable = 0;
   for (std::size_t i = 0; i < m; ++i) {
     auto& c = candidates[i];
@@ -180,7 +185,7 @@ RerankService::Ranking RerankService::rank(const Runtime& rt, const StorefrontRu
   }
   const auto history = historyOf(rt, cfg.name, shopper.user);
   LiveScorer& scorer = scorerFor(cfg.name, sf.model);
-  std::vector<float> scores;
+  thread_local std::vector<float> scores;  // reused, as the candidates are
   const std::shared_ptr<LiveStats> live = liveStats(sf);
   scorer.score(query_text, candidates, {history, shopper.session, epochMs(), 30.0}, scores,
                &out.computed, live.get());
@@ -190,10 +195,14 @@ RerankService::Ranking RerankService::rank(const Runtime& rt, const StorefrontRu
       return out;
     }
   }
-  std::vector<std::size_t> idx(m);
+  // Best first, ties in window order: the order a stable sort gives,
+  // without its scratch buffer.
+  thread_local std::vector<std::size_t> idx;
+  idx.resize(m);
   for (std::size_t i = 0; i < m; ++i) idx[i] = i;
-  std::stable_sort(idx.begin(), idx.end(),
-                   [&](std::size_t a, std::size_t b) { return scores[a] > scores[b]; });
+  std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
+    return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
+  });
   for (std::size_t r = 0; r < m; ++r) out.order[r] = {idx[r], scores[idx[r]]};
   if (plan.explain) {
     std::vector<float> f, contrib;
@@ -386,8 +395,10 @@ RerankService::Shopper RerankService::shopper(const config::StorefrontConfig& cf
 
 std::string RerankService::pageKey(const config::StorefrontConfig& cfg, const Shopper& shopper,
                                    std::string_view where, const SearchPlan& plan) {
-  return cfg.name + '\n' + shopper.user + '\n' + std::string(where) + '\n' +
-         std::to_string(fnv1a(plan.upstream_body + '\n' + plan.upstream_query));
+  // The hash of body, newline, query, taken in pieces (FNV-1a runs left to
+  // right) rather than over a copy of the body.
+  const uint64_t h = fnv1a(plan.upstream_query, fnv1a("\n", fnv1a(plan.upstream_body)));
+  return cfg.name + '\n' + shopper.user + '\n' + std::string(where) + '\n' + std::to_string(h);
 }
 
 Response RerankService::search(const Runtime& rt, const StorefrontRuntime& sf,
@@ -517,11 +528,19 @@ asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const Sto
                         failed ? ranking.fail : ranking.reason);
   recordServed(sf, who, query_text, request_id, bucket, *plan, *window, ranking, failed);
   rememberServed(sf, request_id, query_text);
-  char timing[192];
-  std::snprintf(timing, sizeof timing,
-                "upstream=%.2f;parse=%.2f;extra=%.2f;rerank=%.2f;write=%.2f;total=%.2f",
-                ms(t_up - t0), ms(t_parse - t_up), ms(t_extra - t_parse), ms(t_w0 - t_extra),
-                ms(t_end - t_w0), ms(t_end - t0));
+  // "upstream=1.23;parse=0.05;...": to_chars, not printf's locale and format
+  // parsing, on every search.
+  std::string timing;
+  const std::pair<const char*, double> stages[] = {
+      {"upstream=", ms(t_up - t0)},       {";parse=", ms(t_parse - t_up)},
+      {";extra=", ms(t_extra - t_parse)}, {";rerank=", ms(t_w0 - t_extra)},
+      {";write=", ms(t_end - t_w0)},      {";total=", ms(t_end - t0)}};
+  for (const auto& [name, value] : stages) {
+    char buf[32];
+    const auto written = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::fixed, 2);
+    timing += name;
+    timing.append(buf, written.ec == std::errc() ? written.ptr : buf);
+  }
   r.set("X-Rerank", control  ? std::string("skipped; reason=ab_control")
                     : failed ? "fallback; reason=" + ranking.fail
                              : std::string("applied"));

@@ -205,8 +205,18 @@ std::string writeResponse(const ResponseParts& parts, const Rewrite& rewrite) {
   for (const auto& h : window.hits) hit_texts.push_back(h.raw);
   ObjectLayout top;
   if (!detail::scanObject(window.raw, top, hit_texts)) return std::string(window.raw);
+  // Room for what is written: the response without the window's hits, plus
+  // the page's (a page is a few of the window's hits).
+  std::size_t expected = window.raw.size() + 256;
+  const char* raw_end = window.raw.data() + window.raw.size();
+  for (const auto& h : window.hits) {
+    if (h.raw.data() >= window.raw.data() && h.raw.data() + h.raw.size() <= raw_end) {
+      expected -= h.raw.size();
+    }
+  }
+  for (const PageHit& p : rewrite.page) expected += p.hit->raw.size() + (p.explain ? 2048 : 64);
   std::string out;
-  out.reserve(window.raw.size() + 64);
+  out.reserve(expected);
   Replacements replace(top.members.size());
   std::string took_text, hits_text;
   for (std::size_t i = 0; i < top.members.size(); ++i) {

@@ -41,6 +41,7 @@ class KnownValues {
   KnownValues(std::string_view s, std::span<const std::string_view> known) {
     const std::less<const char*> before;
     const char* end = s.data() + s.size();
+    if (!known.empty()) inside_.reserve(known.size());
     for (std::string_view v : known) {
       // Only views inside `s` (pointers into other buffers compare through
       // std::less, which orders any two).
@@ -140,7 +141,13 @@ bool scanContainer(std::string_view text, char open, char close, std::string_vie
 
 bool scanObject(std::string_view text, ObjectLayout& out,
                 std::span<const std::string_view> known_values) {
-  out = {};
+  // Cleared, not replaced: a reused layout keeps its capacity, and a new
+  // one starts with room for a typical hit's members (one allocation each).
+  out.open_gap = out.close_gap = {};
+  out.members.clear();
+  out.separators.clear();
+  out.members.reserve(16);
+  out.separators.reserve(16);
   KnownValues known(text, known_values);
   return scanContainer(text, '{', '}', out.open_gap, out.close_gap, out.separators,
                        [&](std::size_t i) -> std::size_t {

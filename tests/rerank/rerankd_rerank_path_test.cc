@@ -4,6 +4,8 @@
 // official JavaScript client, _msearch, extra candidates within filters,
 // gzip, cookies, explain, and live click statistics.
 #include <catch2/catch.hpp>
+#include <regex>
+#include <string>
 
 #include "tests/rerank/rerankd_opensearch_support.h"
 
@@ -115,6 +117,14 @@ TEST_CASE("a search is reranked for each shopper by their own history",
     CHECK(r->header("X-Rerank-Vectors") == "index=100;computed=0");  // index-sync's vectors
     CHECK(r->body.find("rr_vector") == std::string::npos);           // never leaked
     CHECK(ids(r->body).size() == 10);
+    // Per-stage times in ms, two decimals; the total covers the engine call.
+    const std::string timing(r->header("X-Rerank-Timing"));
+    std::smatch m;
+    REQUIRE(std::regex_match(timing, m,
+                             std::regex(R"(upstream=(\d+\.\d\d);parse=\d+\.\d\d;extra=\d+\.\d\d;)"
+                                        R"(rerank=\d+\.\d\d;write=\d+\.\d\d;total=(\d+\.\d\d))")));
+    CHECK(std::stod(m[2].str()) >= std::stod(m[1].str()));
+    CHECK(std::stod(m[1].str()) > 0);
   }
   for (const auto& id : ids(alice.body)) CHECK(shop.brandOf(id) == "Acme");
   for (const auto& id : ids(bob.body)) CHECK(shop.brandOf(id) == "Hooli");
