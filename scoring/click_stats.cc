@@ -50,6 +50,8 @@ double lookup(const Map& m, const Key& k) {
   return it == m.end() ? 0.0 : it->second;
 }
 
+double lookup(const KeyMassMap& m, uint64_t k) { return m.get(k); }
+
 }  // namespace
 
 ClickStats::ClickStats(double half_life_days) : half_life_days_(half_life_days) {
@@ -79,7 +81,7 @@ void ClickStats::rebase(int64_t ts_ms) {
   // every ratio (and so every feature) as it was.
   const double factor = 1.0 / mass(ts_ms);
   for (auto* table : {&t_.pairs, &t_.queries, &t_.token_pairs, &t_.tokens}) {
-    for (auto& [key, m] : *table) m *= factor;
+    table->forEach([&](uint64_t, double& m) { m *= factor; });
   }
   for (auto& [key, m] : t_.items) m *= factor;
   t_.total *= factor;
@@ -101,18 +103,22 @@ void ClickStats::addClick(std::string_view normalized_query, std::string_view it
   }
   const double m = mass(ts_ms);
   t_.latest_ms = std::max(t_.latest_ms, ts_ms);
-  ++t_.raw_items[std::string(item)];
-  double& n = t_.items[std::string(item)];
+  auto raw = t_.raw_items.find(item);
+  if (raw == t_.raw_items.end()) raw = t_.raw_items.emplace(std::string(item), 0).first;
+  ++raw->second;
+  auto known = t_.items.find(item);
+  if (known == t_.items.end()) known = t_.items.emplace(std::string(item), 0.0).first;
+  double& n = known->second;
   n += m;
   t_.max_item = std::max(t_.max_item, n);
   t_.total += m;
   if (!normalized_query.empty()) {
-    auto [query, first] = t_.queries.try_emplace(queryKey(normalized_query), 0.0);
+    auto [query, first] = t_.queries.tryEmplace(queryKey(normalized_query), 0.0);
     if (first) {
       t_.query_texts.emplace_back(normalized_query);
       indexQuery(static_cast<uint32_t>(t_.query_texts.size() - 1));
     }
-    query->second += m;
+    *query += m;
     t_.pairs[pairKey(normalized_query, item)] += m;
     forEachWord(normalized_query, [&](std::string_view w) {
       const uint64_t k = tokenKey(w);
@@ -123,13 +129,13 @@ void ClickStats::addClick(std::string_view normalized_query, std::string_view it
 }
 
 uint32_t ClickStats::itemClicks(std::string_view item) const {
-  auto it = t_.raw_items.find(std::string(item));
+  auto it = t_.raw_items.find(item);
   return it == t_.raw_items.end() ? 0 : it->second;
 }
 
 float ClickStats::share(std::string_view item) const {
   return t_.total <= 0 ? 0.0f
-                       : static_cast<float>(lookup(t_.items, std::string(item)) / t_.total);
+                       : static_cast<float>(lookup(t_.items, item) / t_.total);
 }
 
 float ClickStats::popularity(std::string_view item) const {
@@ -137,7 +143,7 @@ float ClickStats::popularity(std::string_view item) const {
   // Anchored masses all shrink by the same factor as time passes, so the
   // largest one is the most-clicked item at any "now".
   const double scale = scaleNow();
-  const double n = lookup(t_.items, std::string(item)) / scale;
+  const double n = lookup(t_.items, item) / scale;
   return static_cast<float>(std::log1p(n) / std::log1p(t_.max_item / scale));
 }
 
@@ -258,7 +264,7 @@ ClickStats::Priors ClickStats::QueryPriors::of(std::string_view item) const {
   // The same expressions, in the same order, as clickPrior, tokenPrior and
   // popularity: served features must equal trained ones exactly.
   const Tables& t = stats_.t_;
-  const double item_mass = t.items.empty() ? 0.0 : lookup(t.items, std::string(item));
+  const double item_mass = t.items.empty() ? 0.0 : lookup(t.items, item);
   const float share = t.total <= 0 ? 0.0f : static_cast<float>(item_mass / t.total);
   Priors p;
   const double a = smoothing_;

@@ -13,11 +13,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include "scoring/key_mass_map.h"
 
 namespace rr::scoring {
 
@@ -111,9 +114,18 @@ class ClickStats {
     double half_life_days = 0;
     int64_t anchor_ms = 0;
     bool anchored = false;
-    std::unordered_map<std::string, uint32_t> raw_items;
-    std::unordered_map<std::string, double> items;
-    std::unordered_map<uint64_t, double> pairs, queries, token_pairs, tokens;
+    // Item ids looked up by a view (no string built per lookup).
+    struct IdHash {
+      using is_transparent = void;
+      std::size_t operator()(std::string_view s) const noexcept {
+        return std::hash<std::string_view>{}(s);
+      }
+    };
+    template <typename V>
+    using ById = std::unordered_map<std::string, V, IdHash, std::equal_to<>>;
+    ById<uint32_t> raw_items;
+    ById<double> items;
+    KeyMassMap pairs, queries, token_pairs, tokens;
     double total = 0;
     double max_item = 0;
     int64_t latest_ms = 0;  // the newest click: "now" until setNow is called

@@ -210,14 +210,15 @@ std::expected<void, ModelFileError> saveModel(const Model& model,
   for (const auto& [id, n] : s.raw_items) {
     putString(out, id);
     put<uint32_t>(out, n);
-    put<double>(out, s.items.count(id) ? s.items.at(id) : 0.0);
+    const auto mass = s.items.find(id);
+    put<double>(out, mass != s.items.end() ? mass->second : 0.0);
   }
   for (const auto* table : {&s.pairs, &s.queries, &s.token_pairs, &s.tokens}) {
     put<uint64_t>(out, table->size());
-    for (const auto& [key, m] : *table) {
+    table->forEach([&](uint64_t key, double m) {
       put<uint64_t>(out, key);
       put<double>(out, m);
-    }
+    });
   }
   putQueryClicks(out, model.queryClicks());
   put<uint64_t>(out, s.query_texts.size());
@@ -393,7 +394,7 @@ std::expected<std::shared_ptr<const Model>, ModelFileError> loadModel(
       uint64_t key = 0;
       double m = 0;
       if (!r.get(key) || !r.get(m)) return r.fail("query statistics are cut short");
-      table->emplace(key, m);
+      table->tryEmplace(key, m);
     }
   }
   if (*format >= 4) {
