@@ -7,7 +7,8 @@
 //
 //   rerankd_e2e prepare --engine URL (--catalog products.csv | --generate N) --out DIR
 //       indexes the catalog (vectors kept out of _source), writes a full-size
-//       model (d = 32, random weights: scoring costs what a trained one does),
+//       model (d = 32, random weights: scoring costs what a trained one does;
+//       click statistics of 200,000 clicks, as large as a trained one's),
 //       runs index-sync, and writes DIR/rerankd.yaml, DIR/queries.txt
 //   rerankd_e2e run --engine URL --rerankd URL --rerankd-pid PID --engine-pid PID
 //       --dir DIR [--requests N] [--windows 100,200,500]
@@ -23,6 +24,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -33,6 +35,7 @@
 #include "index_sync/vector_fields.h"
 #include "scoring/data/retrotech_catalog.h"
 #include "scoring/model_file.h"
+#include "scoring/tokenizer.h"
 
 namespace {
 
@@ -131,8 +134,33 @@ int prepare(const std::string& engine_url, const std::string& catalog, int gener
   }
   if (!engine->refresh(kIndex)) die("refresh");
 
+  // The benchmark's queries: the first two words of every 97th title.
+  auto queryOf = [&](std::size_t i) {
+    const std::string& t = items[i].title;
+    return t.substr(0, t.find(' ', t.find(' ') + 1));
+  };
+  std::vector<std::size_t> query_items;
+  for (std::size_t i = 0; i < items.size() && i < 40000; i += 97) query_items.push_back(i);
+
   auto model = std::make_shared<scoring::Model>(scoring::ModelDims{}, scoring::TokenizerSettings{}, 1);
   model->version = "bench-v1";
+  // Click statistics of a trained storefront's size, so that the scoring
+  // step's lookups meet tables as large as they are in service: 200,000
+  // clicks over 90 days, half from the benchmark's queries (on the item the
+  // query came from, or any), half from other titles' first words.
+  {
+    std::mt19937_64 rng(5);
+    constexpr int kClicks = 200000;
+    constexpr int64_t kDayMs = 86400000;
+    for (int k = 0; k < kClicks; ++k) {
+      const std::size_t from =
+          k % 2 ? query_items[rng() % query_items.size()] : rng() % items.size();
+      const std::size_t clicked = rng() % 2 ? from : rng() % items.size();
+      model->stats().addClick(scoring::Tokenizer::normalize(queryOf(from)), items[clicked].id,
+                              int64_t{1700000000000} + (k * 90LL / kClicks) * kDayMs);
+    }
+    std::printf("model: %zu items clicked, %d clicks\n", model->stats().items(), kClicks);
+  }
   if (!scoring::saveModel(*model, dir + "/model.rrm")) die("save model");
   config::StorefrontConfig sf;
   sf.name = "bench";
@@ -166,11 +194,7 @@ int prepare(const std::string& engine_url, const std::string& catalog, int gener
   }
   // Queries: words from titles, one or two per query.
   std::ofstream queries(dir + "/queries.txt");
-  for (std::size_t i = 0; i < items.size() && i < 40000; i += 97) {
-    std::string t = items[i].title;
-    const auto sp = t.find(' ', t.find(' ') + 1);
-    queries << t.substr(0, sp) << "\n";
-  }
+  for (std::size_t i : query_items) queries << queryOf(i) << "\n";
   std::ofstream field(dir + "/vector_field.txt");
   field << index_sync::vectorFields("rr_vector", model->version).vector;
   return 0;
