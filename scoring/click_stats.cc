@@ -52,6 +52,11 @@ double lookup(const Map& m, const Key& k) {
 
 double lookup(const KeyMassMap& m, uint64_t k) { return m.get(k); }
 
+double massOf(const ClickStats::Tables& t, std::string_view item) {
+  auto it = t.items.find(item);
+  return it == t.items.end() ? 0.0 : it->second.mass;
+}
+
 }  // namespace
 
 ClickStats::ClickStats(double half_life_days) : half_life_days_(half_life_days) {
@@ -83,7 +88,7 @@ void ClickStats::rebase(int64_t ts_ms) {
   for (auto* table : {&t_.pairs, &t_.queries, &t_.token_pairs, &t_.tokens}) {
     table->forEach([&](uint64_t, double& m) { m *= factor; });
   }
-  for (auto& [key, m] : t_.items) m *= factor;
+  for (auto& [key, count] : t_.items) count.mass *= factor;
   t_.total *= factor;
   t_.max_item *= factor;
   t_.anchor_ms = ts_ms;
@@ -103,12 +108,12 @@ void ClickStats::addClick(std::string_view normalized_query, std::string_view it
   }
   const double m = mass(ts_ms);
   t_.latest_ms = std::max(t_.latest_ms, ts_ms);
-  auto raw = t_.raw_items.find(item);
-  if (raw == t_.raw_items.end()) raw = t_.raw_items.emplace(std::string(item), 0).first;
-  ++raw->second;
-  auto known = t_.items.find(item);
-  if (known == t_.items.end()) known = t_.items.emplace(std::string(item), 0.0).first;
-  double& n = known->second;
+  auto count = t_.items.find(item);
+  if (count == t_.items.end()) {
+    count = t_.items.emplace(std::string(item), Tables::ItemCount{}).first;
+  }
+  ++count->second.raw;
+  double& n = count->second.mass;
   n += m;
   t_.max_item = std::max(t_.max_item, n);
   t_.total += m;
@@ -129,13 +134,13 @@ void ClickStats::addClick(std::string_view normalized_query, std::string_view it
 }
 
 uint32_t ClickStats::itemClicks(std::string_view item) const {
-  auto it = t_.raw_items.find(item);
-  return it == t_.raw_items.end() ? 0 : it->second;
+  auto it = t_.items.find(item);
+  return it == t_.items.end() ? 0 : it->second.raw;
 }
 
 float ClickStats::share(std::string_view item) const {
   return t_.total <= 0 ? 0.0f
-                       : static_cast<float>(lookup(t_.items, item) / t_.total);
+                       : static_cast<float>(massOf(t_, item) / t_.total);
 }
 
 float ClickStats::popularity(std::string_view item) const {
@@ -143,7 +148,7 @@ float ClickStats::popularity(std::string_view item) const {
   // Anchored masses all shrink by the same factor as time passes, so the
   // largest one is the most-clicked item at any "now".
   const double scale = scaleNow();
-  const double n = lookup(t_.items, item) / scale;
+  const double n = massOf(t_, item) / scale;
   return static_cast<float>(std::log1p(n) / std::log1p(t_.max_item / scale));
 }
 
@@ -264,7 +269,7 @@ ClickStats::Priors ClickStats::QueryPriors::of(std::string_view item) const {
   // The same expressions, in the same order, as clickPrior, tokenPrior and
   // popularity: served features must equal trained ones exactly.
   const Tables& t = stats_.t_;
-  const double item_mass = t.items.empty() ? 0.0 : lookup(t.items, item);
+  const double item_mass = t.items.empty() ? 0.0 : massOf(t, item);
   const float share = t.total <= 0 ? 0.0f : static_cast<float>(item_mass / t.total);
   Priors p;
   const double a = smoothing_;

@@ -102,7 +102,7 @@ class ClickStats {
     return itemClicks(item) >= min_clicks;
   }
 
-  std::size_t items() const { return t_.raw_items.size(); }
+  std::size_t items() const { return t_.items.size(); }
   double halfLifeDays() const { return half_life_days_; }
 
   static constexpr float kSmoothing = 3.0f;
@@ -123,8 +123,14 @@ class ClickStats {
     };
     template <typename V>
     using ById = std::unordered_map<std::string, V, IdHash, std::equal_to<>>;
-    ById<uint32_t> raw_items;
-    ById<double> items;
+    // Per item: its clicks as counted (whether it gets an ID vector) and its
+    // click mass, side by side, so the two lookups a candidate makes land on
+    // one entry.
+    struct ItemCount {
+      uint32_t raw = 0;
+      double mass = 0;
+    };
+    ById<ItemCount> items;
     KeyMassMap pairs, queries, token_pairs, tokens;
     double total = 0;
     double max_item = 0;

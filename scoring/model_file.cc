@@ -206,12 +206,11 @@ std::expected<void, ModelFileError> saveModel(const Model& model,
   put<int64_t>(out, s.latest_ms);
   put<double>(out, s.total);
   put<double>(out, s.max_item);
-  put<uint64_t>(out, s.raw_items.size());
-  for (const auto& [id, n] : s.raw_items) {
+  put<uint64_t>(out, s.items.size());
+  for (const auto& [id, count] : s.items) {
     putString(out, id);
-    put<uint32_t>(out, n);
-    const auto mass = s.items.find(id);
-    put<double>(out, mass != s.items.end() ? mass->second : 0.0);
+    put<uint32_t>(out, count.raw);
+    put<double>(out, count.mass);
   }
   for (const auto* table : {&s.pairs, &s.queries, &s.token_pairs, &s.tokens}) {
     put<uint64_t>(out, table->size());
@@ -384,8 +383,7 @@ std::expected<std::shared_ptr<const Model>, ModelFileError> loadModel(
     if (!r.string(id) || !r.get(count) || !r.get(m)) {
       return r.fail("item statistics are cut short");
     }
-    t.raw_items.emplace(id, count);
-    t.items.emplace(std::move(id), m);
+    t.items.emplace(std::move(id), ClickStats::Tables::ItemCount{.raw = count, .mass = m});
   }
   for (auto* table : {&t.pairs, &t.queries, &t.token_pairs, &t.tokens}) {
     if (!r.get(n)) return r.fail("query statistics are cut short");

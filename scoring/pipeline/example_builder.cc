@@ -38,7 +38,8 @@ scoring::ItemInput ExampleBuilder::input(const std::string& id,
   bool known = model.stats().known(id, scoring::Model::kMinClicksForId);
   if (frozen_clicks_) {
     auto clicks = frozen_clicks_->find(id);
-    known = clicks != frozen_clicks_->end() && clicks->second >= scoring::Model::kMinClicksForId;
+    known = clicks != frozen_clicks_->end() &&
+            clicks->second.raw >= scoring::Model::kMinClicksForId;
   }
   if (known) {
     in.id = model.tokenizer().hashValue("id:", id, model.dims().id_buckets);
@@ -236,7 +237,7 @@ void ExampleBuilder::replay(const std::vector<LogEvent>& events, scoring::Model&
       // period): the retrieval uses the vectors index-sync writes, ID rows
       // included, which rerankd's k-NN search finds items by.
       if (options_.online_stats) {
-        frozen_clicks_ = model.stats().tables().raw_items;
+        frozen_clicks_ = model.stats().tables().items;
         frozen_lists_ = clickLists();
       }
       for (std::size_t i = 0; i < catalog_.size(); ++i) {
