@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <string_view>
@@ -207,10 +208,13 @@ std::string writeResponse(const ResponseParts& parts, const Rewrite& rewrite) {
   if (!detail::scanObject(window.raw, top, hit_texts)) return std::string(window.raw);
   // Room for what is written: the response without the window's hits, plus
   // the page's (a page is a few of the window's hits).
+  // Extra candidates' hits live in other responses' text: std::less orders
+  // pointers into different buffers, which `<` does not promise to.
   std::size_t expected = window.raw.size() + 256;
+  const std::less<const char*> before;
   const char* raw_end = window.raw.data() + window.raw.size();
   for (const auto& h : window.hits) {
-    if (h.raw.data() >= window.raw.data() && h.raw.data() + h.raw.size() <= raw_end) {
+    if (!before(h.raw.data(), window.raw.data()) && !before(raw_end, h.raw.data() + h.raw.size())) {
       expected -= h.raw.size();
     }
   }

@@ -44,12 +44,6 @@ std::vector<uint32_t> trigramsOf(std::string_view q) {
   return out;
 }
 
-template <class Map, class Key>
-double lookup(const Map& m, const Key& k) {
-  auto it = m.find(k);
-  return it == m.end() ? 0.0 : it->second;
-}
-
 double lookup(const KeyMassMap& m, uint64_t k) { return m.get(k); }
 
 double massOf(const ClickStats::Tables& t, std::string_view item) {
