@@ -44,8 +44,6 @@ std::vector<uint32_t> trigramsOf(std::string_view q) {
   return out;
 }
 
-double lookup(const KeyMassMap& m, uint64_t k) { return m.get(k); }
-
 double massOf(const ClickStats::Tables& t, std::string_view item) {
   auto it = t.items.find(item);
   return it == t.items.end() ? 0.0 : it->second.mass;
@@ -149,8 +147,8 @@ float ClickStats::popularity(std::string_view item) const {
 float ClickStats::clickPrior(std::string_view normalized_query, std::string_view item) const {
   // Smoothing is worth kSmoothing clicks made now.
   const double a = kSmoothing * scaleNow();
-  const double pair = lookup(t_.pairs, pairKey(normalized_query, item));
-  const double query = lookup(t_.queries, queryKey(normalized_query));
+  const double pair = t_.pairs.get(pairKey(normalized_query, item));
+  const double query = t_.queries.get(queryKey(normalized_query));
   return static_cast<float>((pair + a * share(item)) / (query + a));
 }
 
@@ -232,7 +230,7 @@ std::optional<std::string_view> ClickStats::similarQuery(std::string_view q) con
 
 std::string_view ClickStats::priorQuery(std::string_view q) const {
   // "": no query's clicks, so the item's overall share.
-  if (lookup(t_.queries, queryKey(q)) > 0) return {};
+  if (t_.queries.get(queryKey(q)) > 0) return {};
   return similarQuery(q).value_or(std::string_view{});
 }
 
@@ -245,16 +243,16 @@ ClickStats::QueryPriors ClickStats::forQuery(std::string_view normalized_query) 
   q.smoothing_ = kSmoothing * scaleNow();
   q.scale_ = scaleNow();
   q.pair_prefix_ = fnv("\x1f", fnv(normalized_query));
-  q.query_mass_ = lookup(t_.queries, queryKey(normalized_query));
+  q.query_mass_ = t_.queries.get(queryKey(normalized_query));
   // priorQuery, without looking the query's mass up a second time.
   const std::string_view similar =
       q.query_mass_ > 0 ? std::string_view{}
                         : similarQuery(normalized_query).value_or(std::string_view{});
   q.similar_prefix_ = fnv("\x1f", fnv(similar));
-  q.similar_mass_ = lookup(t_.queries, queryKey(similar));
+  q.similar_mass_ = t_.queries.get(queryKey(similar));
   forEachWord(normalized_query, [&](std::string_view w) {
     const uint64_t k = tokenKey(w);
-    q.words_.emplace_back(fnv("\x1f", k), lookup(t_.tokens, k));
+    q.words_.emplace_back(fnv("\x1f", k), t_.tokens.get(k));
   });
   return q;
 }
@@ -267,14 +265,14 @@ ClickStats::Priors ClickStats::QueryPriors::of(std::string_view item) const {
   const float share = t.total <= 0 ? 0.0f : static_cast<float>(item_mass / t.total);
   Priors p;
   const double a = smoothing_;
-  const double pair = lookup(t.pairs, fnv(item, pair_prefix_));
+  const double pair = t.pairs.get(fnv(item, pair_prefix_));
   p.click_prior = static_cast<float>((pair + a * share) / (query_mass_ + a));
-  const double similar_pair = lookup(t.pairs, fnv(item, similar_prefix_));
+  const double similar_pair = t.pairs.get(fnv(item, similar_prefix_));
   p.similar_prior = static_cast<float>((similar_pair + a * share) / (similar_mass_ + a));
   const double base = share;
   double sum = 0;
   for (const auto& [prefix, word_mass] : words_) {
-    sum += (lookup(t.token_pairs, fnv(item, prefix)) + a * base) / (word_mass + a);
+    sum += (t.token_pairs.get(fnv(item, prefix)) + a * base) / (word_mass + a);
   }
   p.token_prior = static_cast<float>(words_.empty() ? base : sum / static_cast<double>(words_.size()));
   if (t.max_item > 0) {
@@ -291,8 +289,8 @@ float ClickStats::tokenPrior(std::string_view normalized_query, std::string_view
   int words = 0;
   forEachWord(normalized_query, [&](std::string_view w) {
     const uint64_t k = tokenKey(w);
-    sum += (lookup(t_.token_pairs, tokenPairKey(k, item)) + a * base) /
-           (lookup(t_.tokens, k) + a);
+    sum += (t_.token_pairs.get(tokenPairKey(k, item)) + a * base) /
+           (t_.tokens.get(k) + a);
     ++words;
   });
   return static_cast<float>(words == 0 ? base : sum / words);
