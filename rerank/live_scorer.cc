@@ -51,8 +51,16 @@ void LiveScorer::score(std::string_view query, std::span<const LiveCandidate> ca
   stats_.clear();
   candidate_keys_.clear();
   std::size_t n_computed = 0;
+  // Which candidates have an ID row is one item lookup each in the model's
+  // click statistics; started a few candidates ahead (ClickStats::QueryPriors::of).
+  constexpr Eigen::Index kAhead = 8;
+  const scoring::ClickStats& model_stats = model_.stats();
+  for (Eigen::Index c = 0; c < std::min(kAhead, m); ++c) {
+    model_stats.prefetchItem(candidates[static_cast<std::size_t>(c)].text.id);
+  }
   for (Eigen::Index c = 0; c < m; ++c) {
     const auto& cand = candidates[static_cast<std::size_t>(c)];
+    if (c + kAhead < m) model_stats.prefetchItem(candidates[static_cast<std::size_t>(c + kAhead)].text.id);
     scoring::ItemInput in;
     if (cand.vector.size() == static_cast<std::size_t>(d)) {
       // The keys and the ID row are all the features need: the vector came
@@ -71,9 +79,12 @@ void LiveScorer::score(std::string_view query, std::span<const LiveCandidate> ca
   }
   if (computed) *computed = n_computed;
   auto clickFeatures = [&](const scoring::ClickStats& stats) {
-    const auto priors = stats.forQuery(normalized);
+    ids_.clear();
+    for (const auto& cand : candidates) ids_.push_back(cand.text.id);
+    priors_.resize(ids_.size());
+    stats.forQuery(normalized).of(ids_, priors_);
     for (std::size_t c = 0; c < candidates.size(); ++c) {
-      const auto p = priors.of(candidates[c].text.id);
+      const auto& p = priors_[c];
       stats_[c].click_prior = p.click_prior;
       stats_[c].token_prior = p.token_prior;
       stats_[c].popularity = p.popularity;

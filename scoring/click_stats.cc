@@ -45,8 +45,8 @@ std::vector<uint32_t> trigramsOf(std::string_view q) {
 }
 
 double massOf(const ClickStats::Tables& t, std::string_view item) {
-  auto it = t.items.find(item);
-  return it == t.items.end() ? 0.0 : it->second.mass;
+  const auto* count = t.items.find(item);
+  return count ? count->mass : 0.0;
 }
 
 }  // namespace
@@ -80,7 +80,7 @@ void ClickStats::rebase(int64_t ts_ms) {
   for (auto* table : {&t_.pairs, &t_.queries, &t_.token_pairs, &t_.tokens}) {
     table->forEach([&](uint64_t, double& m) { m *= factor; });
   }
-  for (auto& [key, count] : t_.items) count.mass *= factor;
+  t_.items.forEach([&](const std::string&, Tables::ItemCount& count) { count.mass *= factor; });
   t_.total *= factor;
   t_.max_item *= factor;
   t_.anchor_ms = ts_ms;
@@ -100,12 +100,9 @@ void ClickStats::addClick(std::string_view normalized_query, std::string_view it
   }
   const double m = mass(ts_ms);
   t_.latest_ms = std::max(t_.latest_ms, ts_ms);
-  auto count = t_.items.find(item);
-  if (count == t_.items.end()) {
-    count = t_.items.emplace(std::string(item), Tables::ItemCount{}).first;
-  }
-  ++count->second.raw;
-  double& n = count->second.mass;
+  Tables::ItemCount& count = *t_.items.tryEmplace(item).first;
+  ++count.raw;
+  double& n = count.mass;
   n += m;
   t_.max_item = std::max(t_.max_item, n);
   t_.total += m;
@@ -126,8 +123,8 @@ void ClickStats::addClick(std::string_view normalized_query, std::string_view it
 }
 
 uint32_t ClickStats::itemClicks(std::string_view item) const {
-  auto it = t_.items.find(item);
-  return it == t_.items.end() ? 0 : it->second.raw;
+  const auto* count = t_.items.find(item);
+  return count ? count->raw : 0;
 }
 
 float ClickStats::share(std::string_view item) const {
@@ -257,22 +254,44 @@ ClickStats::QueryPriors ClickStats::forQuery(std::string_view normalized_query) 
   return q;
 }
 
-ClickStats::Priors ClickStats::QueryPriors::of(std::string_view item) const {
+void ClickStats::QueryPriors::keysOf(std::string_view item, uint64_t* keys) const {
+  keys[0] = Tables::Items::hashOf(item);
+  keys[1] = pair_prefix_;
+  keys[2] = similar_prefix_;
+  for (std::size_t w = 0; w < words_.size(); ++w) keys[3 + w] = words_[w].first;
+  // fnv(item, prefix) for every prefix at once: one pass over the item's
+  // bytes, the chains side by side instead of one after another.
+  const std::size_t n = keyCount();
+  for (unsigned char c : item) {
+    for (std::size_t k = 1; k < n; ++k) keys[k] = (keys[k] ^ c) * 1099511628211ull;
+  }
+}
+
+void ClickStats::QueryPriors::prefetch(const uint64_t* keys) const {
+  const Tables& t = stats_.t_;
+  t.items.prefetch(keys[0]);
+  t.pairs.prefetch(keys[1]);
+  t.pairs.prefetch(keys[2]);
+  for (std::size_t k = 3; k < keyCount(); ++k) t.token_pairs.prefetch(keys[k]);
+}
+
+ClickStats::Priors ClickStats::QueryPriors::fromKeys(const uint64_t* keys) const {
   // The same expressions, in the same order, as clickPrior, tokenPrior and
   // popularity: served features must equal trained ones exactly.
   const Tables& t = stats_.t_;
-  const double item_mass = t.items.empty() ? 0.0 : massOf(t, item);
+  const Tables::ItemCount* count = t.items.findHash(keys[0]);
+  const double item_mass = count ? count->mass : 0.0;
   const float share = t.total <= 0 ? 0.0f : static_cast<float>(item_mass / t.total);
   Priors p;
   const double a = smoothing_;
-  const double pair = t.pairs.get(fnv(item, pair_prefix_));
+  const double pair = t.pairs.get(keys[1]);
   p.click_prior = static_cast<float>((pair + a * share) / (query_mass_ + a));
-  const double similar_pair = t.pairs.get(fnv(item, similar_prefix_));
+  const double similar_pair = t.pairs.get(keys[2]);
   p.similar_prior = static_cast<float>((similar_pair + a * share) / (similar_mass_ + a));
   const double base = share;
   double sum = 0;
-  for (const auto& [prefix, word_mass] : words_) {
-    sum += (t.token_pairs.get(fnv(item, prefix)) + a * base) / (word_mass + a);
+  for (std::size_t w = 0; w < words_.size(); ++w) {
+    sum += (t.token_pairs.get(keys[3 + w]) + a * base) / (words_[w].second + a);
   }
   p.token_prior = static_cast<float>(words_.empty() ? base : sum / static_cast<double>(words_.size()));
   if (t.max_item > 0) {
@@ -280,6 +299,33 @@ ClickStats::Priors ClickStats::QueryPriors::of(std::string_view item) const {
     p.popularity = static_cast<float>(std::log1p(n) / std::log1p(t.max_item / scale_));
   }
   return p;
+}
+
+ClickStats::Priors ClickStats::QueryPriors::of(std::string_view item) const {
+  thread_local std::vector<uint64_t> keys;  // only grows
+  keys.resize(keyCount());
+  keysOf(item, keys.data());
+  return fromKeys(keys.data());
+}
+
+void ClickStats::QueryPriors::of(std::span<const std::string_view> items,
+                                 std::span<Priors> out) const {
+  // Each item's keys are made and its lookups started eight items before
+  // it is read: a few dozen lines in flight, about what a core can wait
+  // on at once, and well inside L1.
+  constexpr std::size_t kAhead = 8;
+  const std::size_t per = keyCount();
+  thread_local std::vector<uint64_t> keys;  // only grows
+  keys.resize(items.size() * per);
+  const auto start = [&](std::size_t i) {
+    keysOf(items[i], &keys[i * per]);
+    prefetch(&keys[i * per]);
+  };
+  for (std::size_t i = 0; i < std::min(kAhead, items.size()); ++i) start(i);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i + kAhead < items.size()) start(i + kAhead);
+    out[i] = fromKeys(&keys[i * per]);
+  }
 }
 
 float ClickStats::tokenPrior(std::string_view normalized_query, std::string_view item) const {

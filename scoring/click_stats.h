@@ -15,11 +15,13 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "scoring/id_map.h"
 #include "scoring/key_mass_map.h"
 
 namespace rr::scoring {
@@ -80,9 +82,20 @@ class ClickStats {
   class QueryPriors {
    public:
     Priors of(std::string_view item) const;
+    // of() for each of `items`, into `out` (as many). Each item's lookups
+    // are started (prefetched) a few items ahead of reading them: in
+    // tables far larger than the cache each is a miss, and this way they
+    // overlap instead of queueing.
+    void of(std::span<const std::string_view> items, std::span<Priors> out) const;
 
    private:
     friend class ClickStats;
+    // An item's lookup keys: its hash in the item table, its pair keys
+    // with the query and with the similar query, then one per query word.
+    std::size_t keyCount() const { return 3 + words_.size(); }
+    void keysOf(std::string_view item, uint64_t* keys) const;
+    void prefetch(const uint64_t* keys) const;
+    Priors fromKeys(const uint64_t* keys) const;
     explicit QueryPriors(const ClickStats& stats) : stats_(stats) {}
     const ClickStats& stats_;
     uint64_t pair_prefix_ = 0;  // pairKey's hash state before the item
@@ -98,6 +111,10 @@ class ClickStats {
 
   // Undecayed click count (decides ID vectors).
   uint32_t itemClicks(std::string_view item) const;
+  // Starts loading what itemClicks(item) reads (see QueryPriors::of).
+  void prefetchItem(std::string_view item) const {
+    t_.items.prefetch(Tables::Items::hashOf(item));
+  }
   bool known(std::string_view item, uint32_t min_clicks) const {
     return itemClicks(item) >= min_clicks;
   }
@@ -114,15 +131,6 @@ class ClickStats {
     double half_life_days = 0;
     int64_t anchor_ms = 0;
     bool anchored = false;
-    // Item ids looked up by a view (no string built per lookup).
-    struct IdHash {
-      using is_transparent = void;
-      std::size_t operator()(std::string_view s) const noexcept {
-        return std::hash<std::string_view>{}(s);
-      }
-    };
-    template <typename V>
-    using ById = std::unordered_map<std::string, V, IdHash, std::equal_to<>>;
     // Per item: its clicks as counted (whether it gets an ID vector) and its
     // click mass, side by side, so the two lookups a candidate makes land on
     // one entry.
@@ -130,7 +138,8 @@ class ClickStats {
       uint32_t raw = 0;
       double mass = 0;
     };
-    ById<ItemCount> items;
+    using Items = IdMap<ItemCount>;
+    Items items;
     KeyMassMap pairs, queries, token_pairs, tokens;
     double total = 0;
     double max_item = 0;

@@ -53,6 +53,11 @@ class KeyMassMap {
     }
   }
 
+  // Starts loading the cache line a lookup of `key` reads first.
+  void prefetch(uint64_t key) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[home(key)]);
+  }
+
   // The key's mass, 0 when absent.
   double get(uint64_t key) const {
     const double* m = find(key);

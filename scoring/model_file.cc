@@ -207,11 +207,11 @@ std::expected<void, ModelFileError> saveModel(const Model& model,
   put<double>(out, s.total);
   put<double>(out, s.max_item);
   put<uint64_t>(out, s.items.size());
-  for (const auto& [id, count] : s.items) {
+  s.items.forEach([&](const std::string& id, const ClickStats::Tables::ItemCount& count) {
     putString(out, id);
     put<uint32_t>(out, count.raw);
     put<double>(out, count.mass);
-  }
+  });
   for (const auto* table : {&s.pairs, &s.queries, &s.token_pairs, &s.tokens}) {
     put<uint64_t>(out, table->size());
     table->forEach([&](uint64_t key, double m) {
@@ -383,7 +383,7 @@ std::expected<std::shared_ptr<const Model>, ModelFileError> loadModel(
     if (!r.string(id) || !r.get(count) || !r.get(m)) {
       return r.fail("item statistics are cut short");
     }
-    t.items.emplace(std::move(id), ClickStats::Tables::ItemCount{.raw = count, .mass = m});
+    t.items.tryEmplace(id, ClickStats::Tables::ItemCount{.raw = count, .mass = m});
   }
   for (auto* table : {&t.pairs, &t.queries, &t.token_pairs, &t.tokens}) {
     if (!r.get(n)) return r.fail("query statistics are cut short");

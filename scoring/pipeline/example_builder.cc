@@ -37,9 +37,8 @@ scoring::ItemInput ExampleBuilder::input(const std::string& id,
   // statistics: by the end of the statistics period).
   bool known = model.stats().known(id, scoring::Model::kMinClicksForId);
   if (frozen_clicks_) {
-    auto clicks = frozen_clicks_->find(id);
-    known = clicks != frozen_clicks_->end() &&
-            clicks->second.raw >= scoring::Model::kMinClicksForId;
+    const auto* clicks = frozen_clicks_->find(id);
+    known = clicks && clicks->raw >= scoring::Model::kMinClicksForId;
   }
   if (known) {
     in.id = model.tokenizer().hashValue("id:", id, model.dims().id_buckets);

@@ -127,8 +127,7 @@ class ExampleBuilder {
   scoring::Matrix catalog_vectors_;  // recomputed per replay
   // With online statistics: the items known at `stats_until_ms` (raw click
   // counts then), which keep deciding ID rows.
-  std::optional<scoring::ClickStats::Tables::ById<scoring::ClickStats::Tables::ItemCount>>
-      frozen_clicks_;
+  std::optional<scoring::ClickStats::Tables::Items> frozen_clicks_;
   // ... the click lists as the model file has them, and the clicks per
   // query since: the clicked-before extras are their merge
   // (scoring::mergeClickLists), as rerankd's.

@@ -4,6 +4,10 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "scoring/click_stats.h"
 #include "scoring/tokenizer.h"
@@ -209,14 +213,28 @@ TEST_CASE("a query's priors for many items are the single calls' values, bit for
     for (const ClickStats* s : {&stats, &empty}) {
       for (const char* q : queries) {
         const auto priors = s->forQuery(q);
+        // The batch form too (prefetching ahead), over a window longer and
+        // one shorter than its prefetch distance.
+        std::vector<std::string> ids;
+        for (int i = 0; i < 45; ++i) ids.push_back("item-" + std::to_string(i));
+        const std::vector<std::string_view> views(ids.begin(), ids.end());
+        std::vector<ClickStats::Priors> batch(views.size()), few(3);
+        priors.of(views, batch);
+        priors.of(std::span(views).first(3), few);
         for (int i = 0; i < 45; ++i) {  // some never clicked
-          const std::string item = "item-" + std::to_string(i);
+          const std::string& item = ids[static_cast<std::size_t>(i)];
           INFO("half-life " << half_life << ", query '" << q << "', " << item);
           const auto p = priors.of(item);
           CHECK(p.click_prior == s->clickPrior(q, item));
           CHECK(p.token_prior == s->tokenPrior(q, item));
           CHECK(p.popularity == s->popularity(item));
           CHECK(p.similar_prior == s->similarPrior(q, item));
+          const auto& b = batch[static_cast<std::size_t>(i)];
+          CHECK(b.click_prior == p.click_prior);
+          CHECK(b.token_prior == p.token_prior);
+          CHECK(b.popularity == p.popularity);
+          CHECK(b.similar_prior == p.similar_prior);
+          if (i < 3) CHECK(few[static_cast<std::size_t>(i)].token_prior == p.token_prior);
         }
       }
     }
