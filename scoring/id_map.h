@@ -10,7 +10,7 @@
 //
 // The 64-bit hash stands for the id, as it does in the statistics' pair
 // tables (KeyMassMap): two ids of a catalog sharing one is a chance of
-// about n^2 / 2^65 (below 1e-10 at 100,000 items), and would make them
+// about n^2 / 2^65 (3e-10 at 100,000 items), and would make them
 // share a count. The ids themselves are kept, in insertion order, for
 // iteration (the model file), which visits entries in that order: the same
 // inserts give the same file.
