@@ -27,6 +27,8 @@
 #include <utility>
 #include <vector>
 
+#include "scoring/linear_probing.h"
+
 namespace rr::scoring {
 
 template <typename V>
@@ -100,23 +102,13 @@ class IdMap {
     V value{};
   };
 
-  std::size_t home(uint64_t h) const {
-    return static_cast<std::size_t>((h * 0x9E3779B97F4A7C15ull) >> shift_);
-  }
+  std::size_t home(uint64_t h) const { return linear_probing::home(h, shift_); }
 
   void rehash(std::size_t cap) {  // cap: a power of two
-    std::vector<Slot> old(cap);
-    old.swap(slots_);
-    shift_ = 64;
-    for (std::size_t c = cap; c > 1; c >>= 1) --shift_;
-    const std::size_t mask = cap - 1;
-    for (Slot& s : old) {
-      if (s.index == kEmpty) continue;
-      std::size_t i = home(s.hash);
-      while (slots_[i].index != kEmpty) i = (i + 1) & mask;
-      slot_of_[s.index] = static_cast<uint32_t>(i);
-      slots_[i] = std::move(s);
-    }
+    shift_ = linear_probing::rehash(
+        slots_, cap, [](const Slot& s) { return s.index != kEmpty; },
+        [](const Slot& s) { return s.hash; },
+        [this](const Slot& s, std::size_t i) { slot_of_[s.index] = static_cast<uint32_t>(i); });
   }
 
   std::vector<Slot> slots_;

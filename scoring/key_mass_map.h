@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "scoring/linear_probing.h"
+
 namespace rr::scoring {
 
 class KeyMassMap {
@@ -113,22 +115,12 @@ class KeyMassMap {
     double mass = 0;
   };
 
-  std::size_t home(uint64_t key) const {
-    return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> shift_);
-  }
+  std::size_t home(uint64_t key) const { return linear_probing::home(key, shift_); }
 
   void rehash(std::size_t cap) {  // cap: a power of two
-    std::vector<Slot> old(cap);
-    old.swap(slots_);
-    shift_ = 64;
-    for (std::size_t c = cap; c > 1; c >>= 1) --shift_;
-    const std::size_t mask = cap - 1;
-    for (const Slot& s : old) {
-      if (s.key == kFree) continue;
-      std::size_t i = home(s.key);
-      while (slots_[i].key != kFree) i = (i + 1) & mask;
-      slots_[i] = s;
-    }
+    shift_ = linear_probing::rehash(
+        slots_, cap, [](const Slot& s) { return s.key != kFree; },
+        [](const Slot& s) { return s.key; }, [](const Slot&, std::size_t) {});
   }
 
   std::vector<Slot> slots_;
