@@ -17,6 +17,9 @@
 #       also sent through a plain nginx reverse proxy (Debian's nginx-light,
 #       installed when missing), whose CPU per request is the floor any proxy
 #       that reads the window pays
+#   RR_BENCH_CONCURRENCY=4 scripts/bench-rerankd.sh
+#       4 clients sending at once, each on its own connection, instead of one
+#       request at a time (the default, 1); adds each path's throughput
 # Uses the retrotech catalog (../shared/data) when present, else a generated
 # catalog of the same size.
 set -euo pipefail
@@ -128,7 +131,7 @@ fi
 build-release/tests/bench/rerankd_e2e run --engine "$url" --rerankd "$rerankd_url" \
   --rerankd-pid "$rerankd_pid" --engine-pid "$engine_pid" --dir "$work" \
   --requests "${RR_BENCH_REQUESTS:-400}" --windows "${RR_BENCH_WINDOWS:-100,200,500}" \
-  "${relay_args[@]}"
+  --concurrency "${RR_BENCH_CONCURRENCY:-1}" "${relay_args[@]}"
 if [[ -n "$perf_pid" ]]; then
   kill -INT "$perf_pid"
   wait "$perf_pid" || true

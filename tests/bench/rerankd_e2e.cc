@@ -12,8 +12,10 @@
 //       runs index-sync, and writes DIR/rerankd.yaml, DIR/queries.txt
 //   rerankd_e2e run --engine URL --rerankd URL --rerankd-pid PID --engine-pid PID
 //       --dir DIR [--requests N] [--windows 100,200,500]
-//       [--relay URL --relay-pids PID,PID]
-//       posts histories for 50 shoppers, then measures; with --relay, the
+//       [--relay URL --relay-pids PID,PID] [--concurrency N]
+//       posts histories for 50 shoppers, then measures; with --concurrency,
+//       N clients send at once (each its own connection) instead of one
+//       request at a time, and the throughput is reported too; with --relay, the
 //       direct window request is also sent through that plain reverse proxy
 //       (nginx, started by the script), whose CPU is summed over its pids
 #include <sys/types.h>
@@ -27,6 +29,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "connectors/engine_client.h"
@@ -78,6 +81,7 @@ double percentile(std::vector<double> v, double p) {
 struct Phase {
   std::vector<double> ms;
   double rerankd_cpu = 0, engine_cpu = 0;
+  double seconds = 0;  // wall clock
 };
 
 std::unique_ptr<connectors::EngineClient> make(const std::string& url) {
@@ -209,7 +213,7 @@ int main(int argc, char** argv) {
   pid_t rerankd_pid = 0, engine_pid = 0;
   std::string relay_url;
   std::vector<pid_t> relay_pids;
-  int requests = 400, generate = 0;
+  int requests = 400, generate = 0, concurrency = 1;
   std::vector<int> windows = {100, 200, 500};
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string f = argv[i], v = argv[i + 1];
@@ -226,6 +230,10 @@ int main(int argc, char** argv) {
       for (std::string p; std::getline(list, p, ',');) relay_pids.push_back(std::stoi(p));
     }
     else if (f == "--requests") requests = std::stoi(v);
+    else if (f == "--concurrency") {
+      concurrency = std::stoi(v);
+      if (concurrency < 1 || concurrency > 64) die("--concurrency: 1 to 64, got " + v);
+    }
     else if (f == "--windows") {
       windows.clear();
       std::stringstream list(v);
@@ -291,55 +299,94 @@ int main(int argc, char** argv) {
   }
 
   enum class Path { kDirect, kThrough, kRelay };
+  // One client (connection) per sender; the first is the one made above.
+  struct Clients {
+    std::unique_ptr<connectors::EngineClient> engine, rerankd, relay;
+  };
+  std::vector<Clients> senders(static_cast<std::size_t>(concurrency));
+  senders[0] = {std::move(engine), std::move(rerankd), std::move(relay)};
+  for (std::size_t t = 1; t < senders.size(); ++t) {
+    senders[t] = {make(engine_url), make(rerankd_url),
+                  relay_url.empty() ? nullptr : make(relay_url)};
+  }
+  const bool with_relay = !relay_url.empty();
   auto run = [&](int window, Path path) {
     Phase phase;
     const bool through = path == Path::kThrough;
     // The relay's CPU is kept in rerankd_cpu: the proxy in front either way.
     auto proxyCpu = [&] { return path == Path::kRelay ? relayCpu() : cpuSeconds(rerankd_pid); };
+    // Sender t sends requests t, t + N, t + 2N, ...; a failure is reported
+    // after every sender has stopped.
+    std::vector<std::vector<double>> ms(senders.size());
+    std::vector<std::string> failures(senders.size());
+    auto send = [&](std::size_t t) {
+      Clients& c = senders[t];
+      for (int i = static_cast<int>(t); i < requests; i += static_cast<int>(senders.size())) {
+        const std::string& q = queries[static_cast<std::size_t>(i) % queries.size()];
+        const std::string match = "{\"multi_match\":{\"query\":" + connectors::jsonString(q) +
+                                  ",\"fields\":[\"title^2\",\"description\",\"brand\"]}}";
+        connectors::HttpRequest req;
+        req.method = "POST";
+        req.path = "/" + index + "/_search";
+        req.headers.push_back({"Content-Type", "application/json"});
+        if (through) {
+          // The shopper's own request; rerankd fetches the window.
+          req.body = "{\"size\":10,\"query\":" + match + "}";
+          req.headers.push_back({"Host", "w" + std::to_string(window)});
+          req.headers.push_back({"X-User-Id", "shopper-" + std::to_string(i % 50)});
+        } else {
+          // What rerankd asks the engine for.
+          req.body = "{\"size\":" + std::to_string(window) + ",\"query\":" + match +
+                     ",\"docvalue_fields\":[" + connectors::jsonString(vector_field) + "]}";
+        }
+        const auto start = Clock::now();
+        auto r = (through ? c.rerankd : path == Path::kRelay ? c.relay : c.engine)->raw(req);
+        ms[t].push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+        if (!r || r->status != 200) {
+          failures[t] = "request failed";
+          return;
+        }
+        if (through && r->header("X-Rerank") != "applied") {
+          failures[t] = "not reranked: " + std::string(r->header("X-Rerank"));
+          return;
+        }
+      }
+    };
     const double r0 = proxyCpu(), e0 = cpuSeconds(engine_pid);
-    for (int i = 0; i < requests; ++i) {
-      const std::string& q = queries[static_cast<std::size_t>(i) % queries.size()];
-      const std::string match = "{\"multi_match\":{\"query\":" + connectors::jsonString(q) +
-                                ",\"fields\":[\"title^2\",\"description\",\"brand\"]}}";
-      connectors::HttpRequest req;
-      req.method = "POST";
-      req.path = "/" + index + "/_search";
-      req.headers.push_back({"Content-Type", "application/json"});
-      if (through) {
-        // The shopper's own request; rerankd fetches the window.
-        req.body = "{\"size\":10,\"query\":" + match + "}";
-        req.headers.push_back({"Host", "w" + std::to_string(window)});
-        req.headers.push_back({"X-User-Id", "shopper-" + std::to_string(i % 50)});
-      } else {
-        // What rerankd asks the engine for.
-        req.body = "{\"size\":" + std::to_string(window) + ",\"query\":" + match +
-                   ",\"docvalue_fields\":[" + connectors::jsonString(vector_field) + "]}";
-      }
-      const auto start = Clock::now();
-      auto r = (through ? rerankd : path == Path::kRelay ? relay : engine)->raw(req);
-      const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-      if (!r || r->status != 200) die("request failed");
-      if (through && r->header("X-Rerank") != "applied") {
-        die("not reranked: " + std::string(r->header("X-Rerank")));
-      }
-      phase.ms.push_back(ms);
+    const auto began = Clock::now();
+    if (senders.size() == 1) {
+      send(0);
+    } else {
+      std::vector<std::thread> threads;
+      for (std::size_t t = 0; t < senders.size(); ++t) threads.emplace_back(send, t);
+      for (auto& th : threads) th.join();
     }
+    phase.seconds = std::chrono::duration<double>(Clock::now() - began).count();
     phase.rerankd_cpu = proxyCpu() - r0;
     phase.engine_cpu = cpuSeconds(engine_pid) - e0;
+    for (const auto& f : failures) {
+      if (!f.empty()) die(f);
+    }
+    for (const auto& m : ms) phase.ms.insert(phase.ms.end(), m.begin(), m.end());
     return phase;
   };
 
-  std::printf("%d requests per phase, %zu distinct queries, 50 shoppers with histories\n\n",
+  std::printf("%d requests per phase, %zu distinct queries, 50 shoppers with histories, ",
               requests, queries.size());
+  if (concurrency == 1) {
+    std::printf("one request at a time\n\n");
+  } else {
+    std::printf("%d clients sending at once\n\n", concurrency);
+  }
   std::printf("%-7s %-9s %9s %9s %12s %14s %14s\n", "window", "path", "p50 ms", "p99 ms",
               "added p99", "rerankd CPU/rq", "engine CPU/rq");
   for (int window : windows) {
     run(window, Path::kDirect);  // warm every path
     run(window, Path::kThrough);
-    if (relay) run(window, Path::kRelay);
+    if (with_relay) run(window, Path::kRelay);
     const Phase direct = run(window, Path::kDirect);
     const Phase through = run(window, Path::kThrough);
-    const Phase relayed = relay ? run(window, Path::kRelay) : Phase{};
+    const Phase relayed = with_relay ? run(window, Path::kRelay) : Phase{};
     const double d50 = percentile(direct.ms, 0.5), d99 = percentile(direct.ms, 0.99);
     const double t50 = percentile(through.ms, 0.5), t99 = percentile(through.ms, 0.99);
     std::printf("%-7d %-9s %9.2f %9.2f %12s %14s %14.3f ms\n", window, "direct", d50, d99, "",
@@ -347,7 +394,7 @@ int main(int argc, char** argv) {
     std::printf("%-7d %-9s %9.2f %9.2f %9.2f ms %11.3f ms %11.3f ms\n", window, "rerankd", t50,
                 t99, t99 - d99, 1000 * through.rerankd_cpu / requests,
                 1000 * through.engine_cpu / requests);
-    if (relay) {
+    if (with_relay) {
       const double r50 = percentile(relayed.ms, 0.5), r99 = percentile(relayed.ms, 0.99);
       std::printf("%-7d %-9s %9.2f %9.2f %9.2f ms %11.3f ms %11.3f ms\n", window, "nginx", r50,
                   r99, r99 - d99, 1000 * relayed.rerankd_cpu / requests,
@@ -355,11 +402,18 @@ int main(int argc, char** argv) {
     }
     std::printf("        ratios: p50 %.2fx, p99 %.2fx; rerankd CPU = %.1f%% of the engine's",
                 t50 / d50, t99 / d99, 100 * through.rerankd_cpu / std::max(1e-9, through.engine_cpu));
-    if (relay) {
+    if (with_relay) {
       std::printf("; nginx relaying the window = %.1f%%",
                   100 * relayed.rerankd_cpu / std::max(1e-9, relayed.engine_cpu));
     }
-    std::printf("\n\n");
+    std::printf("\n");
+    if (concurrency > 1) {
+      std::printf("        throughput: direct %.0f/s, rerankd %.0f/s", requests / direct.seconds,
+                  requests / through.seconds);
+      if (with_relay) std::printf(", nginx %.0f/s", requests / relayed.seconds);
+      std::printf("\n");
+    }
+    std::printf("\n");
   }
   return 0;
 }
