@@ -268,11 +268,14 @@ void ClickStats::QueryPriors::keysOf(std::string_view item, uint64_t* keys) cons
 }
 
 void ClickStats::QueryPriors::prefetch(const uint64_t* keys) const {
+  // Only the lookups fromKeys makes (see there).
   const Tables& t = stats_.t_;
   t.items.prefetch(keys[0]);
-  t.pairs.prefetch(keys[1]);
-  t.pairs.prefetch(keys[2]);
-  for (std::size_t k = 3; k < keyCount(); ++k) t.token_pairs.prefetch(keys[k]);
+  if (query_mass_ > 0) t.pairs.prefetch(keys[1]);
+  if (similar_mass_ > 0) t.pairs.prefetch(keys[2]);
+  for (std::size_t w = 0; w < words_.size(); ++w) {
+    if (words_[w].second > 0) t.token_pairs.prefetch(keys[3 + w]);
+  }
 }
 
 ClickStats::Priors ClickStats::QueryPriors::fromKeys(const uint64_t* keys) const {
@@ -284,14 +287,19 @@ ClickStats::Priors ClickStats::QueryPriors::fromKeys(const uint64_t* keys) const
   const float share = t.total <= 0 ? 0.0f : static_cast<float>(item_mass / t.total);
   Priors p;
   const double a = smoothing_;
-  const double pair = t.pairs.get(keys[1]);
+  // A pair's mass is only ever added together with its query's (or word's),
+  // and no pair has the empty query: where that mass is 0 the pair is not
+  // in the table, and its lookup (a cache miss, for nothing) is skipped.
+  // The similar query is empty whenever the query has clicks of its own.
+  const double pair = query_mass_ > 0 ? t.pairs.get(keys[1]) : 0.0;
   p.click_prior = static_cast<float>((pair + a * share) / (query_mass_ + a));
-  const double similar_pair = t.pairs.get(keys[2]);
+  const double similar_pair = similar_mass_ > 0 ? t.pairs.get(keys[2]) : 0.0;
   p.similar_prior = static_cast<float>((similar_pair + a * share) / (similar_mass_ + a));
   const double base = share;
   double sum = 0;
   for (std::size_t w = 0; w < words_.size(); ++w) {
-    sum += (t.token_pairs.get(keys[3 + w]) + a * base) / (words_[w].second + a);
+    const double token_pair = words_[w].second > 0 ? t.token_pairs.get(keys[3 + w]) : 0.0;
+    sum += (token_pair + a * base) / (words_[w].second + a);
   }
   p.token_prior = static_cast<float>(words_.empty() ? base : sum / static_cast<double>(words_.size()));
   if (t.max_item > 0) {
