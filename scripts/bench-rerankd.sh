@@ -27,6 +27,20 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 log() { echo "[bench-rerankd] $*" >&2; }
 
+# The settings are checked before anything is built or started.
+bad_setting() { log "$1"; exit 2; }
+requests=${RR_BENCH_REQUESTS:-400}
+[[ $requests =~ ^[0-9]+$ && $requests -ge 1 ]] ||
+  bad_setting "RR_BENCH_REQUESTS: a whole number of requests (1 or more), got '$requests'"
+concurrency=${RR_BENCH_CONCURRENCY:-1}
+[[ $concurrency =~ ^[0-9]+$ && $concurrency -ge 1 && $concurrency -le 64 ]] ||
+  bad_setting "RR_BENCH_CONCURRENCY: 1 to 64 clients, got '$concurrency'"
+windows=${RR_BENCH_WINDOWS:-100,200,500}
+[[ $windows =~ ^(100|200|500)(,(100|200|500))*$ ]] ||
+  bad_setting "RR_BENCH_WINDOWS: a comma-separated list of 100, 200 and 500, got '$windows'"
+[[ ${RR_BENCH_PERF_HZ:-2000} =~ ^[0-9]+$ ]] ||
+  bad_setting "RR_BENCH_PERF_HZ: samples per second, a whole number, got '$RR_BENCH_PERF_HZ'"
+
 source scripts/lib/release-build.sh
 build_release rerankd rerankd_e2e
 
@@ -130,8 +144,8 @@ if [[ -n "${RR_BENCH_PERF:-}" ]]; then
 fi
 build-release/tests/bench/rerankd_e2e run --engine "$url" --rerankd "$rerankd_url" \
   --rerankd-pid "$rerankd_pid" --engine-pid "$engine_pid" --dir "$work" \
-  --requests "${RR_BENCH_REQUESTS:-400}" --windows "${RR_BENCH_WINDOWS:-100,200,500}" \
-  --concurrency "${RR_BENCH_CONCURRENCY:-1}" "${relay_args[@]}"
+  --requests "$requests" --windows "$windows" \
+  --concurrency "$concurrency" "${relay_args[@]}"
 if [[ -n "$perf_pid" ]]; then
   kill -INT "$perf_pid"
   wait "$perf_pid" || true

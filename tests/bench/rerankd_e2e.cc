@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -48,6 +49,16 @@ using Clock = std::chrono::steady_clock;
 [[noreturn]] void die(const std::string& what) {
   std::cerr << "rerankd_e2e: " << what << "\n";
   std::exit(1);
+}
+
+// A flag's whole value as an integer, or a message naming the flag.
+int intFlag(const std::string& flag, const std::string& v) {
+  int out = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (v.empty() || ec != std::errc{} || end != v.data() + v.size()) {
+    die(flag + ": expected an integer, got '" + v + "'");
+  }
+  return out;
 }
 
 // utime + stime of a process, in seconds.
@@ -219,26 +230,26 @@ int main(int argc, char** argv) {
     const std::string f = argv[i], v = argv[i + 1];
     if (f == "--engine") engine_url = v;
     else if (f == "--rerankd") rerankd_url = v;
-    else if (f == "--rerankd-pid") rerankd_pid = std::stoi(v);
-    else if (f == "--engine-pid") engine_pid = std::stoi(v);
+    else if (f == "--rerankd-pid") rerankd_pid = intFlag(f, v);
+    else if (f == "--engine-pid") engine_pid = intFlag(f, v);
     else if (f == "--dir" || f == "--out") dir = v;
     else if (f == "--catalog") catalog = v;
-    else if (f == "--generate") generate = std::stoi(v);
+    else if (f == "--generate") generate = intFlag(f, v);
     else if (f == "--relay") relay_url = v;
     else if (f == "--relay-pids") {
       std::stringstream list(v);
-      for (std::string p; std::getline(list, p, ',');) relay_pids.push_back(std::stoi(p));
+      for (std::string p; std::getline(list, p, ',');) relay_pids.push_back(intFlag(f, p));
     }
-    else if (f == "--requests") requests = std::stoi(v);
+    else if (f == "--requests") requests = intFlag(f, v);
     else if (f == "--concurrency") {
-      concurrency = std::stoi(v);
+      concurrency = intFlag(f, v);
       if (concurrency < 1 || concurrency > 64) die("--concurrency: 1 to 64, got " + v);
     }
     else if (f == "--windows") {
       windows.clear();
       std::stringstream list(v);
       for (std::string w; std::getline(list, w, ',');) {
-        windows.push_back(std::stoi(w));
+        windows.push_back(intFlag(f, w));
         if (windows.back() != 100 && windows.back() != 200 && windows.back() != 500) {
           die("--windows: each of 100, 200, 500 (the prepared storefronts), got " + w);
         }
