@@ -30,15 +30,15 @@ log() { echo "[bench-rerankd] $*" >&2; }
 # The settings are checked before anything is built or started.
 bad_setting() { log "$1"; exit 2; }
 requests=${RR_BENCH_REQUESTS:-400}
-[[ $requests =~ ^[0-9]+$ && $requests -ge 1 ]] ||
+[[ $requests =~ ^[1-9][0-9]{0,8}$ ]] ||
   bad_setting "RR_BENCH_REQUESTS: a whole number of requests (1 or more), got '$requests'"
 concurrency=${RR_BENCH_CONCURRENCY:-1}
-[[ $concurrency =~ ^[0-9]+$ && $concurrency -ge 1 && $concurrency -le 64 ]] ||
+[[ $concurrency =~ ^[1-9][0-9]?$ && $concurrency -le 64 ]] ||
   bad_setting "RR_BENCH_CONCURRENCY: 1 to 64 clients, got '$concurrency'"
 windows=${RR_BENCH_WINDOWS:-100,200,500}
 [[ $windows =~ ^(100|200|500)(,(100|200|500))*$ ]] ||
   bad_setting "RR_BENCH_WINDOWS: a comma-separated list of 100, 200 and 500, got '$windows'"
-[[ ${RR_BENCH_PERF_HZ:-2000} =~ ^[0-9]+$ ]] ||
+[[ ${RR_BENCH_PERF_HZ:-2000} =~ ^[1-9][0-9]{0,5}$ ]] ||
   bad_setting "RR_BENCH_PERF_HZ: samples per second, a whole number, got '$RR_BENCH_PERF_HZ'"
 
 source scripts/lib/release-build.sh

@@ -13,6 +13,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 log() { echo "[bench-sync] $*" >&2; }
 
+# The settings are checked before anything is built or started.
+reps=${RR_BENCH_REPS:-3}
+warmup=${RR_BENCH_WARMUP:-1}
+[[ $reps =~ ^[1-9][0-9]{0,3}$ ]] || { log "RR_BENCH_REPS: 1 to 9999 repetitions, got '$reps'"; exit 2; }
+[[ $warmup =~ ^[0-9]{1,4}$ ]] || { log "RR_BENCH_WARMUP: 0 to 9999 warm-up repetitions, got '$warmup'"; exit 2; }
+
 source scripts/lib/release-build.sh
 build_release index_sync_e2e
 
@@ -41,4 +47,4 @@ else
   log "no $data: using a generated catalog of the same size"
 fi
 build-release/tests/bench/index_sync_e2e --engine "$url" "${catalog_args[@]}" \
-  --reps "${RR_BENCH_REPS:-3}" --warmup "${RR_BENCH_WARMUP:-1}" --engine-pid "$engine_pid"
+  --reps "$reps" --warmup "$warmup" --engine-pid "$engine_pid"

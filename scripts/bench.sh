@@ -10,6 +10,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 log() { echo "[bench] $*" >&2; }
 
+# Checked before anything is built.
+reps=${RR_BENCH_REPS:-5}
+[[ $reps =~ ^[1-9][0-9]{0,3}$ ]] || { log "RR_BENCH_REPS: 1 to 9999 repetitions, got '$reps'"; exit 2; }
+
 source scripts/lib/release-build.sh
 build_release
 
@@ -18,7 +22,6 @@ if [[ ${#programs[@]} -eq 0 ]]; then
   mapfile -t programs < <(find build-release/tests/bench -maxdepth 1 -type f \
     -name '*_bench' -perm -u+x -printf '%f\n' | sort)
 fi
-reps=${RR_BENCH_REPS:-5}
 for p in "${programs[@]}"; do
   log "running $p ($reps repetitions, medians)"
   "build-release/tests/bench/$p" --benchmark_repetitions="$reps" \

@@ -35,6 +35,7 @@
 #include "index_sync/vector_fields.h"
 #include "scoring/data/retrotech_catalog.h"
 #include "scoring/model.h"
+#include "tests/bench/driver_flags.h"
 
 namespace {
 
@@ -62,6 +63,10 @@ std::string docJson(const Item& item) {
 [[noreturn]] void die(const std::string& what) {
   std::cerr << "index_sync_e2e: " << what << "\n";
   std::exit(1);
+}
+
+int intFlag(const std::string& flag, const std::string& value) {
+  return bench::intFlag("index_sync_e2e", flag, value);
 }
 
 // Sends `ops` in batches of kBatch with kConcurrency requests in flight.
@@ -185,10 +190,10 @@ int main(int argc, char** argv) {
     const std::string flag = argv[i], value = argv[i + 1];
     if (flag == "--engine") engine = value;
     else if (flag == "--catalog") catalog = value;
-    else if (flag == "--generate") generate = std::stoi(value);
-    else if (flag == "--reps") reps = std::stoi(value);
-    else if (flag == "--warmup") warmup = std::stoi(value);
-    else if (flag == "--engine-pid") engine_pid = std::stoi(value);
+    else if (flag == "--generate") generate = intFlag(flag, value);
+    else if (flag == "--reps") reps = intFlag(flag, value);
+    else if (flag == "--warmup") warmup = intFlag(flag, value);
+    else if (flag == "--engine-pid") engine_pid = intFlag(flag, value);
     else die("unknown flag " + flag);
   }
   if (engine.empty() || (catalog.empty() && generate <= 0)) {

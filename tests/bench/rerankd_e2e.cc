@@ -22,7 +22,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -40,6 +39,7 @@
 #include "scoring/data/retrotech_catalog.h"
 #include "scoring/model_file.h"
 #include "scoring/tokenizer.h"
+#include "tests/bench/driver_flags.h"
 
 namespace {
 
@@ -51,14 +51,8 @@ using Clock = std::chrono::steady_clock;
   std::exit(1);
 }
 
-// A flag's whole value as an integer, or a message naming the flag.
 int intFlag(const std::string& flag, const std::string& v) {
-  int out = 0;
-  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-  if (v.empty() || ec != std::errc{} || end != v.data() + v.size()) {
-    die(flag + ": expected an integer, got '" + v + "'");
-  }
-  return out;
+  return bench::intFlag("rerankd_e2e", flag, v);
 }
 
 // utime + stime of a process, in seconds.
