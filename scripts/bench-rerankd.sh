@@ -20,6 +20,9 @@
 #   RR_BENCH_CONCURRENCY=4 scripts/bench-rerankd.sh
 #       4 clients sending at once, each on its own connection, instead of one
 #       request at a time (the default, 1); adds each path's throughput
+#   RR_BENCH_DRY_RUN=1 scripts/bench-rerankd.sh
+#       checks the settings and says what it would run, then stops
+# Bad settings are refused (exit 2) before anything is built or started.
 # Uses the retrotech catalog (../shared/data) when present, else a generated
 # catalog of the same size.
 set -euo pipefail
@@ -40,6 +43,10 @@ windows=${RR_BENCH_WINDOWS:-100,200,500}
   bad_setting "RR_BENCH_WINDOWS: a comma-separated list of 100, 200 and 500, got '$windows'"
 [[ ${RR_BENCH_PERF_HZ:-2000} =~ ^[1-9][0-9]{0,5}$ ]] ||
   bad_setting "RR_BENCH_PERF_HZ: samples per second, a whole number, got '$RR_BENCH_PERF_HZ'"
+[[ ${RR_BENCH_RELAY:-1} =~ ^[01]$ ]] ||
+  bad_setting "RR_BENCH_RELAY: 1 (measure nginx too, the default) or 0, got '$RR_BENCH_RELAY'"
+log "settings: $requests requests per phase, windows $windows, $concurrency client(s) at once, relay $([[ ${RR_BENCH_RELAY:-1} == 1 ]] && echo nginx || echo none)${RR_BENCH_PERF:+, perf profile to $RR_BENCH_PERF}"
+if [[ ${RR_BENCH_DRY_RUN:-0} == 1 ]]; then exit 0; fi
 
 source scripts/lib/release-build.sh
 build_release rerankd rerankd_e2e
@@ -86,7 +93,7 @@ rerankd_url=$(grep -o 'http://[0-9.:]*' "$work/rerankd.log" | head -n 1)
 [[ -n "$rerankd_url" ]] || { cat "$work/rerankd.log" >&2; exit 1; }
 log "rerankd at $rerankd_url (pid $rerankd_pid)"
 relay_args=()
-if [[ "${RR_BENCH_RELAY:-1}" != "0" ]]; then
+if [[ "${RR_BENCH_RELAY:-1}" == "1" ]]; then
   if ! command -v nginx >/dev/null; then
     log "installing nginx-light for the reference relay (RR_BENCH_RELAY=0 to skip)"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null 2>&1 || {

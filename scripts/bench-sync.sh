@@ -7,6 +7,8 @@
 #   scripts/bench-sync.sh            # 3 repetitions
 #   RR_BENCH_REPS=5 scripts/bench-sync.sh
 #   RR_BENCH_WARMUP=0 ...            # no warm-up repetition (default 1)
+#   RR_BENCH_DRY_RUN=1 ...           # check the settings, say what would run
+# Bad settings are refused (exit 2) before anything is built or started.
 # Without ../shared/data it uses a generated catalog of the same size.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -18,6 +20,8 @@ reps=${RR_BENCH_REPS:-3}
 warmup=${RR_BENCH_WARMUP:-1}
 [[ $reps =~ ^[1-9][0-9]{0,3}$ ]] || { log "RR_BENCH_REPS: 1 to 9999 repetitions, got '$reps'"; exit 2; }
 [[ $warmup =~ ^[0-9]{1,4}$ ]] || { log "RR_BENCH_WARMUP: 0 to 9999 warm-up repetitions, got '$warmup'"; exit 2; }
+log "settings: $reps repetitions after $warmup warm-up"
+if [[ ${RR_BENCH_DRY_RUN:-0} == 1 ]]; then exit 0; fi
 
 source scripts/lib/release-build.sh
 build_release index_sync_e2e

@@ -5,6 +5,8 @@
 #   scripts/bench.sh                        # every benchmark program
 #   scripts/bench.sh connector_parse_bench  # one of them
 #   RR_BENCH_REPS=9 scripts/bench.sh        # more repetitions (default 5)
+#   RR_BENCH_DRY_RUN=1 scripts/bench.sh     # check the settings, then stop
+# A bad setting is refused (exit 2) before anything is built.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -13,6 +15,8 @@ log() { echo "[bench] $*" >&2; }
 # Checked before anything is built.
 reps=${RR_BENCH_REPS:-5}
 [[ $reps =~ ^[1-9][0-9]{0,3}$ ]] || { log "RR_BENCH_REPS: 1 to 9999 repetitions, got '$reps'"; exit 2; }
+log "settings: $reps repetitions per benchmark"
+if [[ ${RR_BENCH_DRY_RUN:-0} == 1 ]]; then exit 0; fi
 
 source scripts/lib/release-build.sh
 build_release
