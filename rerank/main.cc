@@ -2,6 +2,7 @@
 //
 //   rerankd --config FILE          serve until SIGTERM/SIGINT (SIGHUP reloads)
 //   rerankd --check-config FILE    load the config and every model, then exit
+//   rerankd --help                 the usage, on stdout
 //
 // Prints "rerankd listening on http://HOST:PORT" on stdout once it accepts
 // connections, then one JSON access-log line per request. Exit codes: 0 a
@@ -31,15 +32,26 @@ std::expected<std::shared_ptr<const rerank::Runtime>, std::string> load(const st
   return rerank::buildRuntime(*config);
 }
 
+constexpr const char* kUsage =
+    "usage: rerankd --config FILE | --check-config FILE | --help\n"
+    "  --config FILE        serve until SIGTERM/SIGINT; SIGHUP or POST /_rerank/reload\n"
+    "                       reloads FILE and its models\n"
+    "  --check-config FILE  load FILE and every model it names, report, exit\n"
+    "Exit codes: 0 a clean stop or a good config; 1 a bad config or model (the\n"
+    "message names the field); 2 bad arguments.\n";
+
 int usage(const std::string& message) {
-  std::cerr << "rerankd: " << message << "\n"
-            << "usage: rerankd --config FILE | --check-config FILE\n";
+  std::cerr << "rerankd: " << message << "\n" << kUsage;
   return 2;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
+    std::cout << kUsage;
+    return 0;
+  }
   if (argc != 3) return usage("expected one option and a file");
   const std::string flag = argv[1], path = argv[2];
   if (flag == "--check-config") {
