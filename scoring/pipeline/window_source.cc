@@ -4,6 +4,8 @@
 #include <iomanip>
 #include <sstream>
 
+#include <simdjson.h>
+
 #include "connectors/json_writer.h"
 #include "scoring/tokenizer.h"
 
@@ -27,13 +29,59 @@ std::string WindowSource::queryBody(const std::string& query, int size) {
          queryClause(query) + "}";
 }
 
+namespace {
+
+// The mark ensureIndexed leaves in the mappings of the indexes it creates
+// (`_meta.created_by`): only those are ever deleted.
+constexpr std::string_view kCreatedBy = "rerank-pipeline";
+
+// Whether every index behind `index` carries the mark.
+std::expected<bool, std::string> createdByPipeline(connectors::EngineClient& client,
+                                                   const std::string& index) {
+  auto mapping = client.getMapping(index);
+  if (!mapping) return std::unexpected("reading its mapping: " + mapping.error().message);
+  simdjson::dom::parser parser;
+  simdjson::dom::object indexes;
+  if (parser.parse(*mapping).get(indexes) != simdjson::SUCCESS) {
+    return std::unexpected("reading its mapping: not a JSON object");
+  }
+  bool any = false;
+  for (auto [name, body] : indexes) {
+    std::string_view by;
+    if (body.at_pointer("/mappings/_meta/created_by").get(by) != simdjson::SUCCESS ||
+        by != kCreatedBy) {
+      return false;
+    }
+    any = true;
+  }
+  return any;
+}
+
+}  // namespace
+
 std::expected<void, std::string> WindowSource::ensureIndexed(
     const std::vector<scoring::ItemText>& catalog) {
   auto exists = client_.indexExists(options_.index);
   if (!exists) return std::unexpected(exists.error().message);
   if (*exists) {
     auto count = client_.search(options_.index, R"({"size":0,"track_total_hits":true})");
-    if (count && count->total == catalog.size()) return {};
+    if (!count) {
+      return std::unexpected("counting the documents of '" + options_.index +
+                             "': " + count.error().message);
+    }
+    if (count->total == catalog.size()) return {};
+    // A mismatch: the catalog is indexed afresh, but only into an index
+    // this pipeline made. Anyone else's index (a shop's own) is left alone.
+    auto ours = createdByPipeline(client_, options_.index);
+    if (!ours) return std::unexpected("index '" + options_.index + "': " + ours.error());
+    if (!*ours) {
+      return std::unexpected(
+          "index '" + options_.index + "' holds " + std::to_string(count->total.value_or(0)) +
+          " documents and the catalog " + std::to_string(catalog.size()) +
+          " products; it was not created by rerank-train or rerank-eval (no _meta.created_by: " +
+          std::string(kCreatedBy) + " in its mapping), so it is left as it is: give --index "
+          "a name of its own, which they create and fill, or index the whole catalog into it");
+    }
     if (auto del = client_.deleteIndex(options_.index); !del) {
       return std::unexpected(del.error().message);
     }
@@ -42,7 +90,8 @@ std::expected<void, std::string> WindowSource::ensureIndexed(
       options_.extra_settings.empty() ? "" : options_.extra_settings + ",";
   auto created = client_.createIndex(options_.index, R"({
     "settings":{)" + settings + R"("number_of_shards":1,"number_of_replicas":0},
-    "mappings":{"_source":{"excludes":["rr_vector*"]},"properties":{
+    "mappings":{"_meta":{"created_by":")" + std::string(kCreatedBy) + R"("},
+      "_source":{"excludes":["rr_vector*"]},"properties":{
       "title":{"type":"text"},"description":{"type":"text"},
       "brand":{"type":"text"},"category":{"type":"text"},
       "price":{"type":"float"}}}})");

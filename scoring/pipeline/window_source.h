@@ -36,7 +36,10 @@ class WindowSource {
   WindowSource(connectors::EngineClient& client, WindowSourceOptions options);
 
   // Creates the index and loads the catalog unless an index of that name
-  // already holds exactly these many documents. The index keeps `rr_vector*`
+  // already holds exactly these many documents (a shop's own index is used
+  // as it is). An existing index with another count is replaced only when
+  // this pipeline created it (`_meta.created_by` in its mapping); any other
+  // is left alone and refused with a message. The index keeps `rr_vector*`
   // fields out of `_source`, so index-sync can add the model's vectors and
   // rerankd can serve it. Errors name the engine's.
   std::expected<void, std::string> ensureIndexed(

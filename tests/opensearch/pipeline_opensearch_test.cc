@@ -147,3 +147,67 @@ TEST_CASE("on simulated shoppers the model beats the engine and recovers their b
   CHECK(with_share > without_share + 0.08);
   CHECK(with_share > 1.5 * engine_share);
 }
+
+TEST_CASE("ensureIndexed uses a shop's index of the catalog's size as it is and replaces only "
+          "an index it created itself",
+          "[opensearch][pipeline]") {
+  auto client = rr::testing::openSearchClient();
+  const auto catalogOf = [](int n) {
+    std::vector<ItemText> items;
+    for (int i = 0; i < n; ++i) {
+      items.push_back({.id = "p" + std::to_string(i), .title = "Widget number " + std::to_string(i)});
+    }
+    return items;
+  };
+  const auto count = [&](const std::string& index) {
+    auto r = client->search(index, R"({"size":0,"track_total_hits":true})");
+    REQUIRE(r);
+    REQUIRE(r->total);
+    return *r->total;
+  };
+  const auto hasMark = [&](const std::string& index) {
+    auto m = client->getMapping(index);
+    REQUIRE(m);
+    return m->find("\"created_by\":\"rerank-pipeline\"") != std::string::npos;
+  };
+
+  SECTION("a shop's own index") {
+    rr::testing::IndexGuard shop(*client, rr::testing::uniqueIndexName("shop-own"));
+    REQUIRE(client->createIndex(shop.name(), R"({"mappings":{"properties":{"title":{"type":"text"}}}})"));
+    std::vector<rr::connectors::BulkOp> ops;
+    for (int i = 0; i < 3; ++i) {
+      ops.push_back({.index = shop.name(), .id = "own" + std::to_string(i),
+                     .body = R"({"title":"the shop's own document"})"});
+    }
+    REQUIRE(client->bulk(ops));
+    REQUIRE(client->refresh(shop.name()));
+
+    // Another count: refused, and the index is untouched.
+    WindowSource five(*client, {.index = shop.name()});
+    auto refused = five.ensureIndexed(catalogOf(5));
+    REQUIRE_FALSE(refused);
+    CHECK_THAT(refused.error(), Catch::Contains("'" + shop.name() + "' holds 3 documents and the catalog 5"));
+    CHECK_THAT(refused.error(), Catch::Contains("left as it is"));
+    CHECK(count(shop.name()) == 3u);
+    CHECK(client->search(shop.name(), R"({"query":{"ids":{"values":["own0"]}}})")->total == 1u);
+
+    // The same count: used as it is.
+    WindowSource three(*client, {.index = shop.name()});
+    REQUIRE(three.ensureIndexed(catalogOf(3)));
+    CHECK(count(shop.name()) == 3u);
+    CHECK_FALSE(hasMark(shop.name()));
+  }
+
+  SECTION("an index the pipeline created") {
+    rr::testing::IndexGuard made(*client, rr::testing::uniqueIndexName("pipeline-made"));
+    WindowSource first(*client, {.index = made.name()});
+    REQUIRE(first.ensureIndexed(catalogOf(4)));
+    CHECK(count(made.name()) == 4u);
+    CHECK(hasMark(made.name()));
+    // A grown catalog replaces it.
+    WindowSource second(*client, {.index = made.name()});
+    REQUIRE(second.ensureIndexed(catalogOf(6)));
+    CHECK(count(made.name()) == 6u);
+    CHECK(hasMark(made.name()));
+  }
+}
