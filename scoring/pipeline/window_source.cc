@@ -1,5 +1,6 @@
 #include "scoring/pipeline/window_source.h"
 
+#include <charconv>
 #include <fstream>
 #include <iomanip>
 #include <sstream>
@@ -180,6 +181,68 @@ const Window& WindowSource::window(const std::string& normalized_query) const {
 
 // Cache format, one query per line: query<TAB>id:score<SPACE>id:score...
 // The first line names the index and window size; a different one is ignored.
+// In ids, '%', space, tab, CR and LF are written %25, %20, %09, %0D, %0A (the
+// query is normalized: no tabs or line breaks). A line that does not read
+// back whole (a run stopped mid-write leaves a last line without its newline)
+// is skipped: that query is fetched again.
+namespace {
+
+std::string escapeId(const std::string& id) {
+  if (id.find_first_of("% \t\r\n") == std::string::npos) return id;
+  std::string out;
+  for (char c : id) {
+    switch (c) {
+      case '%': out += "%25"; break;
+      case ' ': out += "%20"; break;
+      case '\t': out += "%09"; break;
+      case '\r': out += "%0D"; break;
+      case '\n': out += "%0A"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string unescapeId(std::string_view id) {
+  std::string out;
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    if (id[i] == '%' && i + 2 < id.size()) {
+      const std::string_view code = id.substr(i + 1, 2);
+      const char c = code == "25" ? '%' : code == "20" ? ' ' : code == "09" ? '\t'
+                   : code == "0D" ? '\r' : code == "0A" ? '\n' : '\0';
+      if (c != '\0') {
+        out += c;
+        i += 2;
+        continue;
+      }
+    }
+    out += id[i];
+  }
+  return out;
+}
+
+// "id:score id:score " into `w`; false when any pair does not read.
+bool parseWindow(std::string_view list, Window& w) {
+  std::size_t at = 0;
+  while (at < list.size()) {
+    const std::size_t end = list.find(' ', at);
+    if (end == std::string_view::npos) return false;  // every pair ends with a space
+    const std::string_view pair = list.substr(at, end - at);
+    at = end + 1;
+    if (pair.empty()) continue;
+    const std::size_t colon = pair.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) return false;
+    float score = 0;
+    const std::string_view number = pair.substr(colon + 1);
+    const auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), score);
+    if (number.empty() || ec != std::errc{} || ptr != number.data() + number.size()) return false;
+    w.push_back({unescapeId(pair.substr(0, colon)), score});
+  }
+  return true;
+}
+
+}  // namespace
+
 void WindowSource::loadCache() {
   if (options_.cache_file.empty()) return;
   std::ifstream in(options_.cache_file);
@@ -188,16 +251,14 @@ void WindowSource::loadCache() {
                              std::to_string(options_.window);
   if (!std::getline(in, line) || line != header) return;
   while (std::getline(in, line)) {
-    auto tab = line.find('\t');
+    if (in.eof()) {  // no newline: the write was cut short
+      cut_short_ = true;
+      break;
+    }
+    const auto tab = line.find('\t');
     if (tab == std::string::npos) continue;
     Window w;
-    std::istringstream items(line.substr(tab + 1));
-    std::string pair;
-    while (items >> pair) {
-      auto colon = pair.rfind(':');
-      if (colon == std::string::npos) continue;
-      w.push_back({pair.substr(0, colon), std::stof(pair.substr(colon + 1))});
-    }
+    if (!parseWindow(std::string_view(line).substr(tab + 1), w)) continue;
     windows_[line.substr(0, tab)] = std::move(w);
   }
 }
@@ -211,10 +272,12 @@ void WindowSource::appendCache(const std::string& query, const Window& w) {
   const bool fresh = !std::getline(probe, first) || first != header;
   std::ofstream out(options_.cache_file, fresh ? std::ios::trunc : std::ios::app);
   if (fresh) out << header << "\n";
+  if (!fresh && cut_short_) out << '\n';  // end the cut line, not append to it
+  cut_short_ = false;
   // 9 significant digits: a float read back is the float written, so a
   // replay from the cache sees exactly what the engine answered.
   out << std::setprecision(9) << query << '\t';
-  for (const auto& s : w) out << s.id << ':' << s.score << ' ';
+  for (const auto& s : w) out << escapeId(s.id) << ':' << s.score << ' ';
   out << '\n';
 }
 

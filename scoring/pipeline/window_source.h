@@ -70,6 +70,7 @@ class WindowSource {
   WindowSourceOptions options_;
   std::unordered_map<std::string, Window> windows_;
   Window empty_;
+  bool cut_short_ = false;  // the cache's last line has no newline
 };
 
 }  // namespace rr::scoring::pipeline
