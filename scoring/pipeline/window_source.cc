@@ -1,5 +1,7 @@
 #include "scoring/pipeline/window_source.h"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <fstream>
 #include <iomanip>
@@ -187,17 +189,19 @@ const Window& WindowSource::window(const std::string& normalized_query) const {
 // is skipped: that query is fetched again.
 namespace {
 
+// The characters an id may not hold raw in the cache, and their codes.
+constexpr std::string_view kRaw = "% \t\r\n";
+constexpr std::array<std::string_view, 5> kCodes = {"%25", "%20", "%09", "%0D", "%0A"};
+
 std::string escapeId(const std::string& id) {
-  if (id.find_first_of("% \t\r\n") == std::string::npos) return id;
+  if (id.find_first_of(kRaw) == std::string::npos) return id;
   std::string out;
   for (char c : id) {
-    switch (c) {
-      case '%': out += "%25"; break;
-      case ' ': out += "%20"; break;
-      case '\t': out += "%09"; break;
-      case '\r': out += "%0D"; break;
-      case '\n': out += "%0A"; break;
-      default: out += c;
+    const std::size_t k = kRaw.find(c);
+    if (k == std::string_view::npos) {
+      out += c;
+    } else {
+      out += kCodes[k];
     }
   }
   return out;
@@ -206,12 +210,10 @@ std::string escapeId(const std::string& id) {
 std::string unescapeId(std::string_view id) {
   std::string out;
   for (std::size_t i = 0; i < id.size(); ++i) {
-    if (id[i] == '%' && i + 2 < id.size()) {
-      const std::string_view code = id.substr(i + 1, 2);
-      const char c = code == "25" ? '%' : code == "20" ? ' ' : code == "09" ? '\t'
-                   : code == "0D" ? '\r' : code == "0A" ? '\n' : '\0';
-      if (c != '\0') {
-        out += c;
+    if (id[i] == '%') {
+      const auto code = std::find(kCodes.begin(), kCodes.end(), id.substr(i, 3));
+      if (code != kCodes.end()) {
+        out += kRaw[static_cast<std::size_t>(code - kCodes.begin())];
         i += 2;
         continue;
       }
