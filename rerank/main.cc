@@ -21,6 +21,7 @@
 #include "rerank/handler.h"
 #include "rerank/runtime.h"
 #include "rerank/server.h"
+#include "scoring/tools/cli_flags.h"
 
 namespace {
 
@@ -34,8 +35,8 @@ std::expected<std::shared_ptr<const rerank::Runtime>, std::string> load(const st
 
 constexpr const char* kUsage =
     "usage: rerankd --config FILE | --check-config FILE | --help\n"
-    "  --config FILE        serve until SIGTERM/SIGINT; SIGHUP or POST /_rerank/reload\n"
-    "                       reloads FILE and its models\n"
+    "  --config FILE        serve until SIGTERM/SIGINT; SIGHUP or\n"
+    "                       POST /_rerank/reload reloads FILE and its models\n"
     "  --check-config FILE  load FILE and every model it names, report, exit\n"
     "Exit codes: 0 a clean stop or a good config; 1 a bad config or model (the\n"
     "message names the field); 2 bad arguments.\n";
@@ -48,7 +49,7 @@ int usage(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
+  if (argc == 2 && scoring::tools::isHelpFlag(argv[1])) {
     std::cout << kUsage;
     return 0;
   }

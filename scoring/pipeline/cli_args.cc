@@ -1,7 +1,6 @@
 #include "scoring/pipeline/cli_args.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <vector>
@@ -66,12 +65,9 @@ std::expected<int64_t, std::string> CliArgs::integer(const std::string& name,
                                                      int64_t fallback) const {
   auto v = get(name);
   if (!v) return fallback;
-  int64_t n = 0;
-  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-  if (ec != std::errc{} || p != v->data() + v->size()) {
-    return std::unexpected("--" + name + ": expected an integer, got '" + *v + "'");
-  }
-  return n;
+  const auto n = tools::wholeInteger(*v);
+  if (!n) return std::unexpected("--" + name + ": expected an integer, got '" + *v + "'");
+  return *n;
 }
 
 std::expected<double, std::string> CliArgs::number(const std::string& name,

@@ -1,6 +1,7 @@
 #include "scoring/tools/cli_flags.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace rr::scoring::tools {
 
@@ -44,6 +45,13 @@ void appendWrapped(std::string& out, std::size_t column, std::size_t indent,
 }  // namespace
 
 bool isHelpFlag(std::string_view arg) { return arg == "--help" || arg == "-h"; }
+
+std::optional<int64_t> wholeInteger(std::string_view text) {
+  int64_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return n;
+}
 
 std::vector<std::string> flagNames(const CliSpec& spec, bool switches) {
   std::vector<std::string> names;

@@ -4,6 +4,8 @@
 // (e.g. scoring/pipeline/train_flags.h), which the tests read too.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -35,6 +37,10 @@ struct CliSpec {
 
 // "--help" or "-h".
 bool isHelpFlag(std::string_view arg);
+
+// The whole of `text` as a decimal integer ("4x", "", "1e3" and a number
+// past int64 are not); what every tool's integer flags go through.
+std::optional<int64_t> wholeInteger(std::string_view text);
 
 // The names (without dashes) of the flags of `spec` that take a value, or of
 // its switches: each once, in table order.

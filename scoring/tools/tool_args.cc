@@ -1,7 +1,6 @@
 #include "scoring/tools/tool_args.h"
 
 #include <algorithm>
-#include <charconv>
 #include <vector>
 
 namespace rr::scoring::tools {
@@ -46,14 +45,12 @@ std::expected<int64_t, std::string> ToolArgs::integer(const std::string& name, i
                                                       int64_t min) const {
   auto value = get(name);
   if (!value) return fallback;
-  int64_t number = 0;
-  auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), number);
-  if (value->empty() || ec != std::errc() || end != value->data() + value->size() ||
-      number < min) {
+  const auto number = wholeInteger(*value);
+  if (!number || *number < min) {
     return std::unexpected("--" + name + ": '" + *value + "' is not a whole number >= " +
                            std::to_string(min));
   }
-  return number;
+  return *number;
 }
 
 }  // namespace rr::scoring::tools

@@ -10,7 +10,6 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
-#include <tuple>
 
 #include "tests/rerank/rerankd_process.h"
 
@@ -156,23 +155,4 @@ TEST_CASE("connections over max_connections are refused while the others are ser
   CHECK(readUntilClosed(a, std::chrono::seconds(5)).starts_with("HTTP/1.1 200"));
   ::close(a);
   ::close(b);
-}
-
-TEST_CASE("rerankd --help prints the usage and exits 0 while bad arguments exit 2 with it",
-          "[rerankd][component]") {
-  for (const char* flag : {"--help", "-h"}) {
-    auto [code, text] = runRerankd({flag});
-    CHECK(code == 0);
-    CHECK_THAT(text, Catch::StartsWith("usage: rerankd --config FILE"));
-    CHECK_THAT(text, Catch::Contains("--check-config FILE"));
-  }
-  auto [code, text] = runRerankd({});
-  CHECK(code == 2);
-  CHECK_THAT(text, Catch::StartsWith("rerankd: expected one option and a file\nusage: "));
-  std::tie(code, text) = runRerankd({"--serve", "rerankd.yaml"});
-  CHECK(code == 2);
-  CHECK_THAT(text, Catch::StartsWith("rerankd: unknown option '--serve'\nusage: "));
-  std::tie(code, text) = runRerankd({"--check-config", "/nonexistent/rerankd.yaml"});
-  CHECK(code == 1);
-  CHECK_THAT(text, Catch::Contains("/nonexistent/rerankd.yaml"));
 }

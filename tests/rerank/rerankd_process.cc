@@ -118,11 +118,7 @@ int RerankdProcess::stop() {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-std::pair<int, std::string> runRerankd(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(RR_RERANKD_BIN));
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
+std::pair<int, std::string> checkConfig(const std::string& path) {
   int out[2];
   REQUIRE(::pipe(out) == 0);
   const pid_t pid = ::fork();
@@ -131,7 +127,8 @@ std::pair<int, std::string> runRerankd(const std::vector<std::string>& args) {
     ::dup2(out[1], STDERR_FILENO);
     ::close(out[0]);
     ::close(out[1]);
-    ::execv(RR_RERANKD_BIN, argv.data());
+    ::execl(RR_RERANKD_BIN, RR_RERANKD_BIN, "--check-config", path.c_str(),
+            static_cast<char*>(nullptr));
     std::_Exit(127);
   }
   ::close(out[1]);
@@ -143,10 +140,6 @@ std::pair<int, std::string> runRerankd(const std::vector<std::string>& args) {
   int status = 0;
   ::waitpid(pid, &status, 0);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
-}
-
-std::pair<int, std::string> checkConfig(const std::string& path) {
-  return runRerankd({"--check-config", path});
 }
 
 }  // namespace rr::testing

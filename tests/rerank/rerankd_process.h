@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "connectors/engine_client.h"
 #include "scoring/model.h"
@@ -48,9 +47,7 @@ class RerankdProcess {
   std::unique_ptr<connectors::EngineClient> client_;
 };
 
-// Runs `rerankd ARGS...` to its exit: exit code and stderr+stdout text.
-std::pair<int, std::string> runRerankd(const std::vector<std::string>& args);
-// Runs `rerankd --check-config FILE`.
+// Runs `rerankd --check-config FILE`: exit code and stderr+stdout text.
 std::pair<int, std::string> checkConfig(const std::string& path);
 
 }  // namespace rr::testing

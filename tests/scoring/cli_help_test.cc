@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cctype>
+#include <cstdint>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -170,6 +171,32 @@ TEST_CASE("an unknown option or a flag without its value exits 2 and names it", 
   }
 }
 
+TEST_CASE("rerankd prints its usage on stdout and exits 0 on --help and -h", "[unit][cli]") {
+  for (const std::string help : {"--help", "-h"}) {
+    CAPTURE(help);
+    const Run r = run(RR_RERANKD_BIN, {help});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.starts_with("usage: rerankd --config FILE"));
+    CHECK(namesFlag(r.out, "check-config"));
+    CHECK(r.err.empty());
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+      CAPTURE(line);
+      CHECK(line.size() <= 80);
+    }
+  }
+  // Bad arguments exit 2 with the usage; a config that cannot be read, 1.
+  Run r = run(RR_RERANKD_BIN, {});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.starts_with("rerankd: expected one option and a file\nusage: "));
+  r = run(RR_RERANKD_BIN, {"--serve", "rerankd.yaml"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.starts_with("rerankd: unknown option '--serve'\nusage: "));
+  r = run(RR_RERANKD_BIN, {"--check-config", "/nonexistent/rerankd.yaml"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("/nonexistent/rerankd.yaml") != std::string::npos);
+}
+
 TEST_CASE("index-sync prints its usage on stdout and exits 0 on --help and -h", "[unit][cli]") {
   // index-sync parses by hand; these are the flags of its parser.
   const std::vector<std::string> flags = {"config",     "storefront",  "mode",
@@ -190,4 +217,15 @@ TEST_CASE("index-sync prints its usage on stdout and exits 0 on --help and -h", 
   const Run r = run(RR_INDEX_SYNC_BIN, {"--no-such-flag"});
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("'--no-such-flag'") != std::string::npos);
+}
+
+TEST_CASE("an integer flag's value is read whole or not at all", "[unit][cli]") {
+  using rr::scoring::tools::wholeInteger;
+  CHECK(wholeInteger("400") == 400);
+  CHECK(wholeInteger("-3") == -3);
+  CHECK(wholeInteger("9223372036854775807") == INT64_MAX);
+  for (const char* bad : {"", "4x", "x4", " 4", "4 ", "1e3", "2.5", "+4", "9223372036854775808"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(wholeInteger(bad).has_value());
+  }
 }
