@@ -30,23 +30,17 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 log() { echo "[bench-rerankd] $*" >&2; }
 
-# The settings are checked before anything is built or started.
-bad_setting() { log "$1"; exit 2; }
-requests=${RR_BENCH_REQUESTS:-400}
-[[ $requests =~ ^[1-9][0-9]{0,8}$ ]] ||
-  bad_setting "RR_BENCH_REQUESTS: a whole number of requests (1 or more), got '$requests'"
-concurrency=${RR_BENCH_CONCURRENCY:-1}
-[[ $concurrency =~ ^[1-9][0-9]?$ && $concurrency -le 64 ]] ||
-  bad_setting "RR_BENCH_CONCURRENCY: 1 to 64 clients, got '$concurrency'"
-windows=${RR_BENCH_WINDOWS:-100,200,500}
-[[ $windows =~ ^(100|200|500)(,(100|200|500))*$ ]] ||
-  bad_setting "RR_BENCH_WINDOWS: a comma-separated list of 100, 200 and 500, got '$windows'"
-[[ ${RR_BENCH_PERF_HZ:-2000} =~ ^[1-9][0-9]{0,5}$ ]] ||
-  bad_setting "RR_BENCH_PERF_HZ: samples per second, a whole number, got '$RR_BENCH_PERF_HZ'"
-[[ ${RR_BENCH_RELAY:-1} =~ ^[01]$ ]] ||
-  bad_setting "RR_BENCH_RELAY: 1 (measure nginx too, the default) or 0, got '$RR_BENCH_RELAY'"
-log "settings: $requests requests per phase, windows $windows, $concurrency client(s) at once, relay $([[ ${RR_BENCH_RELAY:-1} == 1 ]] && echo nginx || echo none)${RR_BENCH_PERF:+, perf profile to $RR_BENCH_PERF}"
-if [[ ${RR_BENCH_DRY_RUN:-0} == 1 ]]; then exit 0; fi
+source scripts/lib/bench-settings.sh
+requests=$(bench_setting RR_BENCH_REQUESTS 400 '[1-9][0-9]{0,8}' \
+  "a whole number of requests (1 or more)")
+concurrency=$(bench_setting RR_BENCH_CONCURRENCY 1 '[1-9]|[1-5][0-9]|6[0-4]' "1 to 64 clients")
+windows=$(bench_setting RR_BENCH_WINDOWS 100,200,500 '(100|200|500)(,(100|200|500))*' \
+  "a comma-separated list of 100, 200 and 500")
+perf_hz=$(bench_setting RR_BENCH_PERF_HZ 2000 '[1-9][0-9]{0,5}' \
+  "samples per second, a whole number")
+relay=$(bench_setting RR_BENCH_RELAY 1 '[01]' "1 (measure nginx too, the default) or 0")
+bench_settings_done "$requests requests per phase, windows $windows, $concurrency client(s) \
+at once, relay $([[ $relay == 1 ]] && echo nginx || echo none)${RR_BENCH_PERF:+, perf profile to $RR_BENCH_PERF}"
 
 source scripts/lib/release-build.sh
 build_release rerankd rerankd_e2e
@@ -93,7 +87,7 @@ rerankd_url=$(grep -o 'http://[0-9.:]*' "$work/rerankd.log" | head -n 1)
 [[ -n "$rerankd_url" ]] || { cat "$work/rerankd.log" >&2; exit 1; }
 log "rerankd at $rerankd_url (pid $rerankd_pid)"
 relay_args=()
-if [[ "${RR_BENCH_RELAY:-1}" == "1" ]]; then
+if [[ $relay == 1 ]]; then
   if ! command -v nginx >/dev/null; then
     log "installing nginx-light for the reference relay (RR_BENCH_RELAY=0 to skip)"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null 2>&1 || {
@@ -146,7 +140,7 @@ perf_pid=
 if [[ -n "${RR_BENCH_PERF:-}" ]]; then
   command -v perf >/dev/null || { log "RR_BENCH_PERF is set but perf is not installed"; exit 1; }
   log "recording rerankd's profile to $RR_BENCH_PERF (perf report -i $RR_BENCH_PERF)"
-  perf record -F "${RR_BENCH_PERF_HZ:-2000}" ${RR_BENCH_PERF_CALLGRAPH:--g} -p "$rerankd_pid" -o "$RR_BENCH_PERF" 2>"$work/perf.log" &
+  perf record -F "$perf_hz" ${RR_BENCH_PERF_CALLGRAPH:--g} -p "$rerankd_pid" -o "$RR_BENCH_PERF" 2>"$work/perf.log" &
   perf_pid=$!
 fi
 build-release/tests/bench/rerankd_e2e run --engine "$url" --rerankd "$rerankd_url" \

@@ -15,13 +15,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 log() { echo "[bench-sync] $*" >&2; }
 
-# The settings are checked before anything is built or started.
-reps=${RR_BENCH_REPS:-3}
-warmup=${RR_BENCH_WARMUP:-1}
-[[ $reps =~ ^[1-9][0-9]{0,3}$ ]] || { log "RR_BENCH_REPS: 1 to 9999 repetitions, got '$reps'"; exit 2; }
-[[ $warmup =~ ^[0-9]{1,4}$ ]] || { log "RR_BENCH_WARMUP: 0 to 9999 warm-up repetitions, got '$warmup'"; exit 2; }
-log "settings: $reps repetitions after $warmup warm-up"
-if [[ ${RR_BENCH_DRY_RUN:-0} == 1 ]]; then exit 0; fi
+source scripts/lib/bench-settings.sh
+reps=$(bench_setting RR_BENCH_REPS 3 '[1-9][0-9]{0,3}' "1 to 9999 repetitions")
+warmup=$(bench_setting RR_BENCH_WARMUP 1 '[0-9]{1,4}' "0 to 9999 warm-up repetitions")
+bench_settings_done "$reps repetitions after $warmup warm-up"
 
 source scripts/lib/release-build.sh
 build_release index_sync_e2e

@@ -12,11 +12,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 log() { echo "[bench] $*" >&2; }
 
-# Checked before anything is built.
-reps=${RR_BENCH_REPS:-5}
-[[ $reps =~ ^[1-9][0-9]{0,3}$ ]] || { log "RR_BENCH_REPS: 1 to 9999 repetitions, got '$reps'"; exit 2; }
-log "settings: $reps repetitions per benchmark"
-if [[ ${RR_BENCH_DRY_RUN:-0} == 1 ]]; then exit 0; fi
+source scripts/lib/bench-settings.sh
+reps=$(bench_setting RR_BENCH_REPS 5 '[1-9][0-9]{0,3}' "1 to 9999 repetitions")
+bench_settings_done "$reps repetitions per benchmark"
 
 source scripts/lib/release-build.sh
 build_release
