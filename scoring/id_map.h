@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "scoring/huge_pages.h"
 #include "scoring/linear_probing.h"
 
 namespace rr::scoring {
@@ -111,7 +112,7 @@ class IdMap {
         [this](const Slot& s, std::size_t i) { slot_of_[s.index] = static_cast<uint32_t>(i); });
   }
 
-  std::vector<Slot> slots_;
+  std::vector<Slot, HugePageAllocator<Slot>> slots_;
   std::vector<std::string> ids_;       // in insertion order
   std::vector<uint32_t> slot_of_;      // per entry of ids_: its slot
   int shift_ = 64;

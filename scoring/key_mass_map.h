@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "scoring/huge_pages.h"
 #include "scoring/linear_probing.h"
 
 namespace rr::scoring {
@@ -123,7 +124,7 @@ class KeyMassMap {
         [](const Slot& s) { return s.key; }, [](const Slot&, std::size_t) {});
   }
 
-  std::vector<Slot> slots_;
+  std::vector<Slot, HugePageAllocator<Slot>> slots_;
   int shift_ = 64;
   std::size_t size_ = 0;  // including the free key's entry
   bool has_free_key_ = false;
