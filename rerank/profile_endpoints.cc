@@ -122,11 +122,10 @@ Response RerankService::events(const Runtime& rt, const Request& request) {
     line.user = ev.user_id;
     line.session = ev.session_id;
     line.ts_ms = ev.ts_ms;
-    if (ev.kind == EventKind::kSearch) {
-      line.query = ev.query;
-    } else {
-      line.item = ev.item_id;
-    }
+    // A search's item is the one clicked from it ("clicked"); a click keeps
+    // the query it names: both are what live statistics and training learn.
+    line.item = ev.item_id;
+    if (ev.kind == EventKind::kSearch || ev.kind == EventKind::kClick) line.query = ev.query;
     line.event_id = ev.event_id;
     line.request_id = ev.request_id;
     activity_->record(ev.storefront, line);

@@ -27,7 +27,9 @@ struct Event {
   // Interactions: the item. Searches: the clicked item ("clicked" in the
   // file), empty when the search has no known click.
   std::string item;
-  std::string query;                     // searches only
+  // Searches: the query. Clicks: the query of the search the click came
+  // from, when known (may be empty). Other interactions: empty.
+  std::string query;
   std::vector<std::string> impressions;  // searches only, may be empty
   std::string event_id;                  // optional
   // What rerankd's activity log adds to a search it served: the request id

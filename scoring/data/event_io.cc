@@ -110,7 +110,8 @@ std::expected<Event, FieldError> finish(RawEvent raw) {
       return std::unexpected(FieldError{.field = "item", .message = "must not be empty"});
     }
     e.item = std::move(raw.item);
-    e.query.clear();
+    // A click may name the search it came from; other interactions have none.
+    if (e.type != Event::Type::kClick) e.query.clear();
     e.impressions.clear();
     e.bucket.clear();
     e.from = 0;
@@ -170,6 +171,10 @@ void writeEventLine(std::string& out, const Event& event) {
   } else {
     out += ",\"item\":";
     appendJsonString(out, event.item);
+    if (event.type == Event::Type::kClick && !event.query.empty()) {
+      out += ",\"query\":";
+      appendJsonString(out, event.query);
+    }
   }
   if (!event.event_id.empty()) {
     out += ",\"event_id\":";

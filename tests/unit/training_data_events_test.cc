@@ -41,6 +41,10 @@ TEST_CASE("a search and a click are written in the documented format", "[unit][t
   CHECK(line(click) ==
         R"({"type":"click","user":"u","session":"s","ts":1313035217021,"item":"9713872",)"
         R"("event_id":"e1"})");
+  click.query = "halo";  // the search it came from, when the shop says
+  CHECK(line(click) ==
+        R"({"type":"click","user":"u","session":"s","ts":1313035217021,"item":"9713872",)"
+        R"("query":"halo","event_id":"e1"})");
 }
 
 TEST_CASE("event lines round-trip exactly for every type", "[unit][training_data]") {
@@ -55,6 +59,9 @@ TEST_CASE("event lines round-trip exactly for every type", "[unit][training_data
        .from = 10, .model = "shop-2024-01-27-e3"},
       {.type = Event::Type::kView, .user = "u", .ts_ms = 9007199254740993, .item = "i"},
       {.type = Event::Type::kClick, .user = "u", .session = "s", .ts_ms = 1, .item = "i"},
+      // A click that names the search it came from (the events API's query).
+      {.type = Event::Type::kClick, .user = "u", .ts_ms = 3, .item = "i", .query = "halo 3",
+       .request_id = "0123456789abcdef"},
       {.type = Event::Type::kCart, .user = "u", .ts_ms = 2, .item = "\xe2\x82\xac"},
       {.type = Event::Type::kPurchase, .user = "u", .ts_ms = INT64_MAX, .item = "i",
        .event_id = "p-1"},
