@@ -1,9 +1,11 @@
 #include "rerank/activity_log.h"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "scoring/data/event_io.h"
 
@@ -21,11 +23,9 @@ void ActivityLog::record(const std::string& storefront, const scoring::data::Eve
   std::string line;
   scoring::data::writeEventLine(line, event);
   line += '\n';
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char day[16];
-  std::strftime(day, sizeof day, "%Y-%m-%d", &utc);
+  const std::string day = dayOf(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
 
   std::lock_guard lock(mu_);
   Open& open = files_[storefront];
@@ -35,7 +35,7 @@ void ActivityLog::record(const std::string& storefront, const scoring::data::Eve
     const auto folder = std::filesystem::path(dir_) / storefront;
     std::error_code ec;
     std::filesystem::create_directories(folder, ec);
-    const auto path = folder / ("activity-" + std::string(day) + ".jsonl");
+    const auto path = folder / ("activity-" + day + ".jsonl");
     open.file = std::fopen(path.c_str(), "a");
     open.day = day;
   }
@@ -73,6 +73,48 @@ bool ActivityLog::eraseUser(const std::string& storefront, const std::string& us
     }
   }
   return true;
+}
+
+std::string ActivityLog::dayOf(int64_t epoch_ms) {
+  const std::time_t t = static_cast<std::time_t>(epoch_ms / 1000);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char day[16];
+  std::strftime(day, sizeof day, "%Y-%m-%d", &utc);
+  return day;
+}
+
+ActivityLog::Replayed ActivityLog::replay(
+    const std::string& storefront, const std::string& from_day,
+    const std::function<void(const scoring::data::Event&)>& f) const {
+  Replayed out;
+  // Under the lock: no line is read half written.
+  std::lock_guard lock(mu_);
+  const auto folder = std::filesystem::path(dir_) / storefront;
+  std::error_code ec;
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+    const std::string name = entry.path().filename().string();
+    // activity-YYYY-MM-DD.jsonl: the day sorts as text.
+    if (name.size() != 25 || !name.starts_with("activity-") || !name.ends_with(".jsonl")) continue;
+    if (name.substr(9, 10) >= from_day) files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& path : files) {
+    std::ifstream in(path);
+    ++out.files;
+    for (std::string line; std::getline(in, line);) {
+      if (line.empty()) continue;
+      auto event = scoring::data::parseEventLine(line);
+      if (!event) {
+        ++out.skipped;
+        continue;
+      }
+      ++out.events;
+      f(*event);
+    }
+  }
+  return out;
 }
 
 std::size_t ActivityLog::errors() const {

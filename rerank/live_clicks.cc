@@ -1,7 +1,12 @@
 // RerankService's live click statistics: which statistics a storefront's
-// searches read, the served searches a click can name, and learning the
-// clicks the events API brings (rerank/live_stats.h).
+// searches read, the served searches a click can name, learning the clicks
+// the events API brings (rerank/live_stats.h), and relearning them from the
+// activity log on start.
+#include <iostream>
+
+#include "rerank/activity_log.h"
 #include "rerank/rerank_service.h"
+#include "scoring/data/event.h"
 #include "scoring/tokenizer.h"
 
 namespace rr::rerank {
@@ -37,20 +42,56 @@ void RerankService::learnClick(const Runtime& rt, const ParsedEvent& ev) {
   if (ev.kind != EventKind::kSearch && ev.kind != EventKind::kClick) return;
   const StorefrontRuntime* sf = rt.named(ev.storefront);
   if (!sf || !sf->config->live_click_stats) return;
-  std::string query;
-  if (!ev.query.empty()) {
-    query = scoring::Tokenizer::normalize(ev.query);
-  } else if (!ev.request_id.empty()) {
-    std::lock_guard lock(served_mu_);
-    auto it = served_.find(ev.storefront + '\n' + ev.request_id);
-    if (it == served_.end()) return;  // not served here, or long ago
-    query = scoring::Tokenizer::normalize(it->second);
-  } else {
-    return;  // a click outside search: history only, as in training
-  }
+  // A click naming neither a query nor a search served here (or long ago)
+  // is outside search: history only, as in training.
+  const std::string query = scoring::Tokenizer::normalize(
+      !ev.query.empty()        ? ev.query
+      : ev.request_id.empty() ? std::string()
+                              : servedQuery(ev.storefront, ev.request_id));
   if (query.empty()) return;
   if (liveStats(*sf)->addClick(query, ev.item_id, ev.ts_ms)) {
     metrics_.countLiveClick(ev.storefront);
+  }
+}
+
+std::string RerankService::servedQuery(const std::string& storefront,
+                                       const std::string& request_id) {
+  std::lock_guard lock(served_mu_);
+  auto it = served_.find(storefront + '\n' + request_id);
+  return it == served_.end() ? std::string() : it->second;
+}
+
+void RerankService::restoreLiveStats(const Runtime& rt) {
+  if (!activity_) return;
+  using Type = scoring::data::Event::Type;
+  for (const StorefrontRuntime& sf : rt.storefronts) {
+    const std::shared_ptr<LiveStats> live = liveStats(sf);
+    if (!live) continue;
+    const std::string& name = sf.config->name;
+    const int64_t since = sf.model->stats().tables().latest_ms;
+    std::size_t restored = 0;
+    const auto replayed = activity_->replay(
+        name, since > 0 ? ActivityLog::dayOf(since) : std::string(),
+        [&](const scoring::data::Event& e) {
+          if (e.isSearch() && !e.impressions.empty()) {  // a search rerankd served
+            if (!e.request_id.empty()) rememberServed(sf, e.request_id, e.query);
+            return;
+          }
+          // What learnClick takes: a search with its clicked item, a click
+          // with its query or its search's request id.
+          if (e.item.empty() || (e.type != Type::kSearch && e.type != Type::kClick)) return;
+          const std::string query = scoring::Tokenizer::normalize(
+              !e.query.empty()        ? e.query
+              : e.request_id.empty() ? std::string()
+                                     : servedQuery(name, e.request_id));
+          if (!query.empty() && live->addClick(query, e.item, e.ts_ms)) ++restored;
+        });
+    if (replayed.files == 0) continue;
+    std::cerr << "rerankd: storefront " << name << ": " << restored
+              << " click(s) newer than the model restored from the activity log (" << replayed.files
+              << " file(s), " << replayed.events << " event(s)";
+    if (replayed.skipped > 0) std::cerr << ", " << replayed.skipped << " unreadable line(s) skipped";
+    std::cerr << ")\n";
   }
 }
 

@@ -16,9 +16,9 @@
 // the model decided: their vectors come from the last index-sync.
 //
 // Thread-safe: searches read under a shared lock, clicks write under an
-// exclusive one. In memory only: after a restart the statistics are the
-// model's again (the events themselves are kept by the profile store and
-// the activity log, which the next training reads).
+// exclusive one. Kept in memory; on start rerankd relearns the clicks
+// newer than the model from the activity log, where every accepted event
+// is written (RerankService::restoreLiveStats).
 #pragma once
 
 #include <cstdint>

@@ -104,6 +104,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   handler.service().openActivityLog((*runtime)->config->activity_log);
+  handler.service().restoreLiveStats(**runtime);
   const auto& listen = (*runtime)->config->listen;
   std::mutex log_mu;
   // Every search allocates and frees the same sizes again (the engine's

@@ -96,6 +96,14 @@ class RerankService {
   // learned since); null when `live_click_stats` is off. A new model gets
   // its own, seeded with the clicks newer than its training log.
   std::shared_ptr<LiveStats> liveStats(const StorefrontRuntime& sf);
+  // On start, before serving: each storefront's live statistics relearn
+  // the clicks newer than its model from the activity log (its files from
+  // the model's newest click's day on), as learnClick learned them the
+  // first time, and the searches served there are remembered for the
+  // clicks that name them later. Without it a restart would serve every
+  // storefront on statistics frozen on its model's training day. Says what
+  // it restored on stderr.
+  void restoreLiveStats(const Runtime& rt);
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -188,6 +196,9 @@ class RerankService {
   void learnClick(const Runtime& rt, const ParsedEvent& ev);
   void rememberServed(const StorefrontRuntime& sf, const std::string& request_id,
                       std::string_view query_text);
+  // The query (as typed) of the search rerankd served under `request_id`,
+  // "" when not remembered.
+  std::string servedQuery(const std::string& storefront, const std::string& request_id);
   struct LiveSlot {
     std::string version;  // of the model the statistics started from
     std::shared_ptr<LiveStats> stats;

@@ -4,6 +4,9 @@
 // official JavaScript client, _msearch, extra candidates within filters,
 // gzip, cookies, explain, and live click statistics.
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <regex>
 #include <string>
 
@@ -566,6 +569,28 @@ TEST_CASE("clicks sent with their query join the live click statistics and the c
   const auto metrics = call(rerankd.client(), "GET", "/metrics");
   CHECK(metrics.body.find("rerank_live_clicks_total{storefront=\"shop\"} 4\n") !=
         std::string::npos);
+
+  SECTION("a restart relearns them from the activity log") {
+    CHECK(rerankd.stop() == 0);
+    // What the log keeps of them: the search event's clicked item, the
+    // click's query, the click naming the served search's request id.
+    std::string log;
+    for (const auto& f : std::filesystem::directory_iterator(shop.dir / "activity" / "shop")) {
+      std::ifstream in(f.path());
+      log += std::string((std::istreambuf_iterator<char>(in)), {});
+    }
+    CHECK(log.find(R"("query":"Keyboards","clicked":")" + liked + "\"") != std::string::npos);
+    CHECK(log.find(R"("item":")" + liked + R"(","query":"keyboards")") != std::string::npos);
+    RerankdProcess again(shop.dir, shop.config(settings));
+    const auto third = search(again);
+    CHECK(clickPriors(third.body) == after);  // the same four clicks, relearned
+    CHECK(third.header("X-Rerank-Clicked") == "added=1");
+    // A click arriving now for the search served before the restart joins too.
+    post(again, event("e6", "click", other, R"(,"request_id":")" +
+                                                 std::string(first.header("X-Rerank-Request-Id")) +
+                                                 "\""));
+    CHECK(clickPriors(search(again).body).at(other) > after.at(other));
+  }
 
   SECTION("live_click_stats: false keeps the statistics as trained") {
     RerankdProcess off(shop.dir / "off", shop.config(settings + "    live_click_stats: false\n"));
