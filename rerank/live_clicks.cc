@@ -42,23 +42,22 @@ void RerankService::learnClick(const Runtime& rt, const ParsedEvent& ev) {
   if (ev.kind != EventKind::kSearch && ev.kind != EventKind::kClick) return;
   const StorefrontRuntime* sf = rt.named(ev.storefront);
   if (!sf || !sf->config->live_click_stats) return;
-  // A click naming neither a query nor a search served here (or long ago)
-  // is outside search: history only, as in training.
-  const std::string query = scoring::Tokenizer::normalize(
-      !ev.query.empty()        ? ev.query
-      : ev.request_id.empty() ? std::string()
-                              : servedQuery(ev.storefront, ev.request_id));
+  const std::string query = clickQuery(ev.storefront, ev.query, ev.request_id);
   if (query.empty()) return;
   if (liveStats(*sf)->addClick(query, ev.item_id, ev.ts_ms)) {
     metrics_.countLiveClick(ev.storefront);
   }
 }
 
-std::string RerankService::servedQuery(const std::string& storefront,
-                                       const std::string& request_id) {
+std::string RerankService::clickQuery(const std::string& storefront, const std::string& query,
+                                      const std::string& request_id) {
+  if (!query.empty()) return scoring::Tokenizer::normalize(query);
+  // A click naming neither a query nor a search served here (or long ago)
+  // is outside search: history only, as in training.
+  if (request_id.empty()) return {};
   std::lock_guard lock(served_mu_);
   auto it = served_.find(storefront + '\n' + request_id);
-  return it == served_.end() ? std::string() : it->second;
+  return it == served_.end() ? std::string() : scoring::Tokenizer::normalize(it->second);
 }
 
 void RerankService::restoreLiveStats(const Runtime& rt) {
@@ -80,10 +79,7 @@ void RerankService::restoreLiveStats(const Runtime& rt) {
           // What learnClick takes: a search with its clicked item, a click
           // with its query or its search's request id.
           if (e.item.empty() || (e.type != Type::kSearch && e.type != Type::kClick)) return;
-          const std::string query = scoring::Tokenizer::normalize(
-              !e.query.empty()        ? e.query
-              : e.request_id.empty() ? std::string()
-                                     : servedQuery(name, e.request_id));
+          const std::string query = clickQuery(name, e.query, e.request_id);
           if (!query.empty() && live->addClick(query, e.item, e.ts_ms)) ++restored;
         });
     if (replayed.files == 0) continue;

@@ -196,9 +196,11 @@ class RerankService {
   void learnClick(const Runtime& rt, const ParsedEvent& ev);
   void rememberServed(const StorefrontRuntime& sf, const std::string& request_id,
                       std::string_view query_text);
-  // The query (as typed) of the search rerankd served under `request_id`,
-  // "" when not remembered.
-  std::string servedQuery(const std::string& storefront, const std::string& request_id);
+  // The normalized query a click (or a search with its clicked item)
+  // counts for: its own `query`, else that of the search rerankd served
+  // under `request_id`; "" when neither is known.
+  std::string clickQuery(const std::string& storefront, const std::string& query,
+                         const std::string& request_id);
   struct LiveSlot {
     std::string version;  // of the model the statistics started from
     std::shared_ptr<LiveStats> stats;
