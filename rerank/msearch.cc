@@ -121,9 +121,14 @@ Response RerankService::msearch(const Runtime& rt, const Request& request,
   const auto t_up = Clock::now();
   std::string out = "{\"took\":";
   std::string responses;
+  // Per search, in order: its request id where rerankd served it, "-" where
+  // it did not (an error, a passthrough), so that a click can name it.
+  std::string request_ids;
   std::size_t next = 0;
   for (const auto& item : items) {
     if (!responses.empty()) responses += ',';
+    if (!request_ids.empty()) request_ids += ',';
+    request_ids += '-';
     if (item.error) {
       const std::string err = errorBody(*item.error);
       responses += err;  // already {"error":...,"status":400}
@@ -154,6 +159,8 @@ Response RerankService::msearch(const Runtime& rt, const Request& request,
     // Each search of the batch on its own, as a single `_search` would be:
     // its A/B bucket, its request id, its line in the activity log.
     const std::string request_id = detail::newRequestId();
+    request_ids.pop_back();  // its "-"
+    request_ids += request_id;
     const std::string bucket = bucketOf(cfg, who.user, who.session, request_id);
     Ranking ranking;
     if (bucket == "control") {
@@ -174,12 +181,14 @@ Response RerankService::msearch(const Runtime& rt, const Request& request,
     metrics_.countRequest(cfg.name, bucket == "control" ? "skipped" : failed ? "fallback" : "applied",
                           failed ? ranking.fail : ranking.reason);
     recordServed(*item.sf, who, query_text, request_id, bucket, *item.plan, *res, ranking, failed);
+    rememberServed(*item.sf, request_id, query_text);
   }
   out += std::to_string(engine.took + static_cast<int64_t>(detail::ms(Clock::now() - t_up)));
   out += ",\"responses\":[" + responses + "]}";
   Response r;
   r.set("Content-Type", "application/json; charset=UTF-8");
   r.set("X-Rerank", "msearch");
+  r.set("X-Rerank-Request-Id", request_ids);
   r.body = std::move(out);
   return r;
 }

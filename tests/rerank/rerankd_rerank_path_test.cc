@@ -289,6 +289,22 @@ TEST_CASE("each search inside an _msearch is handled on its own", "[rerankd][ope
   CHECK(parsed->responses[1]->hits.size() == 3);
   REQUIRE_FALSE(parsed->responses[2]);
   CHECK(parsed->responses[2].error().http_status == 400);
+  // One request id per search, in order: the reranked one's, then "-" for
+  // the price-sorted search passed through and the bad one.
+  const std::string ids(raw->header("X-Rerank-Request-Id"));
+  CHECK(std::regex_match(ids, std::regex("[0-9a-f]{16},-,-")));
+  // A click naming it joins the live click statistics, as for a _search.
+  const std::string clicked(parsed->responses[0]->hits.back().id);
+  const auto events = call(rerankd.client(), "POST", "/_rerank/events",
+                           R"({"event_id":"m1","storefront":"shop","user_id":"alice","type":"click",)"
+                           R"("item_id":")" + clicked + R"(","request_id":")" + ids.substr(0, 16) +
+                               R"(","ts":)" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count()) + "}\n",
+                           "", {{"Content-Type", "application/x-ndjson"}});
+  CHECK(events.status == 200);
+  const auto metrics = call(rerankd.client(), "GET", "/metrics");
+  CHECK(metrics.body.find("rerank_live_clicks_total{storefront=\"shop\"} 1\n") != std::string::npos);
 }
 
 namespace {
