@@ -18,6 +18,8 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <cstdint>
+#include <cstdio>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -271,6 +273,81 @@ TEST_CASE("a 200 comes back with its status, headers and body", "[component][asy
   CHECK(r->header("Content-Type") == "application/json");
   CHECK(r->header("Content-Length") == std::to_string(answer.size()));
   CHECK(server.requestsSeen() == 1);
+}
+
+TEST_CASE("a body of megabytes comes back byte for byte and its connection is reused",
+          "[component][async_upstream]") {
+  // Larger than the connection's 64 KB read buffer: it arrives over many
+  // reads, into a body reserved once with the JSON parser's padding.
+  std::string answer(3 << 20, ' ');
+  uint32_t x = 12345;
+  for (char& c : answer) {
+    x = x * 1664525u + 1013904223u;
+    c = static_cast<char>(' ' + (x >> 24) % 95);
+  }
+  FakeUpstream server({CannedResponse{.status = 200, .body = answer},
+                       CannedResponse{.status = 200, .body = "{}"}});
+  Client client(configFor(server.url()));
+  auto r = client.send(searchRequest(), 10000ms);
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  REQUIRE(r->body.size() == answer.size());
+  CHECK(r->body == answer);
+  CHECK(r->body.capacity() >= answer.size() + 64);  // the JSON parser's padding
+  auto next = client.send(searchRequest(), 5000ms);
+  REQUIRE(next);
+  CHECK(next->body == "{}");
+  CHECK(client.upstream().connectionsOpened() == 1);
+}
+
+TEST_CASE("a chunked body comes back whole", "[component][async_upstream]") {
+  // One connection, answered in chunks a few milliseconds apart.
+  const int listen_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(listen_fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  REQUIRE(::bind(listen_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(listen_fd, 1) == 0);
+  REQUIRE(::getsockname(listen_fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  const std::vector<std::string> chunks = {R"({"took":1,)", R"("hits":{"hits":[)",
+                                           std::string(100000, ' '), "]}}"};
+  std::jthread server([&] {  // joined on the way out, even when a REQUIRE fails
+    const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) return;
+    std::string head;
+    char buf[4096];
+    while (head.find("\r\n\r\n") == std::string::npos) {
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      head.append(buf, static_cast<std::size_t>(n));
+    }
+    std::string out = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                      "Transfer-Encoding: chunked\r\n\r\n";
+    for (const auto& chunk : chunks) {
+      char size[32];
+      std::snprintf(size, sizeof size, "%zx\r\n", chunk.size());
+      out += size + chunk + "\r\n";
+      ::send(fd, out.data(), out.size(), MSG_NOSIGNAL);
+      out.clear();
+      std::this_thread::sleep_for(5ms);
+    }
+    ::send(fd, "0\r\n\r\n", 5, MSG_NOSIGNAL);
+    std::this_thread::sleep_for(200ms);
+    ::close(fd);
+  });
+  {
+    Client client(configFor("http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port))));
+    auto r = client.send(searchRequest(), 5000ms);
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    std::string whole;
+    for (const auto& chunk : chunks) whole += chunk;
+    CHECK(r->body == whole);
+  }
+  server.join();
+  ::close(listen_fd);
 }
 
 TEST_CASE("the request line, Host and body headers reach the server as given",
