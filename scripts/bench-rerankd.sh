@@ -20,6 +20,12 @@
 #   RR_BENCH_CONCURRENCY=4 scripts/bench-rerankd.sh
 #       4 clients sending at once, each on its own connection, instead of one
 #       request at a time (the default, 1); adds each path's throughput
+#   RR_BENCH_AGAINST=/tmp/rerankd.before RR_BENCH_WINDOWS=200 scripts/bench-rerankd.sh
+#       A/B: this tree's rerankd and another build of it (say the previous
+#       commit's, copied aside) take turns against the same node, index,
+#       model and profiles, each started afresh, RR_BENCH_ROUNDS times
+#       (default 3): compare the ratios round by round, as the host's load
+#       moves more between runs than most changes do
 #   RR_BENCH_DRY_RUN=1 scripts/bench-rerankd.sh
 #       checks the settings and says what it would run, then stops
 # Bad settings are refused (exit 2) before anything is built or started.
@@ -39,8 +45,19 @@ windows=$(bench_setting RR_BENCH_WINDOWS 100,200,500 '(100|200|500)(,(100|200|50
 perf_hz=$(bench_setting RR_BENCH_PERF_HZ 2000 '[1-9][0-9]{0,5}' \
   "samples per second, a whole number")
 relay=$(bench_setting RR_BENCH_RELAY 1 '[01]' "1 (measure nginx too, the default) or 0")
+rounds=$(bench_setting RR_BENCH_ROUNDS 3 '[1-9]|1[0-9]|20' "1 to 20 rounds of the two builds")
+against=${RR_BENCH_AGAINST:-}
+if [[ -n "$against" && ( ! -f "$against" || ! -x "$against" ) ]]; then
+  log "RR_BENCH_AGAINST: an executable rerankd to compare with, got '$against'"
+  exit 2
+fi
+if [[ -n "$against" && -n "${RR_BENCH_PERF:-}" ]]; then
+  log "RR_BENCH_AGAINST: not with RR_BENCH_PERF (profile one build at a time)"
+  exit 2
+fi
 bench_settings_done "$requests requests per phase, windows $windows, $concurrency client(s) \
-at once, relay $([[ $relay == 1 ]] && echo nginx || echo none)${RR_BENCH_PERF:+, perf profile to $RR_BENCH_PERF}"
+at once, relay $([[ $relay == 1 ]] && echo nginx || echo none)${RR_BENCH_PERF:+, perf profile to $RR_BENCH_PERF}\
+${against:+, against $against in $rounds alternating round(s)}"
 
 source scripts/lib/release-build.sh
 build_release rerankd rerankd_e2e
@@ -76,16 +93,27 @@ fi
 log "indexing, writing the model, syncing vectors"
 build-release/tests/bench/rerankd_e2e prepare --engine "$url" "${catalog_args[@]}" --out "$work"
 
-log "starting rerankd"
-build-release/rerank/rerankd --config "$work/rerankd.yaml" >"$work/rerankd.log" 2>&1 &
-rerankd_pid=$!
-for _ in $(seq 100); do
-  grep -q "listening on" "$work/rerankd.log" 2>/dev/null && break
-  sleep 0.1
-done
-rerankd_url=$(grep -o 'http://[0-9.:]*' "$work/rerankd.log" | head -n 1)
-[[ -n "$rerankd_url" ]] || { cat "$work/rerankd.log" >&2; exit 1; }
-log "rerankd at $rerankd_url (pid $rerankd_pid)"
+# start_rerankd BIN: a fresh rerankd on the prepared config (its profiles
+# and activity log kept from the one before); sets rerankd_pid, rerankd_url.
+start_rerankd() {
+  log "starting $1"
+  rm -f "$work/rerankd.log"
+  "$1" --config "$work/rerankd.yaml" >"$work/rerankd.log" 2>&1 &
+  rerankd_pid=$!
+  for _ in $(seq 100); do
+    grep -q "listening on" "$work/rerankd.log" 2>/dev/null && break
+    sleep 0.1
+  done
+  rerankd_url=$(grep -o 'http://[0-9.:]*' "$work/rerankd.log" | head -n 1)
+  [[ -n "$rerankd_url" ]] || { cat "$work/rerankd.log" >&2; exit 1; }
+  log "rerankd at $rerankd_url (pid $rerankd_pid)"
+}
+stop_rerankd() {
+  kill "$rerankd_pid"
+  wait "$rerankd_pid" || true
+  rerankd_pid=
+}
+start_rerankd build-release/rerank/rerankd
 relay_args=()
 if [[ $relay == 1 ]]; then
   if ! command -v nginx >/dev/null; then
@@ -143,10 +171,30 @@ if [[ -n "${RR_BENCH_PERF:-}" ]]; then
   perf record -F "$perf_hz" ${RR_BENCH_PERF_CALLGRAPH:--g} -p "$rerankd_pid" -o "$RR_BENCH_PERF" 2>"$work/perf.log" &
   perf_pid=$!
 fi
-build-release/tests/bench/rerankd_e2e run --engine "$url" --rerankd "$rerankd_url" \
-  --rerankd-pid "$rerankd_pid" --engine-pid "$engine_pid" --dir "$work" \
-  --requests "$requests" --windows "$windows" \
-  --concurrency "$concurrency" "${relay_args[@]}"
+run_driver() {
+  build-release/tests/bench/rerankd_e2e run --engine "$url" --rerankd "$rerankd_url" \
+    --rerankd-pid "$rerankd_pid" --engine-pid "$engine_pid" --dir "$work" \
+    --requests "$requests" --windows "$windows" \
+    --concurrency "$concurrency" "${relay_args[@]}"
+}
+if [[ -n "$against" ]]; then log "round 1 of $rounds: this tree's rerankd"; fi
+run_driver
+if [[ -n "$against" ]]; then
+  # The first run above is round 1's "this tree"; then the other build,
+  # and so on in turns.
+  for round in $(seq "$rounds"); do
+    if [[ $round -gt 1 ]]; then
+      stop_rerankd
+      log "round $round of $rounds: this tree's rerankd"
+      start_rerankd build-release/rerank/rerankd
+      run_driver
+    fi
+    stop_rerankd
+    log "round $round of $rounds: $against"
+    start_rerankd "$against"
+    run_driver
+  done
+fi
 if [[ -n "$perf_pid" ]]; then
   kill -INT "$perf_pid"
   wait "$perf_pid" || true

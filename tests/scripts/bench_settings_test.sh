@@ -31,9 +31,16 @@ run $rr 2 "got 'four'" RR_BENCH_CONCURRENCY=four
 run $rr 2 "RR_BENCH_WINDOWS: a comma-separated list of 100, 200 and 500, got '200,300'" RR_BENCH_WINDOWS=200,300
 run $rr 2 "RR_BENCH_PERF_HZ" RR_BENCH_PERF_HZ=fast
 run $rr 2 "RR_BENCH_RELAY: 1 (measure nginx too, the default) or 0, got 'no'" RR_BENCH_RELAY=no
+run $rr 2 "RR_BENCH_ROUNDS: 1 to 20 rounds of the two builds, got '0'" RR_BENCH_ROUNDS=0
+run $rr 2 "RR_BENCH_AGAINST: an executable rerankd to compare with, got '/nonexistent/rerankd'" \
+  RR_BENCH_AGAINST=/nonexistent/rerankd
+run $rr 2 "RR_BENCH_AGAINST: an executable rerankd to compare with, got 'scripts'" RR_BENCH_AGAINST=scripts
+run $rr 2 "RR_BENCH_AGAINST: not with RR_BENCH_PERF" RR_BENCH_AGAINST=/bin/true RR_BENCH_PERF=/tmp/x.perf
 run $rr 0 "settings: 400 requests per phase, windows 100,200,500, 1 client(s) at once, relay nginx"
 run $rr 0 "settings: 2000 requests per phase, windows 200, 64 client(s) at once, relay none" \
   RR_BENCH_REQUESTS=2000 RR_BENCH_WINDOWS=200 RR_BENCH_CONCURRENCY=64 RR_BENCH_RELAY=0
+run $rr 0 "relay nginx, against /bin/true in 5 alternating round(s)" RR_BENCH_AGAINST=/bin/true \
+  RR_BENCH_ROUNDS=5
 
 run scripts/bench-sync.sh 2 "RR_BENCH_REPS: 1 to 9999 repetitions, got '0'" RR_BENCH_REPS=0
 run scripts/bench-sync.sh 2 "RR_BENCH_WARMUP: 0 to 9999 warm-up repetitions, got '-1'" RR_BENCH_WARMUP=-1
