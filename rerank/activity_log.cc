@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <vector>
 
 #include "scoring/data/event_io.h"
+#include "scoring/data/timestamp.h"
 
 namespace rr::rerank {
 
@@ -76,12 +76,7 @@ bool ActivityLog::eraseUser(const std::string& storefront, const std::string& us
 }
 
 std::string ActivityLog::dayOf(int64_t epoch_ms) {
-  const std::time_t t = static_cast<std::time_t>(epoch_ms / 1000);
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char day[16];
-  std::strftime(day, sizeof day, "%Y-%m-%d", &utc);
-  return day;
+  return scoring::data::formatUtcTimestamp(epoch_ms).substr(0, 10);  // YYYY-MM-DD
 }
 
 ActivityLog::Replayed ActivityLog::replay(
