@@ -177,24 +177,20 @@ run_driver() {
     --requests "$requests" --windows "$windows" \
     --concurrency "$concurrency" "${relay_args[@]}"
 }
-if [[ -n "$against" ]]; then log "round 1 of $rounds: this tree's rerankd"; fi
-run_driver
-if [[ -n "$against" ]]; then
-  # The first run above is round 1's "this tree"; then the other build,
-  # and so on in turns.
-  for round in $(seq "$rounds"); do
-    if [[ $round -gt 1 ]]; then
+# One turn without RR_BENCH_AGAINST; with it, this tree's rerankd and the
+# other in turns, each started afresh (the first is the one started above).
+turn=0
+for round in $(seq "$([[ -n "$against" ]] && echo "$rounds" || echo 1)"); do
+  for bin in build-release/rerank/rerankd ${against:+"$against"}; do
+    if [[ $turn -gt 0 ]]; then
       stop_rerankd
-      log "round $round of $rounds: this tree's rerankd"
-      start_rerankd build-release/rerank/rerankd
-      run_driver
+      start_rerankd "$bin"
     fi
-    stop_rerankd
-    log "round $round of $rounds: $against"
-    start_rerankd "$against"
+    [[ -z "$against" ]] || log "round $round of $rounds: $bin"
     run_driver
+    turn=$((turn + 1))
   done
-fi
+done
 if [[ -n "$perf_pid" ]]; then
   kill -INT "$perf_pid"
   wait "$perf_pid" || true
