@@ -1,6 +1,7 @@
 #include "scoring/click_stats.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace rr::scoring {
@@ -372,8 +373,51 @@ std::vector<std::string> mergeClickLists(const std::vector<std::string>* trained
   return out;
 }
 
+uint64_t ClickStats::itemKey(std::string_view item) { return fnv(item, fnv("\x1e")); }
+
+void ClickStats::addTransition(std::string_view prev, std::string_view next, float weight) {
+  if (prev.empty() || next.empty() || prev == next || weight <= 0) return;
+  Tables::Successors& list = t_.successors[itemKey(prev)];
+  const uint64_t key = itemKey(next);
+  auto at = std::lower_bound(list.begin(), list.end(), key,
+                             [](const auto& entry, uint64_t k) { return entry.first < k; });
+  if (at != list.end() && at->first == key) {
+    at->second += weight;
+  } else {
+    list.insert(at, {key, weight});
+    ++transition_count_;
+  }
+}
+
+void ClickStats::nextItem(std::span<const std::string_view> recent,
+                          std::span<const std::string_view> items, std::span<float> out) const {
+  std::fill(out.begin(), out.end(), 0.0f);
+  // The successor lists of the latest items, with their weights.
+  std::array<std::pair<const Tables::Successors*, float>, kNextItemDepth> lists;
+  std::size_t n = 0;
+  float decay = 1.0f;
+  for (std::size_t j = 0; j < recent.size() && j < kNextItemDepth; ++j, decay *= kNextItemDecay) {
+    auto it = t_.successors.find(itemKey(recent[j]));
+    if (it != t_.successors.end()) lists[n++] = {&it->second, decay};
+  }
+  if (n == 0) return;
+  for (std::size_t c = 0; c < items.size(); ++c) {
+    const uint64_t key = itemKey(items[c]);
+    float sum = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      const Tables::Successors& list = *lists[j].first;
+      auto at = std::lower_bound(list.begin(), list.end(), key,
+                                 [](const auto& entry, uint64_t k) { return entry.first < k; });
+      if (at != list.end() && at->first == key) sum += lists[j].second * at->second;
+    }
+    out[c] = std::log1p(sum);
+  }
+}
+
 void ClickStats::restore(Tables tables) {
   t_ = std::move(tables);
+  transition_count_ = 0;
+  for (const auto& [prev, list] : t_.successors) transition_count_ += list.size();
   half_life_days_ = t_.half_life_days;
   trigrams_.clear();
   query_trigrams_.clear();

@@ -122,9 +122,29 @@ class ClickStats {
   std::size_t items() const { return t_.items.size(); }
   double halfLifeDays() const { return half_life_days_; }
 
+  // What shoppers take next: `next` followed `prev` in one shopper's
+  // interactions (views, clicks, carts, purchases), counted `weight` times
+  // (1 for the item just before, less for one further back). Plain counts,
+  // no decay; rerankd serves the model's and learns none live.
+  void addTransition(std::string_view prev, std::string_view next, float weight);
+  std::size_t transitions() const { return transition_count_; }
+  // An item id's key in the transition table (FNV-1a: the same in every
+  // build, as the model file stores it).
+  static uint64_t itemKey(std::string_view item);
+
+  // The next-item feature of each of `items` for a shopper whose latest
+  // interactions are `recent` (most recent first; the first
+  // kNextItemDepth are used): log(1 + sum over j of kNextItemDecay^j x
+  // how often the item followed recent[j]). 0 for a shopper without
+  // history, or after items nobody followed with anything.
+  void nextItem(std::span<const std::string_view> recent, std::span<const std::string_view> items,
+                std::span<float> out) const;
+
   static constexpr float kSmoothing = 3.0f;
   static constexpr double kSimilarQueryMin = 0.5;
   static constexpr std::size_t kSimilarQueryMaxScan = 4096;
+  static constexpr std::size_t kNextItemDepth = 5;
+  static constexpr float kNextItemDecay = 0.8f;
 
   // Everything the model file stores.
   struct Tables {
@@ -146,6 +166,10 @@ class ClickStats {
     int64_t latest_ms = 0;  // the newest click: "now" until setNow is called
     // Every query clicked from, in the order of its first click.
     std::vector<std::string> query_texts;
+    // Per item (itemKey): the items that followed it and how often, sorted
+    // by itemKey.
+    using Successors = std::vector<std::pair<uint64_t, float>>;
+    std::unordered_map<uint64_t, Successors> successors;
   };
   const Tables& tables() const { return t_; }
   void restore(Tables tables);
@@ -172,6 +196,7 @@ class ClickStats {
   std::vector<std::vector<uint32_t>> query_trigrams_;
   double half_life_days_ = 0;
   int64_t now_ms_ = 0;  // 0: t_.latest_ms
+  std::size_t transition_count_ = 0;  // (prev, next) pairs in t_.successors
 };
 
 // The clicked-before extras of a query once clicks arrive after training:

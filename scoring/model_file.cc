@@ -12,10 +12,11 @@ namespace rr::scoring {
 namespace {
 
 constexpr std::string_view kMagic = "RRMODEL";
-constexpr int kFormatVersion = 5;
-// Version 3 files (no query click lists) still load, with no lists, and
-// version 4 (no query texts) with no similar queries; a file whose feature
-// schema differs from this build's is refused anyway.
+constexpr int kFormatVersion = 6;
+// Version 3 files (no query click lists) still load, with no lists,
+// version 4 (no query texts) with no similar queries, and version 5 with
+// no transitions; a file whose feature schema differs from this build's is
+// refused anyway.
 constexpr int kOldestReadable = 3;
 
 uint64_t fnv1a(std::string_view data) {
@@ -222,6 +223,20 @@ std::expected<void, ModelFileError> saveModel(const Model& model,
   putQueryClicks(out, model.queryClicks());
   put<uint64_t>(out, s.query_texts.size());
   for (const std::string& q : s.query_texts) putString(out, q);
+  // Transitions in key order: the same training run writes the same file.
+  std::vector<uint64_t> prevs;
+  for (const auto& [prev, list] : s.successors) prevs.push_back(prev);
+  std::sort(prevs.begin(), prevs.end());
+  put<uint64_t>(out, prevs.size());
+  for (uint64_t prev : prevs) {
+    const ClickStats::Tables::Successors& list = s.successors.at(prev);
+    put<uint64_t>(out, prev);
+    put<uint64_t>(out, list.size());
+    for (const auto& [next, count] : list) {
+      put<uint64_t>(out, next);
+      put<float>(out, count);
+    }
+  }
   out += "\nchecksum=" + hex16(fnv1a(out)) + "\n";
 
   // Write to a temporary and rename: a reader never sees half a file.
@@ -406,6 +421,24 @@ std::expected<std::shared_ptr<const Model>, ModelFileError> loadModel(
       std::string q;
       if (!r.string(q)) return r.fail("query texts are cut short");
       t.query_texts.push_back(std::move(q));
+    }
+  }
+  if (*format >= 6) {
+    if (!r.get(n)) return r.fail("transitions are cut short");
+    for (uint64_t i = 0; i < n; ++i) {
+      uint64_t prev = 0, count = 0;
+      if (!r.get(prev) || !r.get(count)) return r.fail("transitions are cut short");
+      ClickStats::Tables::Successors list;
+      for (uint64_t k = 0; k < count; ++k) {
+        uint64_t next = 0;
+        float weight = 0;
+        if (!r.get(next) || !r.get(weight)) return r.fail("transitions are cut short");
+        if (!list.empty() && next <= list.back().first) {
+          return r.fail("transitions are out of order");
+        }
+        list.emplace_back(next, weight);
+      }
+      t.successors.emplace(prev, std::move(list));
     }
   }
   model->stats().restore(std::move(t));

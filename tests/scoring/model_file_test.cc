@@ -210,20 +210,33 @@ TEST_CASE("query click lists survive a round trip in order, and no lists load as
   fs::remove(path2);
 }
 
-TEST_CASE("format 3 and 4 model files, without query click lists or query texts, still load",
+TEST_CASE("format 3, 4 and 5 model files, without query click lists, query texts or "
+          "transitions, still load",
           "[unit][scoring]") {
   const Model model = sampleModel();
   const std::string path = tempPath("v3");
   REQUIRE(saveModel(model, path));
+  // Format 5 is format 6 without the transitions at the end: here only
+  // their 8-byte count of 0.
+  std::string body = bodyOf(readAll(path));
+  REQUIRE(body.starts_with("RRMODEL 6\n"));
+  REQUIRE(model.stats().transitions() == 0);
+  REQUIRE(body.ends_with(std::string(8, '\0')));
+  body.resize(body.size() - 8);
+  body.replace(0, std::string("RRMODEL 6").size(), "RRMODEL 5");
+  writeAll(path, sealed(body));
+  auto loaded = loadModel(path);
+  REQUIRE(loaded);
+  CHECK((*loaded)->stats().transitions() == 0);
+  CHECK((*loaded)->stats().tables().query_texts == std::vector<std::string>{"halo"});
+
   // Format 4 is format 5 without the query texts at the end: here a count
   // of 1, then "halo" (4 bytes of length, 4 of text).
-  std::string body = bodyOf(readAll(path));
-  REQUIRE(body.starts_with("RRMODEL 5\n"));
   REQUIRE(model.stats().tables().query_texts == std::vector<std::string>{"halo"});
   body.resize(body.size() - 16);
   body.replace(0, std::string("RRMODEL 5").size(), "RRMODEL 4");
   writeAll(path, sealed(body));
-  auto loaded = loadModel(path);
+  loaded = loadModel(path);
   REQUIRE(loaded);
   CHECK((*loaded)->stats().tables().query_texts.empty());
   CHECK_FALSE((*loaded)->stats().similarQuery("halo3"));
@@ -250,11 +263,12 @@ TEST_CASE("format 3 and 4 model files, without query click lists or query texts,
   loaded = loadModel(path);
   REQUIRE_FALSE(loaded);
   CHECK_THAT(loaded.error().message, Catch::Contains("format 'RRMODEL 2' is not supported "
-                                                     "(this build reads RRMODEL 3 to 5)"));
+                                                     "(this build reads RRMODEL 3 to 6)"));
   fs::remove(path);
 }
 
-TEST_CASE("a model file whose query click lists or query texts are cut short is refused",
+TEST_CASE("a model file whose query click lists, query texts or transitions are cut short is "
+          "refused",
           "[unit][scoring]") {
   Model model = sampleModel();
   model.queryClicks()["halo"] = {"sku-2", "sku-1"};
@@ -263,18 +277,20 @@ TEST_CASE("a model file whose query click lists or query texts are cut short is 
   const std::string body = bodyOf(readAll(path));
   // The lists are 8 (count) + 4 + 4 ("halo") + 4 (list length) + 2 * (4 + 5)
   // (the ids) = 38 bytes, then come the query texts: 8 (count) + 4 + 4
-  // ("halo") = 16. Resealed each time, so only the sections' own lengths
-  // can catch it: 3 bytes short ends inside the last text, 12 inside the
-  // texts' count; 16 + 3 inside the lists' last id, 16 + 34 inside their
-  // count.
-  for (const std::size_t cut : {3, 12, 19, 50}) {
+  // ("halo") = 16, then the transitions: 8 (a count of 0). Resealed each
+  // time, so only the sections' own lengths can catch it: 3 bytes short
+  // ends inside the transitions' count; 8 + 3 inside the last text, 8 + 12
+  // inside the texts' count; 24 + 3 inside the lists' last id, 24 + 34
+  // inside their count.
+  for (const std::size_t cut : {3, 11, 20, 27, 58}) {
     INFO("cut " << cut);
     writeAll(path, sealed(body.substr(0, body.size() - cut)));
     auto loaded = loadModel(path);
     REQUIRE_FALSE(loaded);
     CHECK_THAT(loaded.error().message,
-               Catch::Contains(cut <= 16 ? "query texts are cut short"
-                                         : "query click lists are cut short"));
+               Catch::Contains(cut <= 8    ? "transitions are cut short"
+                               : cut <= 24 ? "query texts are cut short"
+                                           : "query click lists are cut short"));
   }
   fs::remove(path);
 }
