@@ -132,6 +132,23 @@ void LiveScorer::score(std::string_view query, std::span<const LiveCandidate> ca
     ++j;
   }
 
+  // The next-item feature: which candidates shoppers took right after this
+  // shopper's latest items (the model's transitions; none learned live).
+  next_item_.clear();
+  if (history_rows_ > 0) {
+    recent_.clear();
+    for (auto e = history.events.rbegin();
+         e != history.events.rend() && recent_.size() < scoring::ClickStats::kNextItemDepth; ++e) {
+      if (e->item && eventWeight(e->kind) > 0) recent_.push_back(e->item_id);
+    }
+    if (ids_.size() != candidates.size()) {
+      ids_.clear();
+      for (const auto& cand : candidates) ids_.push_back(cand.text.id);
+    }
+    next_item_.resize(candidates.size());
+    model_.stats().nextItem(recent_, ids_, next_item_);
+  }
+
   model_.queryTokens(normalized, tokens_);
   query_.resize(d);
   model_.queryVector(tokens_, query_.data());
@@ -143,7 +160,8 @@ void LiveScorer::score(std::string_view query, std::span<const LiveCandidate> ca
       .session_weight = scoring::VectorMap(session_weight_.data(), history_rows_),
       .stats = stats_,
       .candidate_keys = candidate_keys_,
-      .history_keys = history_keys_};
+      .history_keys = history_keys_,
+      .next_item = next_item_};
   out.resize(static_cast<std::size_t>(m));
   scorer_.score(input, out);
 }

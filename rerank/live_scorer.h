@@ -60,6 +60,8 @@ class LiveScorer {
   std::vector<uint32_t> tokens_;
   std::vector<std::string_view> ids_;  // the candidates' ids, for the click priors
   std::vector<scoring::ClickStats::Priors> priors_;
+  std::vector<std::string_view> recent_;  // the shopper's latest items, most recent first
+  std::vector<float> next_item_;
   Eigen::Index history_rows_ = 0;
   // History items' tower outputs by a 64-bit hash of their whole content:
   // shoppers' histories repeat from search to search. Bounded; cleared when

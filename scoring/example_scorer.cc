@@ -16,7 +16,8 @@ WindowInput ExampleScorer::lastInput(const TrainingExample& ex) const {
           .session_weight = VectorMap(session_weight_.data(), n),
           .stats = ex.stats,
           .candidate_keys = candidate_keys_,
-          .history_keys = history_keys_};
+          .history_keys = history_keys_,
+          .next_item = ex.next_item};
 }
 
 void ExampleScorer::score(const TrainingExample& ex, std::vector<float>& out) {

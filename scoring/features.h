@@ -26,6 +26,8 @@ enum Feature : int {
   kPriceAffinity,     // the same for the item's price band
   kSimilarPrior,      // click_prior of the most similar logged query, for a
                       // query never clicked from (else the item's share)
+  kNextItem,          // how often shoppers took this item right after the
+                      // user's latest items (ClickStats::nextItem)
   kFeatureCount
 };
 
@@ -34,7 +36,7 @@ inline constexpr std::array<std::string_view, kFeatureCount> kFeatureNames = {
     "user_attention", "user_long_term", "user_session", "max_history_sim",
     "click_prior",  "token_prior",      "popularity",   "has_history",
     "item_known",   "brand_affinity",   "category_affinity", "price_affinity",
-    "similar_prior"};
+    "similar_prior", "next_item"};
 
 // Comma-separated names, as stored in model files.
 std::string_view featureSchema();

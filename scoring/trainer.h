@@ -28,6 +28,9 @@ struct TrainingExample {
   std::vector<ItemInput> history;      // the user's earlier items, oldest first
   std::vector<float> history_weight;   // > 0, one per history item
   std::vector<float> session_weight;   // 0 outside the current session
+  // Per candidate, the next-item feature (ClickStats::nextItem); empty
+  // without history.
+  std::vector<float> next_item;
   int target = -1;                     // index of the clicked candidate
   // How much this list counts in the loss (position-bias correction); 1
   // for a log without impressions.
@@ -39,6 +42,7 @@ struct TrainingExample {
     history.clear();
     history_weight.clear();
     session_weight.clear();
+    next_item.clear();
   }
 };
 

@@ -67,8 +67,14 @@ void WindowScorer::score(const WindowInput& in, std::span<float> out) {
     x.col(kBrandAffinity).setZero();
     x.col(kCategoryAffinity).setZero();
     x.col(kPriceAffinity).setZero();
+    x.col(kNextItem).setZero();
   } else {
     affinities(in);
+    if (static_cast<Eigen::Index>(in.next_item.size()) == m) {
+      x.col(kNextItem) = Eigen::Map<const Vector>(in.next_item.data(), m);
+    } else {
+      x.col(kNextItem).setZero();
+    }
     growRows(sim_, m, n);
     growRows(attn_, m, n);
     auto sim = sim_.topLeftCorner(m, n);

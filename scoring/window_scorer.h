@@ -46,6 +46,9 @@ struct WindowInput {
   // m and n entries, or empty: then the affinity features are 0.
   std::span<const ItemKeys> candidate_keys;
   std::span<const ItemKeys> history_keys;
+  // m entries (ClickStats::nextItem over the history), or empty: then the
+  // next-item feature is 0. Ignored without history.
+  std::span<const float> next_item;
 };
 
 struct WindowGrads {

@@ -20,6 +20,12 @@ float typeWeight(LogEvent::Kind kind) {
   return 0.0f;
 }
 
+// A shopper's interaction counts as following the one just before it
+// (weight 1) and the one before that (kFartherTransition): a repeated view
+// between a purchase and the next one does not hide the pair.
+constexpr std::size_t kTransitionReach = 2;
+constexpr float kFartherTransition = 0.5f;
+
 }  // namespace
 
 ExampleBuilder::ExampleBuilder(const std::vector<scoring::ItemText>& catalog,
@@ -198,6 +204,15 @@ void ExampleBuilder::build(const LogEvent& search, scoring::Model& model, bool t
       ex.history_weight.push_back(std::max(weight, 1e-6f));
       ex.session_weight.push_back(p.session == search.session ? ex.history_weight.back() : 0.0f);
     }
+    // The next-item feature from the latest items, most recent first.
+    std::vector<std::string_view> recent;
+    for (auto p = it->second.rbegin();
+         p != it->second.rend() && recent.size() < scoring::ClickStats::kNextItemDepth; ++p) {
+      recent.push_back(p->item);
+    }
+    std::vector<std::string_view> ids(out.candidates.begin(), out.candidates.end());
+    ex.next_item.resize(ids.size());
+    model.stats().nextItem(recent, ids, ex.next_item);
   }
 }
 
@@ -260,6 +275,14 @@ void ExampleBuilder::replay(const std::vector<LogEvent>& events, scoring::Model&
       continue;
     }
     auto& past = history_[e.user];
+    // What followed what, in the statistics period only: rerankd serves the
+    // model's transitions and learns none live.
+    if (e.ts_ms < stats_until_ms) {
+      for (std::size_t back = 1; back <= std::min<std::size_t>(kTransitionReach, past.size()); ++back) {
+        model.stats().addTransition(past[past.size() - back].item, e.item,
+                                    back == 1 ? 1.0f : kFartherTransition);
+      }
+    }
     past.push_back({e.item, e.kind, e.ts_ms, e.session});
     while (static_cast<int>(past.size()) > options_.max_history) past.pop_front();
   }

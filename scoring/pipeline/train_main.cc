@@ -284,6 +284,7 @@ int main(int argc, char** argv) {
                            {"prior_dropout", std::to_string(*prior_dropout)},
                            {"history_dropout", std::to_string(*history_dropout)},
                            {"clicked_queries", std::to_string(final_model.queryClicks().size())},
+                           {"transitions", std::to_string(final_model.stats().transitions())},
                            {"searches_with_impressions", std::to_string(served)},
                            {"position_bias", std::to_string(*position_bias)}};
   if (auto r = saveModel(final_model, out_path); !r) return fail(r.error().message);

@@ -36,6 +36,11 @@ std::shared_ptr<scoring::Model> trainedLookingModel(const std::vector<scoring::I
   for (int k = 0; k < 40; ++k) {
     model->stats().addClick("wireless mouse", items[static_cast<std::size_t>(k % 7)].id);
   }
+  // What shoppers took next: sku3 after sku24 and after sku23, sku5 after
+  // sku24 (the test's history ends with sku23, sku24).
+  model->stats().addTransition("sku24", "sku3", 1.0f);
+  model->stats().addTransition("sku23", "sku3", 1.0f);
+  model->stats().addTransition("sku24", "sku5", 0.5f);
   return model;
 }
 
@@ -95,6 +100,13 @@ TEST_CASE("the live scorer scores a window exactly as the training scorer does",
     ex.history_weight.push_back(w);
     ex.session_weight.push_back(e.session_id == "now" ? w : 0.0f);
   }
+  // The next-item feature as the pipeline computes it: the latest items first.
+  const std::vector<std::string_view> recent{"sku24", "sku23", "sku22", "sku21"};
+  std::vector<std::string_view> ids;
+  for (int c = 0; c < 20; ++c) ids.push_back(items[static_cast<std::size_t>(c)].id);
+  ex.next_item.resize(ids.size());
+  model->stats().nextItem(recent, ids, ex.next_item);
+  REQUIRE(ex.next_item[3] == Approx(std::log1p(1.0f + 0.8f)));
 
   scoring::ExampleScorer trained(*model);
   std::vector<float> want;
@@ -110,6 +122,13 @@ TEST_CASE("the live scorer scores a window exactly as the training scorer does",
     CHECK(got[c] == Approx(want[c]).epsilon(1e-5));
   }
   CHECK(served.hadHistory());
+  std::vector<float> features, contributions;
+  served.explain(3, features, contributions);
+  CHECK(features[scoring::kNextItem] == Approx(std::log1p(1.0f + 0.8f)));
+  served.explain(5, features, contributions);
+  CHECK(features[scoring::kNextItem] == Approx(std::log1p(0.5f)));
+  served.explain(4, features, contributions);
+  CHECK(features[scoring::kNextItem] == 0.0f);
 
   // Without the profile it is the anonymous model, again as trained.
   ex.clearHistory();
@@ -118,8 +137,8 @@ TEST_CASE("the live scorer scores a window exactly as the training scorer does",
   for (std::size_t c = 0; c < want.size(); ++c) CHECK(got[c] == Approx(want[c]).epsilon(1e-5));
   CHECK_FALSE(served.hadHistory());
 
-  std::vector<float> features, contributions;
   served.explain(3, features, contributions);
+  CHECK(features[scoring::kNextItem] == 0.0f);
   CHECK(features.size() == scoring::kFeatureCount);
   CHECK(contributions.size() == scoring::kFeatureCount);
 }

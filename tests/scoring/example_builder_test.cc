@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -333,4 +334,39 @@ TEST_CASE("with online statistics each evaluated click counts for the searches a
   }
   // By the last search w2 leads w1 for "halo".
   CHECK(prior(online.at(1006), "w2") > prior(online.at(1006), "w1"));
+}
+
+TEST_CASE("the next-item feature counts only transitions logged before the search, in the "
+          "statistics period",
+          "[unit][pipeline]") {
+  const auto catalog = catalogOf({"A", "B", "C"});
+  CachedWindows windows("k\tA:3 B:2 C:1 \n");
+  auto purchase = [](std::string user, std::string item, int64_t ts) {
+    return LogEvent{.kind = LogEvent::Kind::kPurchase, .user = std::move(user), .session = "s1",
+                    .item = std::move(item), .ts_ms = ts};
+  };
+  // As the Amazon converters log it: each purchase is first a search for
+  // it, a minute before.
+  const std::vector<LogEvent> events{
+      purchase("u1", "A", 1), search("u1", "k", "B", 2), purchase("u1", "B", 3),
+      purchase("u2", "A", 10), search("u2", "k", "B", 11), purchase("u2", "B", 12),
+      // The test period: u3's A -> C is history for u3, not a statistic.
+      purchase("u3", "A", 1001), purchase("u3", "C", 1002),
+      purchase("u4", "A", 1010), search("u4", "k", "C", 1011),
+      search("u5", "k", "C", 1012),  // no history
+  };
+  Model model = rr::testing::tinyModel(5);
+  ExampleBuilder builder(catalog, windows.source(), {.prior_extras = 0, .vector_extras = 0});
+  const auto got = replayAll(builder, events, model, 1000);
+  REQUIRE(got.size() == 4);
+  const auto nextOf = [](const Labelled& l) {
+    REQUIRE(l.candidates == std::vector<std::string>{"A", "B", "C"});
+    return l.example.next_item;
+  };
+  // u1's own A -> B is logged after the search it answers.
+  CHECK(nextOf(got.at(2)) == std::vector<float>{0.0f, 0.0f, 0.0f});
+  CHECK(nextOf(got.at(11)) == std::vector<float>{0.0f, std::log1p(1.0f), 0.0f});
+  CHECK(nextOf(got.at(1011)) == std::vector<float>{0.0f, std::log1p(2.0f), 0.0f});
+  CHECK(nextOf(got.at(1012)).empty());
+  CHECK(model.stats().transitions() == 1);
 }

@@ -61,6 +61,10 @@ inline scoring::TrainingExample randomExample(std::mt19937_64& rng,
     ex.query_tokens.push_back(
         static_cast<uint32_t>(rng() % model.tokenizer().settings().buckets));
   }
+  // With history, some candidates followed the shopper's latest items.
+  if (history > 0) {
+    for (int c = 0; c < candidates; ++c) ex.next_item.push_back(c % 3 == 0 ? unit(rng) * 2.0f : 0.0f);
+  }
   ex.target = candidates / 2;
   return ex;
 }

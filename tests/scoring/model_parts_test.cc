@@ -379,6 +379,35 @@ TEST_CASE("affinities are the weighted shares of the history with the candidate'
   CHECK(scorer.features(3).col(kCategoryAffinity).cwiseAbs().maxCoeff() == 0.0f);
 }
 
+TEST_CASE("the ranker reads the next-item feature only for a shopper with history",
+          "[unit][scoring]") {
+  Model model = rr::testing::tinyModel();
+  WindowScorer scorer(model.params().mlp);
+  const std::vector<float> next{0.7f, 0.0f, 1.5f};
+  std::vector<float> s(3);
+
+  Window w = randomWindow(3, 2, model.dim(), 5);
+  WindowInput in = w.input();
+  in.next_item = next;
+  scorer.score(in, s);
+  CHECK(scorer.features(3)(0, kNextItem) == 0.7f);
+  CHECK(scorer.features(3)(1, kNextItem) == 0.0f);
+  CHECK(scorer.features(3)(2, kNextItem) == 1.5f);
+  std::vector<float> contrib(kFeatureCount);
+  scorer.contributions(2, contrib);
+  CHECK(contrib[kNextItem] != 0.0f);
+
+  // Not given: 0.
+  scorer.score(w.input(), s);
+  CHECK(scorer.features(3).col(kNextItem).cwiseAbs().maxCoeff() == 0.0f);
+  // Given, but the shopper has no history (an anonymous search): 0.
+  Window none = randomWindow(3, 0, model.dim(), 5);
+  WindowInput anonymous = none.input();
+  anonymous.next_item = next;
+  scorer.score(anonymous, s);
+  CHECK(scorer.features(3).col(kNextItem).cwiseAbs().maxCoeff() == 0.0f);
+}
+
 TEST_CASE("explain gives one contribution per feature, zero for absent features",
           "[unit][scoring]") {
   Model model = rr::testing::tinyModel();
