@@ -392,25 +392,41 @@ void ClickStats::addTransition(std::string_view prev, std::string_view next, flo
 void ClickStats::nextItem(std::span<const std::string_view> recent,
                           std::span<const std::string_view> items, std::span<float> out) const {
   std::fill(out.begin(), out.end(), 0.0f);
-  // The successor lists of the latest items, with their weights.
-  std::array<std::pair<const Tables::Successors*, float>, kNextItemDepth> lists;
-  std::size_t n = 0;
-  float decay = 1.0f;
-  for (std::size_t j = 0; j < recent.size() && j < kNextItemDepth; ++j, decay *= kNextItemDecay) {
+  // The successor lists of the latest items merged into one small table,
+  // key -> decayed count (open addressing; a weight of 0 marks a free slot,
+  // as every count is > 0): then each candidate is one probe, not a search
+  // in each list. Per thread, and it only grows: no allocation per search.
+  thread_local std::vector<std::pair<uint64_t, float>> table;
+  std::array<const Tables::Successors*, kNextItemDepth> lists{};
+  std::size_t n = 0, entries = 0;
+  for (std::size_t j = 0; j < recent.size() && j < kNextItemDepth; ++j) {
     auto it = t_.successors.find(itemKey(recent[j]));
-    if (it != t_.successors.end()) lists[n++] = {&it->second, decay};
+    lists[j] = it == t_.successors.end() ? nullptr : &it->second;
+    if (lists[j]) entries += lists[j]->size();
+    n = j + 1;
   }
-  if (n == 0) return;
-  for (std::size_t c = 0; c < items.size(); ++c) {
-    const uint64_t key = itemKey(items[c]);
-    float sum = 0;
-    for (std::size_t j = 0; j < n; ++j) {
-      const Tables::Successors& list = *lists[j].first;
-      auto at = std::lower_bound(list.begin(), list.end(), key,
-                                 [](const auto& entry, uint64_t k) { return entry.first < k; });
-      if (at != list.end() && at->first == key) sum += lists[j].second * at->second;
+  if (entries == 0) return;
+  std::size_t cap = 16;
+  while (cap < 2 * entries) cap *= 2;
+  table.assign(cap, {0, 0.0f});
+  const std::size_t mask = cap - 1;
+  const auto slotOf = [&](uint64_t key) {
+    std::size_t i = static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+    while (table[i].second != 0.0f && table[i].first != key) i = (i + 1) & mask;
+    return i;
+  };
+  float decay = 1.0f;
+  for (std::size_t j = 0; j < n; ++j, decay *= kNextItemDecay) {
+    if (!lists[j]) continue;
+    for (const auto& [key, count] : *lists[j]) {
+      auto& slot = table[slotOf(key)];
+      slot.first = key;
+      slot.second += decay * count;
     }
-    out[c] = std::log1p(sum);
+  }
+  for (std::size_t c = 0; c < items.size(); ++c) {
+    const auto& slot = table[slotOf(itemKey(items[c]))];
+    out[c] = std::log1p(slot.second);
   }
 }
 

@@ -6,7 +6,9 @@
 // time, which is what window_score_bench leaves out. The windows come from
 // a catalog the size of retrotech's (50,000 items) and change from search to
 // search, so per-item caches meet the cache misses they would in rerankd.
-// The model carries 20,000 clicks, or 200,000 (the second argument).
+// The model carries 20,000 clicks, or 200,000 (the second argument), and
+// no transitions or 100,000 (the third: each history item followed by 50
+// items, the rest at random), which the next-item feature reads.
 //
 //   scripts/bench.sh live_score_bench
 #include <benchmark/benchmark.h>
@@ -45,7 +47,7 @@ struct Setup {
   std::vector<std::vector<rerank::LiveCandidate>> windows;
   std::vector<rerank::ProfileEvent> history;
 
-  Setup(int m, int clicks) {
+  Setup(int m, int clicks, int transitions) {
     model = std::make_unique<scoring::Model>(scoring::ModelDims{}, scoring::TokenizerSettings{}, 1);
     const int d = model->dim();
     std::mt19937_64 rng(7);
@@ -85,12 +87,22 @@ struct Setup {
       e.item = std::make_shared<const scoring::ItemText>(item(pick(rng)));
       history.push_back(std::move(e));
     }
+    int added = 0;
+    for (const auto& e : history) {
+      for (int k = 0; k < 50 && added < transitions; ++k, ++added) {
+        model->stats().addTransition(e.item_id, "sku-" + std::to_string(pick(rng)), 1.0f);
+      }
+    }
+    for (; added < transitions; ++added) {
+      model->stats().addTransition("sku-" + std::to_string(pick(rng)),
+                                   "sku-" + std::to_string(pick(rng)), 1.0f);
+    }
   }
 };
 
 void BM_LiveScore(benchmark::State& state) {
   const int m = static_cast<int>(state.range(0));
-  Setup s(m, static_cast<int>(state.range(1)));
+  Setup s(m, static_cast<int>(state.range(1)), static_cast<int>(state.range(2)));
   rerank::LiveScorer scorer(*s.model);
   const rerank::LiveHistory h{.events = s.history,
                               .session_id = "s1",
@@ -106,13 +118,15 @@ void BM_LiveScore(benchmark::State& state) {
   state.counters["candidates/s"] =
       benchmark::Counter(static_cast<double>(state.iterations()) * m, benchmark::Counter::kIsRate);
 }
-// (candidates, clicks in the model): 20,000 clicks, and 200,000 as the
-// end-to-end benchmark's model carries (tables of several megabytes).
+// (candidates, clicks in the model, transitions): 20,000 clicks, and
+// 200,000 as the end-to-end benchmark's model carries (tables of several
+// megabytes); the last two differ only in the transitions.
 BENCHMARK(BM_LiveScore)
-    ->Args({100, 20000})
-    ->Args({200, 20000})
-    ->Args({500, 20000})
-    ->Args({200, 200000})
+    ->Args({100, 20000, 0})
+    ->Args({200, 20000, 0})
+    ->Args({500, 20000, 0})
+    ->Args({200, 200000, 0})
+    ->Args({200, 200000, 100000})
     ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
