@@ -168,7 +168,14 @@ int prepare(const std::string& engine_url, const std::string& catalog, int gener
       model->stats().addClick(scoring::Tokenizer::normalize(queryOf(from)), items[clicked].id,
                               int64_t{1700000000000} + (k * 90LL / kClicks) * kDayMs);
     }
-    std::printf("model: %zu items clicked, %d clicks\n", model->stats().items(), kClicks);
+    // And 100,000 transitions between random items (about two successors
+    // per item), which the next-item feature reads for every shopper.
+    for (int k = 0; k < 100000; ++k) {
+      model->stats().addTransition(items[rng() % items.size()].id, items[rng() % items.size()].id,
+                                   1.0f);
+    }
+    std::printf("model: %zu items clicked, %d clicks, %zu transitions\n", model->stats().items(),
+                kClicks, model->stats().transitions());
   }
   if (!scoring::saveModel(*model, dir + "/model.rrm")) die("save model");
   config::StorefrontConfig sf;
