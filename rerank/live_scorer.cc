@@ -141,10 +141,7 @@ void LiveScorer::score(std::string_view query, std::span<const LiveCandidate> ca
          e != history.events.rend() && recent_.size() < scoring::ClickStats::kNextItemDepth; ++e) {
       if (e->item && eventWeight(e->kind) > 0) recent_.push_back(e->item_id);
     }
-    if (ids_.size() != candidates.size()) {
-      ids_.clear();
-      for (const auto& cand : candidates) ids_.push_back(cand.text.id);
-    }
+    // ids_: the candidates' ids, as the click features above left them.
     next_item_.resize(candidates.size());
     model_.stats().nextItem(recent_, ids_, next_item_);
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <climits>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -435,6 +436,10 @@ std::expected<std::shared_ptr<const Model>, ModelFileError> loadModel(
         if (!r.get(next) || !r.get(weight)) return r.fail("transitions are cut short");
         if (!list.empty() && next <= list.back().first) {
           return r.fail("transitions are out of order");
+        }
+        // nextItem marks free slots with a count of 0.
+        if (!(weight > 0) || !std::isfinite(weight)) {
+          return r.fail("a transition's count is not a positive number");
         }
         list.emplace_back(next, weight);
       }

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
+#include <limits>
 #include <filesystem>
 #include <fstream>
 
@@ -292,5 +294,40 @@ TEST_CASE("a model file whose query click lists, query texts or transitions are 
                                : cut <= 24 ? "query texts are cut short"
                                            : "query click lists are cut short"));
   }
+  fs::remove(path);
+}
+
+TEST_CASE("a model file whose transitions are out of order or not positive counts is refused",
+          "[unit][scoring]") {
+  Model model = sampleModel();
+  model.stats().addTransition("sku-1", "sku-2", 1.0f);
+  model.stats().addTransition("sku-1", "sku-3", 2.0f);
+  const std::string path = tempPath("transitions-bad");
+  REQUIRE(saveModel(model, path));
+  const std::string body = bodyOf(readAll(path));
+  // The file ends with sku-1's list: its two entries of 8 (key) + 4 (count)
+  // bytes each, in key order.
+  const std::string first = body.substr(body.size() - 24, 12);
+  const std::string second = body.substr(body.size() - 12, 12);
+  std::string swapped = body.substr(0, body.size() - 24) + second + first;
+  writeAll(path, sealed(swapped));
+  auto loaded = loadModel(path);
+  REQUIRE_FALSE(loaded);
+  CHECK_THAT(loaded.error().message, Catch::Contains("transitions are out of order"));
+
+  for (const float bad : {0.0f, -1.0f, std::numeric_limits<float>::quiet_NaN()}) {
+    INFO("count " << bad);
+    std::string edited = body;
+    std::memcpy(edited.data() + edited.size() - 4, &bad, 4);
+    writeAll(path, sealed(edited));
+    loaded = loadModel(path);
+    REQUIRE_FALSE(loaded);
+    CHECK_THAT(loaded.error().message, Catch::Contains("count is not a positive number"));
+  }
+  // The untouched file loads, with both transitions.
+  writeAll(path, sealed(body));
+  loaded = loadModel(path);
+  REQUIRE(loaded);
+  CHECK((*loaded)->stats().transitions() == 2);
   fs::remove(path);
 }
