@@ -4,6 +4,9 @@ namespace rr::rerank {
 
 LiveStats::LiveStats(const scoring::Model& model, const LiveStats* earlier)
     : stats_(model.stats()), model_latest_ms_(model.stats().tables().latest_ms) {
+  // The live scorer reads the transitions from the model, which never
+  // changes them: this copy would only double their memory.
+  stats_.dropTransitions();
   if (!earlier) return;
   std::shared_lock lock(earlier->mu_);
   for (const Click& c : earlier->kept_) {

@@ -48,7 +48,8 @@ class LiveStats {
   // it (a log replayed into rerankd): ignored, and false.
   bool addClick(std::string_view normalized_query, std::string_view item, int64_t ts_ms);
 
-  // Calls f(const scoring::ClickStats&) under the shared lock.
+  // Calls f(const scoring::ClickStats&) under the shared lock. Those
+  // statistics hold no transitions: the next-item feature reads the model's.
   template <class F>
   decltype(auto) read(F&& f) const {
     std::shared_lock lock(mu_);

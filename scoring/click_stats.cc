@@ -426,7 +426,7 @@ void ClickStats::nextItem(std::span<const std::string_view> recent,
   }
   for (std::size_t c = 0; c < items.size(); ++c) {
     const auto& slot = table[slotOf(itemKey(items[c]))];
-    out[c] = std::log1p(slot.second);
+    if (slot.second > 0) out[c] = std::log1p(slot.second);  // else 0, as filled
   }
 }
 

@@ -128,6 +128,11 @@ class ClickStats {
   // no decay; rerankd serves the model's and learns none live.
   void addTransition(std::string_view prev, std::string_view next, float weight);
   std::size_t transitions() const { return transition_count_; }
+  // Forgets every transition (a copy kept for its click counts only).
+  void dropTransitions() {
+    t_.successors = {};
+    transition_count_ = 0;
+  }
   // An item id's key in the transition table (FNV-1a: the same in every
   // build, as the model file stores it).
   static uint64_t itemKey(std::string_view item);

@@ -3,6 +3,8 @@
 // of its moment.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "rerank/live_scorer.h"
 #include "rerank/live_stats.h"
 #include "scoring/tokenizer.h"
@@ -110,4 +112,32 @@ TEST_CASE("the live scorer reads the live statistics when given them", "[rerank]
   const float learned = live.read([](const auto& s) { return s.clickPrior("halo", "new"); });
   CHECK(features[click_prior] == Approx(learned));
   CHECK(learned > model->stats().clickPrior("halo", "new") + 0.3f);
+}
+
+TEST_CASE("live statistics keep no copy of the transitions, and the next-item feature still "
+          "reads the model's",
+          "[rerank][live_stats]") {
+  auto model = modelWithClicks();
+  model->stats().addTransition("seen", "new", 1.0f);
+  rerank::LiveStats live(*model, nullptr);
+  CHECK(live.read([](const auto& s) { return s.transitions(); }) == 0);
+  CHECK(model->stats().transitions() == 1);
+
+  std::vector<rerank::LiveCandidate> window(2);
+  window[0].text.id = "old";
+  window[0].text.title = "halo old";
+  window[1].text.id = "new";
+  window[1].text.title = "halo new";
+  std::vector<rerank::ProfileEvent> history(1);
+  history[0].kind = rerank::EventKind::kPurchase;
+  history[0].item_id = "seen";
+  history[0].ts_ms = 11 * kDay;
+  history[0].item = std::make_shared<scoring::ItemText>(scoring::ItemText{.id = "seen"});
+  rerank::LiveScorer scorer(*model);
+  std::vector<float> scores, features, contributions;
+  scorer.score("Halo", window, {history, "", 12 * kDay, 30}, scores, nullptr, &live);
+  scorer.explain(1, features, contributions);
+  CHECK(features[scoring::kNextItem] == Approx(std::log1p(1.0f)));
+  scorer.explain(0, features, contributions);
+  CHECK(features[scoring::kNextItem] == 0.0f);
 }
