@@ -42,11 +42,17 @@ void RerankService::learnClick(const Runtime& rt, const ParsedEvent& ev) {
   if (ev.kind != EventKind::kSearch && ev.kind != EventKind::kClick) return;
   const StorefrontRuntime* sf = rt.named(ev.storefront);
   if (!sf || !sf->config->live_click_stats) return;
-  const std::string query = clickQuery(ev.storefront, ev.query, ev.request_id);
-  if (query.empty()) return;
-  if (liveStats(*sf)->addClick(query, ev.item_id, ev.ts_ms)) {
+  if (addLiveClick(*liveStats(*sf), ev.storefront, ev.item_id, ev.query, ev.request_id,
+                   ev.ts_ms)) {
     metrics_.countLiveClick(ev.storefront);
   }
+}
+
+bool RerankService::addLiveClick(LiveStats& live, const std::string& storefront,
+                                 const std::string& item, const std::string& query,
+                                 const std::string& request_id, int64_t ts_ms) {
+  const std::string normalized = clickQuery(storefront, query, request_id);
+  return !normalized.empty() && live.addClick(normalized, item, ts_ms);
 }
 
 std::string RerankService::clickQuery(const std::string& storefront, const std::string& query,
@@ -79,8 +85,7 @@ void RerankService::restoreLiveStats(const Runtime& rt) {
           // What learnClick takes: a search with its clicked item, a click
           // with its query or its search's request id.
           if (e.item.empty() || (e.type != Type::kSearch && e.type != Type::kClick)) return;
-          const std::string query = clickQuery(name, e.query, e.request_id);
-          if (!query.empty() && live->addClick(query, e.item, e.ts_ms)) ++restored;
+          if (addLiveClick(*live, name, e.item, e.query, e.request_id, e.ts_ms)) ++restored;
         });
     if (replayed.files == 0) continue;
     std::cerr << "rerankd: storefront " << name << ": " << restored

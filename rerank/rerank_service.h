@@ -201,6 +201,11 @@ class RerankService {
   // under `request_id`; "" when neither is known.
   std::string clickQuery(const std::string& storefront, const std::string& query,
                          const std::string& request_id);
+  // One click of `item` into `live`, for the query clickQuery finds; what
+  // learnClick and restoreLiveStats both do. False when it did not count
+  // (no query known, or not newer than the model).
+  bool addLiveClick(LiveStats& live, const std::string& storefront, const std::string& item,
+                    const std::string& query, const std::string& request_id, int64_t ts_ms);
   struct LiveSlot {
     std::string version;  // of the model the statistics started from
     std::shared_ptr<LiveStats> stats;
