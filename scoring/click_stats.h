@@ -124,8 +124,7 @@ class ClickStats {
 
   // What shoppers take next: `next` followed `prev` in one shopper's
   // interactions (views, clicks, carts, purchases), counted `weight` times
-  // (1 for the item just before, less for one further back; the trainer
-  // also counts each pair backwards at a lower weight). Plain counts,
+  // (1 for the item just before, less for one further back). Plain counts,
   // no decay; rerankd serves the model's and learns none live.
   void addTransition(std::string_view prev, std::string_view next, float weight);
   std::size_t transitions() const { return transition_count_; }

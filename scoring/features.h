@@ -26,9 +26,8 @@ enum Feature : int {
   kPriceAffinity,     // the same for the item's price band
   kSimilarPrior,      // click_prior of the most similar logged query, for a
                       // query never clicked from (else the item's share)
-  kNextItem,          // how often shoppers took this item right after (or,
-                      // at half weight, right before) the user's latest
-                      // items (ClickStats::nextItem)
+  kNextItem,          // how often shoppers took this item right after the
+                      // user's latest items (ClickStats::nextItem)
   kFeatureCount
 };
 

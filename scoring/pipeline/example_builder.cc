@@ -20,14 +20,11 @@ float typeWeight(LogEvent::Kind kind) {
   return 0.0f;
 }
 
-// A shopper's interaction counts as following each of the kTransitionReach
-// interactions before it, the nearest at weight 1 and each farther one at
-// kFartherTransition times the one after it; the pair also counts backwards
-// at kBackwardTransition of that (bought together, in either order): a
-// repeated view between two purchases does not hide the pair.
+// A shopper's interaction counts as following the one just before it
+// (weight 1) and the one before that (kFartherTransition): a repeated view
+// between a purchase and the next one does not hide the pair.
 constexpr std::size_t kTransitionReach = 2;
 constexpr float kFartherTransition = 0.5f;
-constexpr float kBackwardTransition = 0.5f;
 
 }  // namespace
 
@@ -281,12 +278,9 @@ void ExampleBuilder::replay(const std::vector<LogEvent>& events, scoring::Model&
     // What followed what, in the statistics period only: rerankd serves the
     // model's transitions and learns none live.
     if (e.ts_ms < stats_until_ms) {
-      float weight = 1.0f;
       for (std::size_t back = 1; back <= std::min<std::size_t>(kTransitionReach, past.size()); ++back) {
-        const std::string& before = past[past.size() - back].item;
-        model.stats().addTransition(before, e.item, weight);
-        model.stats().addTransition(e.item, before, weight * kBackwardTransition);
-        weight *= kFartherTransition;
+        model.stats().addTransition(past[past.size() - back].item, e.item,
+                                    back == 1 ? 1.0f : kFartherTransition);
       }
     }
     past.push_back({e.item, e.kind, e.ts_ms, e.session});
