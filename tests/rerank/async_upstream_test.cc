@@ -18,6 +18,7 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <future>
@@ -193,6 +194,14 @@ class KeepAliveServer {
     return requests_;
   }
 
+  // Answers nothing until `n` requests have arrived (or 5 s have passed),
+  // so that n calls started together are in flight at once, each on its
+  // own connection, however fast the first would otherwise be answered.
+  void holdAnswersUntil(int n) {
+    std::lock_guard lock(mu_);
+    hold_until_ = n;
+  }
+
   // Closes every open connection (FIN to the client); the server keeps
   // listening.
   void dropAll() {
@@ -228,8 +237,12 @@ class KeepAliveServer {
         const std::size_t total = head_end + 4 + length;
         if (data.size() >= total) {
           {
-            std::lock_guard lock(mu_);
+            std::unique_lock lock(mu_);
             requests_.push_back(data.substr(0, total));
+            arrived_.notify_all();
+            arrived_.wait_for(lock, std::chrono::seconds(5), [this] {
+              return static_cast<int>(requests_.size()) >= hold_until_;
+            });
           }
           data.erase(0, total);
           if (::send(fd, kAnswer.data(), kAnswer.size(), MSG_NOSIGNAL) !=
@@ -254,6 +267,8 @@ class KeepAliveServer {
   std::atomic<bool> stopping_{false};
   std::atomic<int> accepted_{0};
   mutable std::mutex mu_;
+  std::condition_variable arrived_;
+  int hold_until_ = 0;
   std::vector<int> open_;
   std::vector<std::string> requests_;
   std::vector<std::thread> connections_;
@@ -447,6 +462,7 @@ TEST_CASE("a kept-alive connection the engine closed is replaced without an erro
 TEST_CASE("after the engine drops every idle connection the next call still succeeds",
           "[component][async_upstream]") {
   KeepAliveServer server;
+  server.holdAnswersUntil(4);
   Client client(configFor(server.url()));
   std::vector<std::future<Result<HttpResponse>>> calls;
   for (int i = 0; i < 4; ++i) calls.push_back(client.start(searchRequest(), 5000ms));
