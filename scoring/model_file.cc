@@ -426,9 +426,13 @@ std::expected<std::shared_ptr<const Model>, ModelFileError> loadModel(
   }
   if (*format >= 6) {
     if (!r.get(n)) return r.fail("transitions are cut short");
+    uint64_t last_prev = 0;
     for (uint64_t i = 0; i < n; ++i) {
       uint64_t prev = 0, count = 0;
       if (!r.get(prev) || !r.get(count)) return r.fail("transitions are cut short");
+      // Written in key order, each item once: a repeat would be dropped.
+      if (i > 0 && prev <= last_prev) return r.fail("transitions are out of order");
+      last_prev = prev;
       ClickStats::Tables::Successors list;
       for (uint64_t k = 0; k < count; ++k) {
         uint64_t next = 0;

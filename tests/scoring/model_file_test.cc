@@ -331,3 +331,29 @@ TEST_CASE("a model file whose transitions are out of order or not positive count
   CHECK((*loaded)->stats().transitions() == 2);
   fs::remove(path);
 }
+
+TEST_CASE("a model file whose transition lists are out of order or repeated is refused",
+          "[unit][scoring]") {
+  Model model = sampleModel();
+  model.stats().addTransition("sku-1", "sku-2", 1.0f);
+  model.stats().addTransition("sku-4", "sku-5", 1.0f);
+  const std::string path = tempPath("transition-lists-bad");
+  REQUIRE(saveModel(model, path));
+  const std::string body = bodyOf(readAll(path));
+  // The file ends with the two lists in key order, each 8 (item) + 8
+  // (length) + 8 + 4 (its one entry) bytes.
+  const std::string first = body.substr(body.size() - 56, 28);
+  const std::string second = body.substr(body.size() - 28, 28);
+  const std::string head = body.substr(0, body.size() - 56);
+  for (const std::string& edited : {head + second + first, head + first + first}) {
+    writeAll(path, sealed(edited));
+    auto loaded = loadModel(path);
+    REQUIRE_FALSE(loaded);
+    CHECK_THAT(loaded.error().message, Catch::Contains("transitions are out of order"));
+  }
+  writeAll(path, sealed(body));
+  auto loaded = loadModel(path);
+  REQUIRE(loaded);
+  CHECK((*loaded)->stats().transitions() == 2);
+  fs::remove(path);
+}
