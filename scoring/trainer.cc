@@ -149,6 +149,7 @@ void Trainer::step(const Gradients& grads, int count) {
       auto v = v_[t].row(row);
       m = options_.beta1 * m + (1 - options_.beta1) * g.transpose();
       v = options_.beta2 * v + (1 - options_.beta2) * g.cwiseProduct(g).transpose();
+      if (options_.table_decay > 0) param.row(row) *= 1.0f - lr * options_.table_decay;
       param.row(row).array() -=
           lr * (m.array() / c1) / ((v.array() / c2).sqrt() + options_.epsilon);
     }
@@ -214,6 +215,34 @@ float Trainer::trainEpoch(std::span<const TrainingExample> examples,
   if (in_batch > 0) step(grads, in_batch);
   if (on_batch && done > 0) on_batch(done, total / static_cast<double>(done));
   return examples.empty() ? 0.0f : static_cast<float>(total / static_cast<double>(examples.size()));
+}
+
+void ParamAverage::add(const Params& params) {
+  snapshots_.push_back(params);
+  while (static_cast<int>(snapshots_.size()) > window_) snapshots_.pop_front();
+}
+
+void ParamAverage::meanInto(Params& out) const {
+  const float inv = 1.0f / static_cast<float>(snapshots_.size());
+  // Each sum goes into a temporary and `out` is written once per table, so
+  // `out` may be the model the snapshots were copied from.
+  auto mean = [&](auto get) {
+    auto sum = get(snapshots_.front());
+    for (std::size_t i = 1; i < snapshots_.size(); ++i) sum += get(snapshots_[i]);
+    get(out) = sum * inv;
+  };
+  mean([](auto& p) -> auto& { return p.item_tokens; });
+  mean([](auto& p) -> auto& { return p.query_tokens; });
+  mean([](auto& p) -> auto& { return p.brands; });
+  mean([](auto& p) -> auto& { return p.categories; });
+  mean([](auto& p) -> auto& { return p.prices; });
+  mean([](auto& p) -> auto& { return p.ids; });
+  mean([](auto& p) -> auto& { return p.mlp.w1; });
+  mean([](auto& p) -> auto& { return p.mlp.w2; });
+  mean([](auto& p) -> auto& { return p.mlp.b1; });
+  mean([](auto& p) -> auto& { return p.mlp.b2; });
+  mean([](auto& p) -> auto& { return p.mlp.w3; });
+  mean([](auto& p) -> auto& { return p.mlp.b3; });
 }
 
 }  // namespace rr::scoring

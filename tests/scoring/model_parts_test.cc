@@ -495,3 +495,79 @@ TEST_CASE("history and prior dropout train on the anonymous, prior-less version 
   CHECK(half != w1After(data, 0.0f));
   CHECK(half == w1After(data, 0.5f));
 }
+
+TEST_CASE("the epoch average is the element-wise mean of the last N snapshots",
+          "[unit][scoring]") {
+  Model a = rr::testing::tinyModel(1), b = rr::testing::tinyModel(2),
+        c = rr::testing::tinyModel(3);
+  ParamAverage average(2);
+  average.add(a.params());
+  Model out = rr::testing::tinyModel(4);
+  average.meanInto(out.params());
+  // One snapshot: itself.
+  CHECK(out.params().item_tokens == a.params().item_tokens);
+  CHECK(out.params().mlp.b3 == a.params().mlp.b3);
+  average.add(b.params());
+  average.add(c.params());  // a falls out of the window of 2
+  CHECK(average.size() == 2);
+  average.meanInto(out.params());
+  const auto& pb = b.params();
+  const auto& pc = c.params();
+  CHECK(out.params().item_tokens.isApprox((pb.item_tokens + pc.item_tokens) * 0.5f));
+  CHECK(out.params().query_tokens.isApprox((pb.query_tokens + pc.query_tokens) * 0.5f));
+  CHECK(out.params().brands.isApprox((pb.brands + pc.brands) * 0.5f));
+  CHECK(out.params().categories.isApprox((pb.categories + pc.categories) * 0.5f));
+  CHECK(out.params().prices.isApprox((pb.prices + pc.prices) * 0.5f));
+  CHECK(out.params().ids.isApprox((pb.ids + pc.ids) * 0.5f));
+  CHECK(out.params().mlp.w1.isApprox((pb.mlp.w1 + pc.mlp.w1) * 0.5f));
+  CHECK(out.params().mlp.w2.isApprox((pb.mlp.w2 + pc.mlp.w2) * 0.5f));
+  CHECK(out.params().mlp.b1.isApprox((pb.mlp.b1 + pc.mlp.b1) * 0.5f));
+  CHECK(out.params().mlp.b2.isApprox((pb.mlp.b2 + pc.mlp.b2) * 0.5f));
+  CHECK(out.params().mlp.w3.isApprox((pb.mlp.w3 + pc.mlp.w3) * 0.5f));
+  CHECK(out.params().mlp.b3 == Approx((pb.mlp.b3 + pc.mlp.b3) * 0.5f));
+  CHECK_FALSE(out.params().item_tokens.isApprox((a.params().item_tokens + pc.item_tokens) * 0.5f));
+}
+
+TEST_CASE("a learning rate of zero set between epochs leaves the parameters as they were",
+          "[unit][scoring]") {
+  std::mt19937_64 rng(5);
+  Model model = rr::testing::tinyModel(2);
+  std::vector<TrainingExample> data;
+  for (int i = 0; i < 20; ++i) data.push_back(rr::testing::randomExample(rng, model, 6, 3));
+  Trainer trainer(model, {.seed = 3});
+  trainer.trainEpoch(data);
+  const Params after_one = model.params();
+  trainer.setLearningRate(0.0f);
+  trainer.trainEpoch(data);
+  CHECK(model.params().mlp.w1 == after_one.mlp.w1);
+  CHECK(model.params().item_tokens == after_one.item_tokens);
+  trainer.setLearningRate(0.01f);
+  trainer.trainEpoch(data);
+  CHECK(model.params().mlp.w1 != after_one.mlp.w1);
+}
+
+TEST_CASE("table decay shrinks the embedding rows a batch touched and no other",
+          "[unit][scoring]") {
+  std::mt19937_64 rng(11);
+  Model probe = rr::testing::tinyModel(2);
+  // Brands 0..3 only: rows 4..7 of the brand table are never touched.
+  std::vector<TrainingExample> data;
+  for (int i = 0; i < 30; ++i) {
+    auto ex = rr::testing::randomExample(rng, probe, 5, 2);
+    for (auto& c : ex.candidates) c.brand %= 4;
+    for (auto& h : ex.history) h.brand %= 4;
+    data.push_back(std::move(ex));
+  }
+  auto brandsAfter = [&](float decay) {
+    Model model = rr::testing::tinyModel(2);
+    Trainer trainer(model, {.learning_rate = 0.05f, .seed = 3, .table_decay = decay});
+    for (int e = 0; e < 3; ++e) trainer.trainEpoch(data);
+    return Matrix(model.params().brands);
+  };
+  const Matrix plain = brandsAfter(0.0f);
+  const Matrix decayed = brandsAfter(5.0f);
+  const Matrix initial = rr::testing::tinyModel(2).params().brands;
+  CHECK(decayed.bottomRows(4) == initial.bottomRows(4));
+  CHECK(plain.bottomRows(4) == initial.bottomRows(4));
+  CHECK(decayed.topRows(4).squaredNorm() < 0.5 * plain.topRows(4).squaredNorm());
+}
