@@ -22,6 +22,13 @@ inline constexpr tools::CliFlag kTrainFlags[] = {
     {"dim", "N", "32", "model dimension"},
     {"epochs", "N", "10", "at most this many epochs"},
     {"lr", "X", "0.01", "learning rate"},
+    {"average-epochs", "N", "2",
+     "the model validated and shipped after an epoch is the mean of the last N epochs' "
+     "parameters, 1..10 (1: the last epoch's own)"},
+    {"table-decay", "X", "0.3",
+     "decoupled weight decay on the embedding rows each batch touches, >= 0 (0: off)"},
+    {"lr-decay", "X", "1",
+     "each epoch's learning rate is the previous one's times X, (0, 1] (1: constant)"},
     {"seed", "N", "1", "random seed"},
     {"restarts", "N", "1",
      "train from seeds --seed, --seed+1, ... and keep the run best on the validation days"},

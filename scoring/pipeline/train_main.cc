@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -87,6 +88,15 @@ int main(int argc, char** argv) {
   auto buckets = args->integer("token-buckets", 1 << 17);
   auto lr = args->number("lr", 0.01);
   auto restarts = args->integer("restarts", 1);
+  auto average = args->integer("average-epochs", 2);
+  if (!average) return fail(average.error());
+  if (*average < 1 || *average > 10) return fail("--average-epochs must be in 1..10");
+  auto table_decay = args->number("table-decay", 0.3);
+  if (!table_decay) return fail(table_decay.error());
+  if (!(*table_decay >= 0)) return fail("--table-decay must be at least 0");
+  auto lr_decay = args->number("lr-decay", 1);
+  if (!lr_decay) return fail(lr_decay.error());
+  if (!(*lr_decay > 0 && *lr_decay <= 1)) return fail("--lr-decay must be in (0, 1]");
   auto prior_dropout = args->number("prior-dropout", 0);
   if (!prior_dropout) return fail(prior_dropout.error());
   if (*prior_dropout < 0 || *prior_dropout >= 1) return fail("--prior-dropout must be in [0, 1)");
@@ -171,7 +181,13 @@ int main(int argc, char** argv) {
     return TrainOptions{.learning_rate = static_cast<float>(*lr),
                         .seed = run_seed,
                         .prior_dropout = static_cast<float>(*prior_dropout),
-                        .history_dropout = static_cast<float>(*history_dropout)};
+                        .history_dropout = static_cast<float>(*history_dropout),
+                        .table_decay = static_cast<float>(*table_decay)};
+  };
+
+  // The learning rate of an epoch (1-based): --lr, times --lr-decay per epoch.
+  auto epochRate = [&](int epoch) {
+    return static_cast<float>(*lr * std::pow(*lr_decay, epoch - 1));
   };
 
   // Each restart trains from its own seed (--seed, --seed + 1, ...) with
@@ -191,6 +207,7 @@ int main(int argc, char** argv) {
     double run_best = -1;
     int run_best_epoch = 0;
     std::optional<Model> run_best_model;
+    ParamAverage averager(static_cast<int>(*average));
     for (int epoch = 1; epoch <= *epochs; ++epoch) {
       auto t = std::chrono::steady_clock::now();
       std::vector<TrainingExample> examples;
@@ -203,17 +220,27 @@ int main(int argc, char** argv) {
         examples.push_back(std::move(l.example));
       });
       normalizeWeights(examples);
+      trainer.setLearningRate(epochRate(epoch));
       const float loss = trainWithProgress(
           trainer, examples,
           "[train] " + run + "epoch " + std::to_string(epoch) + "/" + std::to_string(*epochs));
+      // With --average-epochs N the model validated (and kept) is the mean of
+      // the last N epochs' parameters; training goes on from the last ones.
+      std::optional<Model> averaged;
+      if (*average > 1) {
+        averager.add(model.params());
+        averaged = model;
+        averager.meanInto(averaged->params());
+      }
+      Model& validated = averaged ? *averaged : model;
       const double ndcg =
-          validationNdcg(builder, *events, model, valid_start, valid_start, *train_end);
+          validationNdcg(builder, *events, validated, valid_start, valid_start, *train_end);
       run_history.push_back({epoch, loss, ndcg, examples.size(), secondsSince(t)});
       const bool improved = ndcg > run_best;
       if (improved) {
         run_best = ndcg;
         run_best_epoch = epoch;
-        run_best_model = model;
+        run_best_model = validated;
       }
       std::printf("[train] %sepoch %d/%lld: %zu lists (%zu without the clicked item), loss %.4f, "
                   "validation NDCG@10 %.4f%s (%.1fs)\n",
@@ -244,6 +271,7 @@ int main(int argc, char** argv) {
   Model refit(dims, tok, best_seed);
   if (args->getOr("refit", "1") != "0") {
     Trainer refit_trainer(refit, trainOptions(best_seed));
+    ParamAverage averager(static_cast<int>(*average));
     for (int epoch = 1; epoch <= best_epoch; ++epoch) {
       auto t = std::chrono::steady_clock::now();
       std::vector<TrainingExample> examples;
@@ -251,6 +279,7 @@ int main(int argc, char** argv) {
         if (l.example.target >= 0) examples.push_back(std::move(l.example));
       });
       normalizeWeights(examples);
+      refit_trainer.setLearningRate(epochRate(epoch));
       const float loss = trainWithProgress(refit_trainer, examples,
                                            "[train] refit epoch " + std::to_string(epoch) +
                                                "/" + std::to_string(best_epoch));
@@ -258,7 +287,9 @@ int main(int argc, char** argv) {
                   epoch, best_epoch, examples.size(), formatDate(*train_end).c_str(), loss,
                   secondsSince(t));
       std::fflush(stdout);
+      if (*average > 1) averager.add(refit.params());
     }
+    if (averager.size() > 1) averager.meanInto(refit.params());
   } else {
     refit = *best_model;
   }
@@ -279,6 +310,10 @@ int main(int argc, char** argv) {
                            {"valid_ndcg10", std::to_string(best)},
                            {"seed", std::to_string(best_seed)},
                            {"restarts", std::to_string(*restarts)},
+                           {"lr", std::to_string(*lr)},
+                           {"lr_decay", std::to_string(*lr_decay)},
+                           {"average_epochs", std::to_string(*average)},
+                           {"table_decay", std::to_string(*table_decay)},
                            {"stats_half_life_days", std::to_string(*stats_half_life)},
                            {"online_stats", args->has("online-stats") ? "true" : "false"},
                            {"prior_dropout", std::to_string(*prior_dropout)},

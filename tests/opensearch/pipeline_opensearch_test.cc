@@ -78,7 +78,9 @@ TEST_CASE("on simulated shoppers the model beats the engine and recovers their b
   tok.buckets = 1u << 14;
   Model model(dims, tok, 7);
   ExampleBuilder builder(catalog, windows, {.window = 100});
-  Trainer trainer(model, {.learning_rate = 0.01f, .seed = 7});
+  // rerank-train's defaults: table decay, and the last two epochs averaged.
+  Trainer trainer(model, {.learning_rate = 0.01f, .seed = 7, .table_decay = 0.3f});
+  ParamAverage average(2);
   for (int epoch = 0; epoch < 3; ++epoch) {
     std::vector<TrainingExample> examples;
     builder.replay(events, model, split, 0, split, [&](Labelled& l) {
@@ -86,7 +88,9 @@ TEST_CASE("on simulated shoppers the model beats the engine and recovers their b
     });
     REQUIRE(examples.size() > 2000);
     trainer.trainEpoch(examples);
+    average.add(model.params());
   }
+  average.meanInto(model.params());
 
   EvalResult r = evaluate(builder, events, model, split, split, end, 100);
   REQUIRE(r.queries.size() > 600);
