@@ -26,6 +26,11 @@
 #       model and profiles, each started afresh, RR_BENCH_ROUNDS times
 #       (default 3): compare the ratios round by round, as the host's load
 #       moves more between runs than most changes do
+#   RR_BENCH_PIN=1 scripts/bench-rerankd.sh
+#       rerankd (and nginx) on the last CPU, the engine on the others
+#       (taskset): the sidecar on cores of its own, as on its own host, so
+#       the engine does not evict its caches between searches; needs 2 CPUs
+#       or more; the engine's own affinity is given back at the end
 #   RR_BENCH_DRY_RUN=1 scripts/bench-rerankd.sh
 #       checks the settings and says what it would run, then stops
 # Bad settings are refused (exit 2) before anything is built or started.
@@ -46,6 +51,12 @@ perf_hz=$(bench_setting RR_BENCH_PERF_HZ 2000 '[1-9][0-9]{0,5}' \
   "samples per second, a whole number")
 relay=$(bench_setting RR_BENCH_RELAY 1 '[01]' "1 (measure nginx too, the default) or 0")
 rounds=$(bench_setting RR_BENCH_ROUNDS 3 '[1-9]|1[0-9]|20' "1 to 20 rounds of the two builds")
+pin=$(bench_setting RR_BENCH_PIN 0 '[01]' "1 (rerankd on a CPU of its own) or 0 (the default)")
+cpus=$(nproc)
+if [[ $pin == 1 && $cpus -lt 2 ]]; then
+  log "RR_BENCH_PIN: needs 2 CPUs or more, this machine has $cpus"
+  exit 2
+fi
 against=${RR_BENCH_AGAINST:-}
 if [[ -n "$against" && ( ! -f "$against" || ! -x "$against" ) ]]; then
   log "RR_BENCH_AGAINST: an executable rerankd to compare with, got '$against'"
@@ -57,7 +68,8 @@ if [[ -n "$against" && -n "${RR_BENCH_PERF:-}" ]]; then
 fi
 bench_settings_done "$requests requests per phase, windows $windows, $concurrency client(s) \
 at once, relay $([[ $relay == 1 ]] && echo nginx || echo none)${RR_BENCH_PERF:+, perf profile to $RR_BENCH_PERF}\
-${against:+, against $against in $rounds alternating round(s)}"
+${against:+, against $against in $rounds alternating round(s)}\
+$([[ $pin == 1 ]] && echo ", rerankd pinned to CPU $((cpus - 1)), the engine to 0-$((cpus - 2))")"
 
 source scripts/lib/release-build.sh
 build_release rerankd rerankd_e2e
@@ -68,6 +80,9 @@ work=$(mktemp -d)
 rerankd_pid=
 nginx_pid=
 cleanup() {
+  if [[ $pin == 1 && -n "${engine_pid:-}" ]]; then
+    taskset -a -p -c "0-$((cpus - 1))" "$engine_pid" >/dev/null 2>&1 || true
+  fi
   if [[ -n "$rerankd_pid" ]]; then kill "$rerankd_pid" 2>/dev/null || true; fi
   if [[ -n "$nginx_pid" ]]; then kill "$nginx_pid" 2>/dev/null || true; wait "$nginx_pid" 2>/dev/null || true; fi
   rm -rf "$work"
@@ -80,6 +95,14 @@ trap cleanup EXIT
 url=$(scripts/opensearch.sh start | tail -n 1)
 engine_pid=$(cat "${RR_STATE_DIR:-/var/tmp/rerank-opensearch}/opensearch.pid")
 log "OpenSearch at $url (pid $engine_pid)"
+# pin_to CPUS PID: every thread of PID (and those it starts later) on CPUS.
+pin_to() {
+  taskset -a -p -c "$1" "$2" >/dev/null || { log "taskset could not pin pid $2 to CPU $1"; exit 1; }
+}
+if [[ $pin == 1 ]]; then
+  log "pinning the engine to CPUs 0-$((cpus - 2))"
+  pin_to "0-$((cpus - 2))" "$engine_pid"
+fi
 
 catalog_args=(--generate 48194)
 data=../shared/data/retrotech-products/products.tgz
@@ -106,6 +129,7 @@ start_rerankd() {
   done
   rerankd_url=$(grep -o 'http://[0-9.:]*' "$work/rerankd.log" | head -n 1)
   [[ -n "$rerankd_url" ]] || { cat "$work/rerankd.log" >&2; exit 1; }
+  if [[ $pin == 1 ]]; then pin_to "$((cpus - 1))" "$rerankd_pid"; fi
   log "rerankd at $rerankd_url (pid $rerankd_pid)"
 }
 stop_rerankd() {
@@ -160,6 +184,9 @@ CONF
     sleep 0.1
   done
   [[ -n "$workers" ]] || { cat "$work/nginx/error.log" >&2; exit 1; }
+  if [[ $pin == 1 ]]; then
+    for p in $nginx_pid ${workers//,/ }; do pin_to "$((cpus - 1))" "$p"; done
+  fi
   log "reference relay: nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') at http://127.0.0.1:$relay_port (pids $nginx_pid,$workers)"
   relay_args=(--relay "http://127.0.0.1:$relay_port" --relay-pids "$nginx_pid,$workers")
 fi

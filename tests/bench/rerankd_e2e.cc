@@ -17,7 +17,9 @@
 //       N clients send at once (each its own connection) instead of one
 //       request at a time, and the throughput is reported too; with --relay, the
 //       direct window request is also sent through that plain reverse proxy
-//       (nginx, started by the script), whose CPU is summed over its pids
+//       (nginx, started by the script), whose CPU is summed over its pids;
+//       and always through rerankd from a shopper who opted out ("pass"),
+//       relayed unchanged: rerankd's own cost as a proxy, without reranking
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -310,7 +312,11 @@ int main(int argc, char** argv) {
     }
   }
 
-  enum class Path { kDirect, kThrough, kRelay };
+  // kPass: the window request itself sent through rerankd by a shopper who
+  // opted out (`ext.rerank.opt_out`): rerankd strips the `ext` and relays it
+  // on the same path a reranked search takes, the engine's answer unchanged;
+  // its cost as a proxy alone, without reading, scoring or rewriting hits.
+  enum class Path { kDirect, kThrough, kRelay, kPass };
   // One client (connection) per sender; the first is the one made above.
   struct Clients {
     std::unique_ptr<connectors::EngineClient> engine, rerankd, relay;
@@ -351,11 +357,23 @@ int main(int argc, char** argv) {
           req.body = "{\"size\":" + std::to_string(window) + ",\"query\":" + match +
                      ",\"docvalue_fields\":[" + connectors::jsonString(vector_field) + "]}";
         }
+        if (path == Path::kPass) {
+          req.body.insert(req.body.size() - 1, ",\"ext\":{\"rerank\":{\"opt_out\":true}}");
+          req.headers.push_back({"Host", "w" + std::to_string(window)});
+          req.headers.push_back({"X-User-Id", "shopper-" + std::to_string(i % 50)});
+        }
         const auto start = Clock::now();
-        auto r = (through ? c.rerankd : path == Path::kRelay ? c.relay : c.engine)->raw(req);
+        auto r = (through || path == Path::kPass ? c.rerankd
+                  : path == Path::kRelay         ? c.relay
+                                                 : c.engine)
+                     ->raw(req);
         ms[t].push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
         if (!r || r->status != 200) {
           failures[t] = "request failed";
+          return;
+        }
+        if (path == Path::kPass && r->header("X-Rerank") != "skipped; reason=opt_out") {
+          failures[t] = "not passed through: " + std::string(r->header("X-Rerank"));
           return;
         }
         if (through && r->header("X-Rerank") != "applied") {
@@ -390,15 +408,19 @@ int main(int argc, char** argv) {
   } else {
     std::printf("%d clients sending at once\n\n", concurrency);
   }
+  std::printf("pass: the window request itself through rerankd, from a shopper who opted out "
+              "(relayed unchanged)\n");
   std::printf("%-7s %-9s %9s %9s %12s %14s %14s\n", "window", "path", "p50 ms", "p99 ms",
               "added p99", "rerankd CPU/rq", "engine CPU/rq");
   for (int window : windows) {
     run(window, Path::kDirect);  // warm every path
     run(window, Path::kThrough);
     if (with_relay) run(window, Path::kRelay);
+    run(window, Path::kPass);
     const Phase direct = run(window, Path::kDirect);
     const Phase through = run(window, Path::kThrough);
     const Phase relayed = with_relay ? run(window, Path::kRelay) : Phase{};
+    const Phase passed = run(window, Path::kPass);
     const double d50 = percentile(direct.ms, 0.5), d99 = percentile(direct.ms, 0.99);
     const double t50 = percentile(through.ms, 0.5), t99 = percentile(through.ms, 0.99);
     std::printf("%-7d %-9s %9.2f %9.2f %12s %14s %14.3f ms\n", window, "direct", d50, d99, "",
@@ -412,17 +434,25 @@ int main(int argc, char** argv) {
                   r99, r99 - d99, 1000 * relayed.rerankd_cpu / requests,
                   1000 * relayed.engine_cpu / requests);
     }
+    {
+      const double p50 = percentile(passed.ms, 0.5), p99 = percentile(passed.ms, 0.99);
+      std::printf("%-7d %-9s %9.2f %9.2f %9.2f ms %11.3f ms %11.3f ms\n", window, "pass", p50,
+                  p99, p99 - d99, 1000 * passed.rerankd_cpu / requests,
+                  1000 * passed.engine_cpu / requests);
+    }
     std::printf("        ratios: p50 %.2fx, p99 %.2fx; rerankd CPU = %.1f%% of the engine's",
                 t50 / d50, t99 / d99, 100 * through.rerankd_cpu / std::max(1e-9, through.engine_cpu));
     if (with_relay) {
       std::printf("; nginx relaying the window = %.1f%%",
                   100 * relayed.rerankd_cpu / std::max(1e-9, relayed.engine_cpu));
     }
-    std::printf("\n");
+    std::printf("; rerankd relaying it (pass) = %.1f%%\n",
+                100 * passed.rerankd_cpu / std::max(1e-9, passed.engine_cpu));
     if (concurrency > 1) {
       std::printf("        throughput: direct %.0f/s, rerankd %.0f/s", requests / direct.seconds,
                   requests / through.seconds);
       if (with_relay) std::printf(", nginx %.0f/s", requests / relayed.seconds);
+      std::printf(", pass %.0f/s", requests / passed.seconds);
       std::printf("\n");
     }
     std::printf("\n");
