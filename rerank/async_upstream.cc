@@ -200,6 +200,8 @@ asio::awaitable<AsyncUpstream::Attempt> AsyncUpstream::once(const connectors::Ht
   co_await http::async_write(connection->stream, req, asio::redirect_error(asio::use_awaitable, ec));
   http::response_parser<http::string_body> parser;
   parser.body_limit(kMaxBody);
+  // The answer to a HEAD has a Content-Length but no body.
+  parser.skip(request.method == "HEAD");
   if (!ec) {
     co_await http::async_read_header(connection->stream, connection->buffer, parser,
                                      asio::redirect_error(asio::use_awaitable, ec));

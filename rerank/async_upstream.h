@@ -1,10 +1,12 @@
 // The engine, called without blocking a thread: an HTTP/1.1 client on the
 // server's own io_context (Boost.Beast, C++20 coroutines) with kept-alive
-// connections, for the rerank path's searches. rerankd's other calls go
-// through the blocking libcurl client on the worker pool.
+// connections, for the rerank path's searches and the requests rerankd
+// passes through as they are. rerankd's other calls (its events, the
+// shared profile store, readiness, `_msearch`) go through the blocking
+// libcurl client on the worker pool.
 //
-// Plain http only: for an https upstream usable() is false and the search
-// path stays on the worker pool. The behaviour follows the libcurl client's
+// Plain http only: for an https upstream usable() is false and those
+// requests stay on the worker pool. The behaviour follows the libcurl client's
 // as rerankd configures it: the connect timeout and the request's deadline
 // bound every step (lookup, connect, write, read); one retry, never past the
 // deadline, after a refused connection, a failed lookup or a 429/502/503

@@ -116,23 +116,38 @@ Response Handler::handle(const Request& request) {
   }
   if (path.starts_with("/_rerank/")) return admin(*rt, request);
 
-  const std::string_view segment = firstSegment(path);
-  const std::string_view index_expr =
-      segment.empty() || segment.front() == '_' ? std::string_view{} : segment;
-  const StorefrontRuntime* sf = rt->match(request.header("Host"), index_expr);
-  const std::string storefront = sf ? sf->config->name : "";
-  const bool search = path.ends_with("/_search") && (request.method == "GET" || request.method == "POST");
-  if (sf && search && sf->config->enabled) return service_.search(*rt, *sf, request);
-  if ((path == "/_msearch" || path.ends_with("/_msearch")) &&
-      (request.method == "GET" || request.method == "POST") && !rt->storefronts.empty()) {
-    // Per search inside: its own index decides (header, else the path's).
-    bool allowed_msearch = false;
-    for (const auto& rule : sf ? sf->config->passthrough : config::defaultPassthrough()) {
-      allowed_msearch = allowed_msearch || config::matchesApiRule(rule, request.method, path);
-    }
-    if (allowed_msearch) return service_.msearch(*rt, request, index_expr);
+  const Route route = routeOf(*rt, request);
+  const std::string storefront = route.sf ? route.sf->config->name : "";
+  switch (route.kind) {
+    case Route::kSearch:
+      return service_.search(*rt, *route.sf, request);
+    case Route::kMsearch:
+      return service_.msearch(*rt, request, route.index_expr);
+    case Route::kForbidden:
+      metrics_.countRequest(storefront, "forbidden", "not_allowed");
+      return errorResponse(403, "security_exception",
+                           "rerankd does not pass " + request.method + " " + std::string(path) +
+                               " through (not in the passthrough allowlist)");
+    case Route::kForward:
+      break;
   }
-  const auto rules = sf ? sf->config->passthrough : config::defaultPassthrough();
+  const auto start = Clock::now();
+  auto answer = rt->upstream->raw(forwardRequest(*rt, request));
+  return forwarded(route, std::move(answer), Clock::now() - start);
+}
+
+Handler::Route Handler::routeOf(const Runtime& rt, const Request& request) const {
+  const std::string_view path = request.path();
+  const std::string_view segment = firstSegment(path);
+  Route route;
+  route.index_expr = segment.empty() || segment.front() == '_' ? std::string_view{} : segment;
+  route.sf = rt.match(request.header("Host"), route.index_expr);
+  route.search = path.ends_with("/_search") && (request.method == "GET" || request.method == "POST");
+  if (route.sf && route.search && route.sf->config->enabled) {
+    route.kind = Route::kSearch;
+    return route;
+  }
+  const auto& rules = route.sf ? route.sf->config->passthrough : config::defaultPassthrough();
   bool allowed = false;
   for (const auto& rule : rules) {
     if (config::matchesApiRule(rule, request.method, path)) {
@@ -140,20 +155,14 @@ Response Handler::handle(const Request& request) {
       break;
     }
   }
-  if (!allowed) {
-    metrics_.countRequest(storefront, "forbidden", "not_allowed");
-    return errorResponse(403, "security_exception",
-                         "rerankd does not pass " + request.method + " " + std::string(path) +
-                             " through (not in the passthrough allowlist)");
+  if ((path == "/_msearch" || path.ends_with("/_msearch")) &&
+      (request.method == "GET" || request.method == "POST") && !rt.storefronts.empty()) {
+    // Per search inside: its own index decides (header, else the path's).
+    route.kind = allowed ? Route::kMsearch : Route::kForbidden;
+    return route;
   }
-  Response r = forward(*rt, request, storefront);
-  if (sf && search) {  // a disabled storefront: the engine's answer as is
-    r.set("X-Rerank", "skipped; reason=disabled");
-    metrics_.countRequest(storefront, "skipped", "disabled");
-  } else {
-    metrics_.countRequest(storefront, "passthrough", "");
-  }
-  return r;
+  route.kind = allowed ? Route::kForward : Route::kForbidden;
+  return route;
 }
 
 namespace {
@@ -196,8 +205,7 @@ boost::asio::awaitable<Response> Handler::searchOnIo(std::shared_ptr<const Runti
   co_return co_await service_.searchWith(*rt, *sf, *request, caller);
 }
 
-Response Handler::forward(const Runtime& rt, const Request& request,
-                          const std::string& storefront) {
+connectors::HttpRequest Handler::forwardRequest(const Runtime& rt, const Request& request) {
   connectors::HttpRequest out;
   out.method = request.method;
   out.path = std::string(request.path());
@@ -213,10 +221,14 @@ Response Handler::forward(const Runtime& rt, const Request& request,
     }
     out.headers.push_back({h.name, h.value});
   }
-  const auto start = Clock::now();
-  auto answer = rt.upstream->raw(out);
-  metrics_.observeStage(storefront, "upstream",
-                        std::chrono::duration<double>(Clock::now() - start).count());
+  return out;
+}
+
+Response Handler::forwarded(const Route& route,
+                            connectors::Result<connectors::HttpResponse> answer,
+                            Clock::duration took) {
+  const std::string storefront = route.sf ? route.sf->config->name : "";
+  metrics_.observeStage(storefront, "upstream", std::chrono::duration<double>(took).count());
   if (!answer) {
     const auto& e = answer.error();
     metrics_.countUpstreamError(std::string(connectors::toString(e.cause)));
@@ -232,7 +244,29 @@ Response Handler::forward(const Runtime& rt, const Request& request,
     if (!hopByHop(h.name)) r.headers.push_back({std::move(h.name), std::move(h.value)});
   }
   r.body = std::move(answer->body);
+  if (route.sf && route.search) {  // a disabled storefront: the engine's answer as is
+    r.set("X-Rerank", "skipped; reason=disabled");
+    metrics_.countRequest(storefront, "skipped", "disabled");
+  } else {
+    metrics_.countRequest(storefront, "passthrough", "");
+  }
   return r;
+}
+
+bool Handler::ioForward(const Runtime& rt, const Request& request) const {
+  const std::string_view path = request.path();
+  if (path == "/metrics" || path.starts_with("/_rerank/")) return false;  // rerankd's own
+  return routeOf(rt, request).kind == Route::kForward;
+}
+
+boost::asio::awaitable<Response> Handler::forwardOnIo(std::shared_ptr<const Runtime> rt,
+                                                      std::shared_ptr<const Request> request,
+                                                      std::shared_ptr<AsyncUpstream> upstream) {
+  const Route route = routeOf(*rt, *request);
+  const auto start = Clock::now();
+  auto answer = co_await upstream->send(forwardRequest(*rt, *request),
+                                        start + rt->config->upstream.request_timeout);
+  co_return forwarded(route, std::move(answer), Clock::now() - start);
 }
 
 Response Handler::ready(const Runtime& rt) {

@@ -1,11 +1,13 @@
 // Request handling, top to bottom, without sockets: routing, the admin,
 // health and metrics endpoints, the passthrough allowlist, and forwarding to
 // the engine. handle() blocks on the engine: the server runs it on a worker
-// pool, never on an io thread. Rerank-path searches can instead be awaited
-// on the io threads (ioSearch, searchOnIo).
+// pool, never on an io thread. Rerank-path searches and requests passed
+// through as they are can instead be awaited on the io threads (ioSearch,
+// searchOnIo; ioForward, forwardOnIo).
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -40,6 +42,14 @@ class Handler {
                                               std::shared_ptr<const Request> request,
                                               std::shared_ptr<AsyncUpstream> upstream);
 
+  // Whether handle() would pass this request to the engine as it is (an
+  // allowed API, a disabled storefront's search): then it can be awaited on
+  // the I/O threads instead (forwardOnIo), with the same answer.
+  bool ioForward(const Runtime& rt, const Request& request) const;
+  boost::asio::awaitable<Response> forwardOnIo(std::shared_ptr<const Runtime> rt,
+                                               std::shared_ptr<const Request> request,
+                                               std::shared_ptr<AsyncUpstream> upstream);
+
   void swap(std::shared_ptr<const Runtime> runtime);
   std::shared_ptr<const Runtime> runtime() const;
   // The storefront a request belongs to (Host, else index), "" for none.
@@ -52,7 +62,19 @@ class Handler {
                                    const std::string& storefront, double seconds);
 
  private:
-  Response forward(const Runtime& rt, const Request& request, const std::string& storefront);
+  // Where a request that is none of rerankd's own endpoints goes.
+  struct Route {
+    enum Kind { kSearch, kMsearch, kForbidden, kForward } kind = kForward;
+    const StorefrontRuntime* sf = nullptr;  // its storefront, if any
+    std::string_view index_expr;            // the path's index part ("" for /_...)
+    bool search = false;                    // a GET/POST .../_search
+  };
+  Route routeOf(const Runtime& rt, const Request& request) const;
+  // The engine's request for a forwarded one, and the client's answer
+  // from the engine's (counted, timed, errors as engine-shaped 502/503/504).
+  static connectors::HttpRequest forwardRequest(const Runtime& rt, const Request& request);
+  Response forwarded(const Route& route, connectors::Result<connectors::HttpResponse> answer,
+                     std::chrono::steady_clock::duration took);
   Response admin(const Runtime& rt, const Request& request);
   Response ready(const Runtime& rt);
 

@@ -192,28 +192,19 @@ class Session : public std::enable_shared_from_this<Session> {
     if (const StorefrontRuntime* sf = server_.handler.ioSearch(*rt, request)) {
       if (auto upstream = server_.asyncUpstream(io_, *rt)) {
         auto shared = std::make_shared<const Request>(std::move(request));
-        const auto start = Clock::now();
-        // On this connection's io_context (its thread): the engine's answer
-        // resumes the search on the thread that read it.
-        asio::co_spawn(
-            server_.iocs[io_]->get_executor(),
-            server_.handler.searchOnIo(rt, sf, shared, std::move(upstream)),
-            [self = shared_from_this(), shared, keep_alive, start, storefront = sf->config->name](
-                std::exception_ptr failed, Response response) mutable {
-              if (failed) {
-                response = errorResponse(500, "rerank_internal_exception",
-                                         "the search failed inside rerankd");
-              }
-              if (self->server_.access_log) {
-                self->server_.access_log(Handler::accessLogLine(
-                    *shared, response, storefront,
-                    std::chrono::duration<double>(Clock::now() - start).count()));
-              }
-              asio::dispatch(self->socket_.get_executor(),
-                             [self, response = std::move(response), keep_alive]() mutable {
-                               self->reply(std::move(response), keep_alive, /*counted=*/true);
-                             });
-            });
+        awaitOnIo(server_.handler.searchOnIo(rt, sf, shared, std::move(upstream)), shared,
+                  keep_alive, sf->config->name, "the search failed inside rerankd");
+        return;
+      }
+    }
+    // A request passed to the engine as it is: the same, without blocking
+    // a worker on the engine.
+    if (server_.handler.ioForward(*rt, request)) {
+      if (auto upstream = server_.asyncUpstream(io_, *rt)) {
+        auto shared = std::make_shared<const Request>(std::move(request));
+        std::string storefront = server_.handler.storefrontFor(*shared);
+        awaitOnIo(server_.handler.forwardOnIo(rt, shared, std::move(upstream)), shared, keep_alive,
+                  std::move(storefront), "the request failed inside rerankd");
         return;
       }
     }
@@ -233,6 +224,30 @@ class Session : public std::enable_shared_from_this<Session> {
                    self->reply(std::move(response), keep_alive, /*counted=*/true);
                  });
     });
+  }
+
+  // Runs `work` on this connection's io_context (its thread): the engine's
+  // answer resumes it on the thread that read it. Then the access log line
+  // and the reply.
+  void awaitOnIo(asio::awaitable<Response> work, std::shared_ptr<const Request> request,
+                 bool keep_alive, std::string storefront, const char* failure) {
+    const auto start = Clock::now();
+    asio::co_spawn(
+        server_.iocs[io_]->get_executor(), std::move(work),
+        [self = shared_from_this(), request = std::move(request), keep_alive, start,
+         storefront = std::move(storefront), failure](std::exception_ptr failed,
+                                                      Response response) mutable {
+          if (failed) response = errorResponse(500, "rerank_internal_exception", failure);
+          if (self->server_.access_log) {
+            self->server_.access_log(Handler::accessLogLine(
+                *request, response, storefront,
+                std::chrono::duration<double>(Clock::now() - start).count()));
+          }
+          asio::dispatch(self->socket_.get_executor(),
+                         [self, response = std::move(response), keep_alive]() mutable {
+                           self->reply(std::move(response), keep_alive, /*counted=*/true);
+                         });
+        });
   }
 
   void reply(Response response, bool keep_alive, bool counted = false) {

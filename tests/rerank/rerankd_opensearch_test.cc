@@ -61,6 +61,14 @@ TEST_CASE("allowed APIs pass through with the engine's status, headers and body"
     CHECK(proxied.status == 200);
     CHECK(withoutTook(proxied.body) == withoutTook(direct.body));
   }
+  SECTION("a HEAD (a client's ping) gets the engine's status and headers, no body") {
+    const auto direct = call(*f.engine, "HEAD", "/");
+    const auto proxied = call(rerankd.client(), "HEAD", "/");
+    CHECK(direct.status == 200);
+    CHECK(proxied.status == 200);  // not a 504 from waiting on a body that never comes
+    CHECK(proxied.body.empty());
+    CHECK(proxied.header("Content-Type") == direct.header("Content-Type"));
+  }
   SECTION("an unknown index gets the engine's own 404") {
     const auto direct = call(*f.engine, "GET", "/no-such-index-rr/_search");
     const auto proxied = call(rerankd.client(), "GET", "/no-such-index-rr/_search");
