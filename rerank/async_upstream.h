@@ -1,8 +1,8 @@
 // The engine, called without blocking a thread: an HTTP/1.1 client on the
 // server's own io_context (Boost.Beast, C++20 coroutines) with kept-alive
-// connections, for the rerank path's searches and the requests rerankd
-// passes through as they are. rerankd's other calls (its events, the
-// shared profile store, readiness, `_msearch`) go through the blocking
+// connections, for the rerank path's searches and `_msearch`, and the
+// requests rerankd passes through as they are. rerankd's other calls (its
+// events, the shared profile store, readiness) go through the blocking
 // libcurl client on the worker pool.
 //
 // Plain http only: for an https upstream usable() is false and those

@@ -26,6 +26,12 @@ bool hopByHop(std::string_view name) {
   return false;
 }
 
+// rerankd's own endpoints (health, readiness, metrics, events, admin):
+// handle() answers them before any routing to the engine.
+bool ownEndpoint(std::string_view path) {
+  return path == "/metrics" || path.starts_with("/_rerank/");
+}
+
 std::string_view firstSegment(std::string_view path) {
   if (path.size() < 2) return {};
   path.remove_prefix(1);
@@ -254,9 +260,20 @@ Response Handler::forwarded(const Route& route,
 }
 
 bool Handler::ioForward(const Runtime& rt, const Request& request) const {
-  const std::string_view path = request.path();
-  if (path == "/metrics" || path.starts_with("/_rerank/")) return false;  // rerankd's own
-  return routeOf(rt, request).kind == Route::kForward;
+  return !ownEndpoint(request.path()) && routeOf(rt, request).kind == Route::kForward;
+}
+
+bool Handler::ioMsearch(const Runtime& rt, const Request& request) const {
+  return rt.config->profiles.store == config::ProfilesConfig::Store::kEmbedded &&
+         !ownEndpoint(request.path()) && routeOf(rt, request).kind == Route::kMsearch;
+}
+
+boost::asio::awaitable<Response> Handler::msearchOnIo(std::shared_ptr<const Runtime> rt,
+                                                      std::shared_ptr<const Request> request,
+                                                      std::shared_ptr<AsyncUpstream> upstream) {
+  const Route route = routeOf(*rt, *request);
+  AsyncCaller caller(*upstream, rt->config->upstream.request_timeout);
+  co_return co_await service_.msearchWith(*rt, *request, std::string(route.index_expr), caller);
 }
 
 boost::asio::awaitable<Response> Handler::forwardOnIo(std::shared_ptr<const Runtime> rt,

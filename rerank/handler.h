@@ -1,9 +1,10 @@
 // Request handling, top to bottom, without sockets: routing, the admin,
 // health and metrics endpoints, the passthrough allowlist, and forwarding to
 // the engine. handle() blocks on the engine: the server runs it on a worker
-// pool, never on an io thread. Rerank-path searches and requests passed
-// through as they are can instead be awaited on the io threads (ioSearch,
-// searchOnIo; ioForward, forwardOnIo).
+// pool, never on an io thread. Rerank-path searches, `_msearch` and
+// requests passed through as they are can instead be awaited on the io
+// threads (ioSearch, searchOnIo; ioMsearch, msearchOnIo; ioForward,
+// forwardOnIo).
 #pragma once
 
 #include <atomic>
@@ -47,6 +48,14 @@ class Handler {
   // the I/O threads instead (forwardOnIo), with the same answer.
   bool ioForward(const Runtime& rt, const Request& request) const;
   boost::asio::awaitable<Response> forwardOnIo(std::shared_ptr<const Runtime> rt,
+                                               std::shared_ptr<const Request> request,
+                                               std::shared_ptr<AsyncUpstream> upstream);
+
+  // Whether this is an `_msearch` handle() would rerank (routed to the
+  // storefronts, allowed) that can be awaited on the I/O threads: with the
+  // embedded profile store, as for ioSearch.
+  bool ioMsearch(const Runtime& rt, const Request& request) const;
+  boost::asio::awaitable<Response> msearchOnIo(std::shared_ptr<const Runtime> rt,
                                                std::shared_ptr<const Request> request,
                                                std::shared_ptr<AsyncUpstream> upstream);
 

@@ -1,8 +1,13 @@
 // `_msearch` on the rerank path: each search of the request is planned,
 // fetched (one `_msearch` to the engine for all of them), bucketed, ranked
-// and logged on its own, as a single `_search` would be.
+// and logged on its own, as a single `_search` would be. Like the search
+// path, a coroutine over an UpstreamCaller: awaited on the I/O threads, or
+// run to its end on the worker pool (msearch()).
 #include <simdjson.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <exception>
 #include <optional>
 
 #include "connectors/json_writer.h"
@@ -19,12 +24,31 @@ namespace rr::rerank {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+namespace asio = boost::asio;
 namespace dom = simdjson::dom;
 
 }  // namespace
 
 Response RerankService::msearch(const Runtime& rt, const Request& request,
                                 std::string_view path_index) {
+  // The same coroutine, run to its end here: every await completes at once.
+  asio::io_context here;
+  BlockingCaller caller(*rt.upstream);
+  std::optional<Response> out;
+  std::exception_ptr failed;
+  asio::co_spawn(here, msearchWith(rt, request, std::string(path_index), caller),
+                 [&](std::exception_ptr e, Response r) {
+                   failed = e;
+                   out = std::move(r);
+                 });
+  here.run();
+  if (failed) std::rethrow_exception(failed);
+  return std::move(*out);
+}
+
+asio::awaitable<Response> RerankService::msearchWith(const Runtime& rt, const Request& request,
+                                                     std::string path_index,
+                                                     UpstreamCaller& caller) {
   const auto t0 = Clock::now();
   struct Item {
     std::string header, body;
@@ -47,13 +71,11 @@ Response RerankService::msearch(const Runtime& rt, const Request& request,
     if (header.find_first_not_of(" \t") == std::string_view::npos) continue;
     if (!nextLine(body)) {
       // An odd line count: the engine words that error; let it.
-      return detail::fromEngine([&] {
-        connectors::HttpRequest out{request.method, std::string(request.path()),
-                                    std::string(request.query()),
-                                    {{"Content-Type", "application/x-ndjson"}}, request.body};
-        auto a = rt.upstream->raw(out);
-        return a ? std::move(*a) : connectors::HttpResponse{502, {}, ""};
-      }());
+      connectors::HttpRequest out{request.method, std::string(request.path()),
+                                  std::string(request.query()),
+                                  {{"Content-Type", "application/x-ndjson"}}, request.body};
+      auto a = co_await caller.raw(std::move(out));
+      co_return detail::fromEngine(a ? std::move(*a) : connectors::HttpResponse{502, {}, ""});
     }
     Item item;
     item.header = std::string(header);
@@ -107,14 +129,14 @@ Response RerankService::msearch(const Runtime& rt, const Request& request,
       std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
       if (lower == "authorization" && !rt.config->upstream.user) out.headers.push_back({h.name, h.value});
     }
-    auto answer = rt.upstream->raw(out);
-    if (!answer) return detail::upstreamFailure(metrics_, answer.error());
-    if (answer->status != 200) return detail::fromEngine(std::move(*answer));
+    auto answer = co_await caller.raw(std::move(out));
+    if (!answer) co_return detail::upstreamFailure(metrics_, answer.error());
+    if (answer->status != 200) co_return detail::fromEngine(std::move(*answer));
     auto parsed = connectors::parseMsearchResponse(std::move(answer->body));
     if (!parsed) {
-      return errorResponse(502, "rerank_upstream_exception",
-                           "the engine's _msearch response could not be read: " +
-                               parsed.error().message);
+      co_return errorResponse(502, "rerank_upstream_exception",
+                              "the engine's _msearch response could not be read: " +
+                                  parsed.error().message);
     }
     engine = std::move(*parsed);
   }
@@ -190,7 +212,7 @@ Response RerankService::msearch(const Runtime& rt, const Request& request,
   r.set("X-Rerank", "msearch");
   r.set("X-Rerank-Request-Id", request_ids);
   r.body = std::move(out);
-  return r;
+  co_return r;
 }
 
 }  // namespace rr::rerank

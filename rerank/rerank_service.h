@@ -1,7 +1,7 @@
 // The personalized part of rerankd: the rerank path for a storefront's
 // `_search`, the events API that feeds shoppers' profiles, and erasing a
-// shopper. The search path can await the engine (searchWith); the rest
-// blocks on it and runs on the worker pool. Spread over rerank_service.cc
+// shopper. The search paths can await the engine (searchWith,
+// msearchWith); the rest blocks on it and runs on the worker pool. Spread over rerank_service.cc
 // (the search path), msearch.cc, profile_endpoints.cc (events, profiles)
 // and live_clicks.cc (the live click statistics).
 #pragma once
@@ -82,8 +82,11 @@ class RerankService {
   boost::asio::awaitable<Response> searchWith(const Runtime& rt, const StorefrontRuntime& sf,
                                               const Request& request, UpstreamCaller& upstream);
   // `_msearch` (the path's index, if any, is `path_index`): each search in
-  // it handled as search() would, in one engine call.
+  // it handled as search() would, in one engine call. msearch() blocks on
+  // the engine; msearchWith() awaits it, as searchWith() does.
   Response msearch(const Runtime& rt, const Request& request, std::string_view path_index);
+  boost::asio::awaitable<Response> msearchWith(const Runtime& rt, const Request& request,
+                                               std::string path_index, UpstreamCaller& upstream);
   // POST /_rerank/events (NDJSON).
   Response events(const Runtime& rt, const Request& request);
   // DELETE /_rerank/users/{storefront}/{user}.

@@ -197,14 +197,17 @@ class Session : public std::enable_shared_from_this<Session> {
         return;
       }
     }
-    // A request passed to the engine as it is: the same, without blocking
-    // a worker on the engine.
-    if (server_.handler.ioForward(*rt, request)) {
+    // An `_msearch`, or a request passed to the engine as it is: the same,
+    // without blocking a worker on the engine.
+    const bool msearch = server_.handler.ioMsearch(*rt, request);
+    if (msearch || server_.handler.ioForward(*rt, request)) {
       if (auto upstream = server_.asyncUpstream(io_, *rt)) {
         auto shared = std::make_shared<const Request>(std::move(request));
         std::string storefront = server_.handler.storefrontFor(*shared);
-        awaitOnIo(server_.handler.forwardOnIo(rt, shared, std::move(upstream)), shared, keep_alive,
-                  std::move(storefront), "the request failed inside rerankd");
+        auto work = msearch ? server_.handler.msearchOnIo(rt, shared, std::move(upstream))
+                            : server_.handler.forwardOnIo(rt, shared, std::move(upstream));
+        awaitOnIo(std::move(work), shared, keep_alive, std::move(storefront),
+                  msearch ? "the search failed inside rerankd" : "the request failed inside rerankd");
         return;
       }
     }
