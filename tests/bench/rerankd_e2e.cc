@@ -19,7 +19,9 @@
 //       direct window request is also sent through that plain reverse proxy
 //       (nginx, started by the script), whose CPU is summed over its pids;
 //       and always through rerankd from a shopper who opted out ("pass"),
-//       relayed unchanged: rerankd's own cost as a proxy, without reranking
+//       relayed unchanged: rerankd's own cost as a proxy, without reranking;
+//       to a disabled storefront ("disabled"); and the shopper's page as a
+//       one-search `_msearch` ("msearch")
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -210,6 +212,9 @@ int prepare(const std::string& engine_url, const std::string& catalog, int gener
          << "    fields: {title: title, description: description, brand: brand, "
             "category: category, price: price}\n";
   }
+  // Disabled: its searches pass through as they are (the `disabled` path).
+  yaml << "  - name: off\n    host: off\n    enabled: false\n    sync_index: " << kIndex
+       << "\n    model: model.rrm\n";
   // Queries: words from titles, one or two per query.
   std::ofstream queries(dir + "/queries.txt");
   for (std::size_t i : query_items) queries << queryOf(i) << "\n";
@@ -316,7 +321,10 @@ int main(int argc, char** argv) {
   // opted out (`ext.rerank.opt_out`): rerankd strips the `ext` and relays it
   // on the same path a reranked search takes, the engine's answer unchanged;
   // its cost as a proxy alone, without reading, scoring or rewriting hits.
-  enum class Path { kDirect, kThrough, kRelay, kPass };
+  // kDisabled: the same request to a disabled storefront (passed through as
+  // it is, the way an allowed API is). kMsearch: the shopper's page as the
+  // one search of an `_msearch`, reranked.
+  enum class Path { kDirect, kThrough, kRelay, kPass, kDisabled, kMsearch };
   // One client (connection) per sender; the first is the one made above.
   struct Clients {
     std::unique_ptr<connectors::EngineClient> engine, rerankd, relay;
@@ -330,7 +338,6 @@ int main(int argc, char** argv) {
   const bool with_relay = !relay_url.empty();
   auto run = [&](int window, Path path) {
     Phase phase;
-    const bool through = path == Path::kThrough;
     // The relay's CPU is kept in rerankd_cpu: the proxy in front either way.
     auto proxyCpu = [&] { return path == Path::kRelay ? relayCpu() : cpuSeconds(rerankd_pid); };
     // Sender t sends requests t, t + N, t + 2N, ...; a failure is reported
@@ -347,37 +354,62 @@ int main(int argc, char** argv) {
         req.method = "POST";
         req.path = "/" + index + "/_search";
         req.headers.push_back({"Content-Type", "application/json"});
-        if (through) {
-          // The shopper's own request; rerankd fetches the window.
-          req.body = "{\"size\":10,\"query\":" + match + "}";
-          req.headers.push_back({"Host", "w" + std::to_string(window)});
-          req.headers.push_back({"X-User-Id", "shopper-" + std::to_string(i % 50)});
-        } else {
-          // What rerankd asks the engine for.
-          req.body = "{\"size\":" + std::to_string(window) + ",\"query\":" + match +
-                     ",\"docvalue_fields\":[" + connectors::jsonString(vector_field) + "]}";
-        }
-        if (path == Path::kPass) {
-          req.body.insert(req.body.size() - 1, ",\"ext\":{\"rerank\":{\"opt_out\":true}}");
-          req.headers.push_back({"Host", "w" + std::to_string(window)});
-          req.headers.push_back({"X-User-Id", "shopper-" + std::to_string(i % 50)});
+        // The shopper's own request (rerankd fetches the window), and what
+        // rerankd asks the engine for.
+        const std::string page = "{\"size\":10,\"query\":" + match + "}";
+        const std::string window_request = "{\"size\":" + std::to_string(window) +
+                                           ",\"query\":" + match + ",\"docvalue_fields\":[" +
+                                           connectors::jsonString(vector_field) + "]}";
+        const std::string shopper = "shopper-" + std::to_string(i % 50);
+        const std::string storefront = "w" + std::to_string(window);
+        const char* expect = nullptr;  // rerankd's X-Rerank
+        switch (path) {
+          case Path::kDirect:
+          case Path::kRelay:
+            req.body = window_request;
+            break;
+          case Path::kThrough:
+            req.body = page;
+            req.headers.push_back({"Host", storefront});
+            req.headers.push_back({"X-User-Id", shopper});
+            expect = "applied";
+            break;
+          case Path::kMsearch:
+            req.path = "/" + index + "/_msearch";
+            req.headers[0].value = "application/x-ndjson";
+            req.body = "{}\n" + page + "\n";
+            req.headers.push_back({"Host", storefront});
+            req.headers.push_back({"X-User-Id", shopper});
+            expect = "msearch";
+            break;
+          case Path::kPass:
+            req.body = window_request;
+            req.body.insert(req.body.size() - 1, ",\"ext\":{\"rerank\":{\"opt_out\":true}}");
+            req.headers.push_back({"Host", storefront});
+            req.headers.push_back({"X-User-Id", shopper});
+            expect = "skipped; reason=opt_out";
+            break;
+          case Path::kDisabled:
+            req.body = window_request;
+            req.headers.push_back({"Host", "off"});
+            expect = "skipped; reason=disabled";
+            break;
         }
         const auto start = Clock::now();
-        auto r = (through || path == Path::kPass ? c.rerankd
-                  : path == Path::kRelay         ? c.relay
-                                                 : c.engine)
+        auto r = (path == Path::kDirect ? c.engine : path == Path::kRelay ? c.relay : c.rerankd)
                      ->raw(req);
         ms[t].push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
         if (!r || r->status != 200) {
           failures[t] = "request failed";
           return;
         }
-        if (path == Path::kPass && r->header("X-Rerank") != "skipped; reason=opt_out") {
-          failures[t] = "not passed through: " + std::string(r->header("X-Rerank"));
+        if (expect && r->header("X-Rerank") != expect) {
+          failures[t] = "X-Rerank: " + std::string(r->header("X-Rerank")) + ", not " + expect;
           return;
         }
-        if (through && r->header("X-Rerank") != "applied") {
-          failures[t] = "not reranked: " + std::string(r->header("X-Rerank"));
+        // The one search of the _msearch reranked: its request id, not "-".
+        if (path == Path::kMsearch && r->header("X-Rerank-Request-Id").size() != 16) {
+          failures[t] = "_msearch not reranked: " + std::string(r->header("X-Rerank-Request-Id"));
           return;
         }
       }
@@ -409,7 +441,8 @@ int main(int argc, char** argv) {
     std::printf("%d clients sending at once\n\n", concurrency);
   }
   std::printf("pass: the window request itself through rerankd, from a shopper who opted out "
-              "(relayed unchanged)\n");
+              "(relayed unchanged); disabled: the same to a disabled storefront; msearch: the "
+              "shopper's page as a one-search _msearch, reranked\n");
   std::printf("%-7s %-9s %9s %9s %12s %14s %14s\n", "window", "path", "p50 ms", "p99 ms",
               "added p99", "rerankd CPU/rq", "engine CPU/rq");
   for (int window : windows) {
@@ -417,10 +450,14 @@ int main(int argc, char** argv) {
     run(window, Path::kThrough);
     if (with_relay) run(window, Path::kRelay);
     run(window, Path::kPass);
+    run(window, Path::kDisabled);
+    run(window, Path::kMsearch);
     const Phase direct = run(window, Path::kDirect);
     const Phase through = run(window, Path::kThrough);
     const Phase relayed = with_relay ? run(window, Path::kRelay) : Phase{};
     const Phase passed = run(window, Path::kPass);
+    const Phase disabled = run(window, Path::kDisabled);
+    const Phase msearched = run(window, Path::kMsearch);
     const double d50 = percentile(direct.ms, 0.5), d99 = percentile(direct.ms, 0.99);
     const double t50 = percentile(through.ms, 0.5), t99 = percentile(through.ms, 0.99);
     std::printf("%-7d %-9s %9.2f %9.2f %12s %14s %14.3f ms\n", window, "direct", d50, d99, "",
@@ -434,11 +471,13 @@ int main(int argc, char** argv) {
                   r99, r99 - d99, 1000 * relayed.rerankd_cpu / requests,
                   1000 * relayed.engine_cpu / requests);
     }
-    {
-      const double p50 = percentile(passed.ms, 0.5), p99 = percentile(passed.ms, 0.99);
-      std::printf("%-7d %-9s %9.2f %9.2f %9.2f ms %11.3f ms %11.3f ms\n", window, "pass", p50,
-                  p99, p99 - d99, 1000 * passed.rerankd_cpu / requests,
-                  1000 * passed.engine_cpu / requests);
+    for (const auto& [name, phase] : {std::pair<const char*, const Phase&>{"pass", passed},
+                                      {"disabled", disabled},
+                                      {"msearch", msearched}}) {
+      const double p50 = percentile(phase.ms, 0.5), p99 = percentile(phase.ms, 0.99);
+      std::printf("%-7d %-9s %9.2f %9.2f %9.2f ms %11.3f ms %11.3f ms\n", window, name, p50, p99,
+                  p99 - d99, 1000 * phase.rerankd_cpu / requests,
+                  1000 * phase.engine_cpu / requests);
     }
     std::printf("        ratios: p50 %.2fx, p99 %.2fx; rerankd CPU = %.1f%% of the engine's",
                 t50 / d50, t99 / d99, 100 * through.rerankd_cpu / std::max(1e-9, through.engine_cpu));
@@ -446,13 +485,15 @@ int main(int argc, char** argv) {
       std::printf("; nginx relaying the window = %.1f%%",
                   100 * relayed.rerankd_cpu / std::max(1e-9, relayed.engine_cpu));
     }
-    std::printf("; rerankd relaying it (pass) = %.1f%%\n",
-                100 * passed.rerankd_cpu / std::max(1e-9, passed.engine_cpu));
+    std::printf("; rerankd relaying it (pass) = %.1f%%; the page through _msearch = %.1f%%\n",
+                100 * passed.rerankd_cpu / std::max(1e-9, passed.engine_cpu),
+                100 * msearched.rerankd_cpu / std::max(1e-9, msearched.engine_cpu));
     if (concurrency > 1) {
       std::printf("        throughput: direct %.0f/s, rerankd %.0f/s", requests / direct.seconds,
                   requests / through.seconds);
       if (with_relay) std::printf(", nginx %.0f/s", requests / relayed.seconds);
-      std::printf(", pass %.0f/s", requests / passed.seconds);
+      std::printf(", pass %.0f/s, disabled %.0f/s, msearch %.0f/s", requests / passed.seconds,
+                  requests / disabled.seconds, requests / msearched.seconds);
       std::printf("\n");
     }
     std::printf("\n");
