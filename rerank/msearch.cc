@@ -5,9 +5,6 @@
 // run to its end on the worker pool (msearch()).
 #include <simdjson.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <exception>
 #include <optional>
 
 #include "connectors/json_writer.h"
@@ -31,19 +28,8 @@ namespace dom = simdjson::dom;
 
 Response RerankService::msearch(const Runtime& rt, const Request& request,
                                 std::string_view path_index) {
-  // The same coroutine, run to its end here: every await completes at once.
-  asio::io_context here;
   BlockingCaller caller(*rt.upstream);
-  std::optional<Response> out;
-  std::exception_ptr failed;
-  asio::co_spawn(here, msearchWith(rt, request, std::string(path_index), caller),
-                 [&](std::exception_ptr e, Response r) {
-                   failed = e;
-                   out = std::move(r);
-                 });
-  here.run();
-  if (failed) std::rethrow_exception(failed);
-  return std::move(*out);
+  return runToEnd(msearchWith(rt, request, std::string(path_index), caller));
 }
 
 asio::awaitable<Response> RerankService::msearchWith(const Runtime& rt, const Request& request,

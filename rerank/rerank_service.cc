@@ -401,21 +401,24 @@ std::string RerankService::pageKey(const config::StorefrontConfig& cfg, const Sh
   return cfg.name + '\n' + shopper.user + '\n' + std::string(where) + '\n' + std::to_string(h);
 }
 
-Response RerankService::search(const Runtime& rt, const StorefrontRuntime& sf,
-                               const Request& request) {
-  // The same coroutine, run to its end here: every await completes at once.
+Response RerankService::runToEnd(asio::awaitable<Response> work) {
+  // Over the blocking caller every await completes at once.
   asio::io_context here;
-  BlockingCaller caller(*rt.upstream);
   std::optional<Response> out;
   std::exception_ptr failed;
-  asio::co_spawn(here, searchWith(rt, sf, request, caller),
-                 [&](std::exception_ptr e, Response r) {
-                   failed = e;
-                   out = std::move(r);
-                 });
+  asio::co_spawn(here, std::move(work), [&](std::exception_ptr e, Response r) {
+    failed = e;
+    out = std::move(r);
+  });
   here.run();
   if (failed) std::rethrow_exception(failed);
   return std::move(*out);
+}
+
+Response RerankService::search(const Runtime& rt, const StorefrontRuntime& sf,
+                               const Request& request) {
+  BlockingCaller caller(*rt.upstream);
+  return runToEnd(searchWith(rt, sf, request, caller));
 }
 
 asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const StorefrontRuntime& sf,

@@ -109,6 +109,9 @@ class RerankService {
   void restoreLiveStats(const Runtime& rt);
 
  private:
+  // Runs a search coroutine to its end on this thread (over a
+  // BlockingCaller: the worker pool's search() and msearch()).
+  static Response runToEnd(boost::asio::awaitable<Response> work);
   using Clock = std::chrono::steady_clock;
   struct Shopper {
     std::string user, session;
