@@ -259,13 +259,18 @@ Response Handler::forwarded(const Route& route,
   return r;
 }
 
-bool Handler::ioForward(const Runtime& rt, const Request& request) const {
-  return !ownEndpoint(request.path()) && routeOf(rt, request).kind == Route::kForward;
-}
-
-bool Handler::ioMsearch(const Runtime& rt, const Request& request) const {
-  return rt.config->profiles.store == config::ProfilesConfig::Store::kEmbedded &&
-         !ownEndpoint(request.path()) && routeOf(rt, request).kind == Route::kMsearch;
+Handler::IoWork Handler::ioWork(const Runtime& rt, const Request& request) const {
+  if (ownEndpoint(request.path())) return IoWork::kNone;
+  switch (routeOf(rt, request).kind) {
+    case Route::kForward:
+      return IoWork::kForward;
+    case Route::kMsearch:
+      return rt.config->profiles.store == config::ProfilesConfig::Store::kEmbedded
+                 ? IoWork::kMsearch
+                 : IoWork::kNone;
+    default:
+      return IoWork::kNone;
+  }
 }
 
 boost::asio::awaitable<Response> Handler::msearchOnIo(std::shared_ptr<const Runtime> rt,

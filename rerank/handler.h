@@ -43,19 +43,17 @@ class Handler {
                                               std::shared_ptr<const Request> request,
                                               std::shared_ptr<AsyncUpstream> upstream);
 
-  // Whether handle() would pass this request to the engine as it is (an
-  // allowed API, a disabled storefront's search): then it can be awaited on
-  // the I/O threads instead (forwardOnIo), with the same answer.
-  bool ioForward(const Runtime& rt, const Request& request) const;
-  boost::asio::awaitable<Response> forwardOnIo(std::shared_ptr<const Runtime> rt,
+  // What of handle()'s work on this request can be awaited on the I/O
+  // threads instead, with the same answer: an `_msearch` it would rerank
+  // (with the embedded profile store, as for ioSearch: msearchOnIo), or a
+  // request it would pass to the engine as it is (an allowed API, a
+  // disabled storefront's search: forwardOnIo). One routing decision.
+  enum class IoWork { kNone, kMsearch, kForward };
+  IoWork ioWork(const Runtime& rt, const Request& request) const;
+  boost::asio::awaitable<Response> msearchOnIo(std::shared_ptr<const Runtime> rt,
                                                std::shared_ptr<const Request> request,
                                                std::shared_ptr<AsyncUpstream> upstream);
-
-  // Whether this is an `_msearch` handle() would rerank (routed to the
-  // storefronts, allowed) that can be awaited on the I/O threads: with the
-  // embedded profile store, as for ioSearch.
-  bool ioMsearch(const Runtime& rt, const Request& request) const;
-  boost::asio::awaitable<Response> msearchOnIo(std::shared_ptr<const Runtime> rt,
+  boost::asio::awaitable<Response> forwardOnIo(std::shared_ptr<const Runtime> rt,
                                                std::shared_ptr<const Request> request,
                                                std::shared_ptr<AsyncUpstream> upstream);
 

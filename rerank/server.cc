@@ -199,8 +199,9 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     // An `_msearch`, or a request passed to the engine as it is: the same,
     // without blocking a worker on the engine.
-    const bool msearch = server_.handler.ioMsearch(*rt, request);
-    if (msearch || server_.handler.ioForward(*rt, request)) {
+    const Handler::IoWork work_kind = server_.handler.ioWork(*rt, request);
+    if (work_kind != Handler::IoWork::kNone) {
+      const bool msearch = work_kind == Handler::IoWork::kMsearch;
       if (auto upstream = server_.asyncUpstream(io_, *rt)) {
         auto shared = std::make_shared<const Request>(std::move(request));
         std::string storefront = server_.handler.storefrontFor(*shared);

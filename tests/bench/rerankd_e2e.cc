@@ -362,6 +362,10 @@ int main(int argc, char** argv) {
                                            connectors::jsonString(vector_field) + "]}";
         const std::string shopper = "shopper-" + std::to_string(i % 50);
         const std::string storefront = "w" + std::to_string(window);
+        const auto asShopper = [&] {  // the shopper's storefront and id
+          req.headers.push_back({"Host", storefront});
+          req.headers.push_back({"X-User-Id", shopper});
+        };
         const char* expect = nullptr;  // rerankd's X-Rerank
         switch (path) {
           case Path::kDirect:
@@ -370,23 +374,20 @@ int main(int argc, char** argv) {
             break;
           case Path::kThrough:
             req.body = page;
-            req.headers.push_back({"Host", storefront});
-            req.headers.push_back({"X-User-Id", shopper});
+            asShopper();
             expect = "applied";
             break;
           case Path::kMsearch:
             req.path = "/" + index + "/_msearch";
             req.headers[0].value = "application/x-ndjson";
             req.body = "{}\n" + page + "\n";
-            req.headers.push_back({"Host", storefront});
-            req.headers.push_back({"X-User-Id", shopper});
+            asShopper();
             expect = "msearch";
             break;
           case Path::kPass:
             req.body = window_request;
             req.body.insert(req.body.size() - 1, ",\"ext\":{\"rerank\":{\"opt_out\":true}}");
-            req.headers.push_back({"Host", storefront});
-            req.headers.push_back({"X-User-Id", shopper});
+            asShopper();
             expect = "skipped; reason=opt_out";
             break;
           case Path::kDisabled:
