@@ -1,8 +1,12 @@
 // The profile half of RerankService: the stores behind shoppers' profiles,
 // the events API that feeds them, and reading and erasing a profile. The
 // search path is in rerank_service.cc.
+#include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <map>
 #include <unordered_set>
 
 #include "connectors/json_writer.h"
@@ -20,6 +24,7 @@ using connectors::jsonString;
 using detail::ms;
 
 constexpr std::size_t kMaxCachedItems = 200000;  // item texts looked up for events
+constexpr std::size_t kItemLookupChunk = 1000;    // item ids per engine search
 
 
 // A 404 for a storefront name the config does not have; nullopt when known.
@@ -76,30 +81,50 @@ std::vector<ProfileEvent> RerankService::historyOf(const Runtime& rt,
   return std::move(*h);
 }
 
-std::shared_ptr<const scoring::ItemText> RerankService::itemText(const Runtime& rt,
-                                                                 const StorefrontRuntime& sf,
-                                                                 const std::string& item_id) {
-  const std::string key = sf.config->name + '\n' + item_id;
+RerankService::ItemTexts RerankService::itemTexts(const Runtime& rt, const StorefrontRuntime& sf,
+                                                 const std::vector<std::string>& item_ids) {
+  const auto& cfg = *sf.config;
+  ItemTexts out;
+  std::vector<std::string> missing;
   {
     std::lock_guard lock(items_mu_);
-    if (auto it = items_.find(key); it != items_.end()) return it->second;
-  }
-  const auto& cfg = *sf.config;
-  std::string query;
-  if (cfg.fields.id == "_id") {
-    query = "{\"ids\":{\"values\":[" + jsonString(item_id) + "]}}";
-  } else {
-    query = "{\"term\":{" + jsonString(cfg.fields.id) + ":" + jsonString(item_id) + "}}";
+    for (const auto& id : item_ids) {
+      if (out.contains(id)) continue;
+      if (auto it = items_.find(cfg.name + '\n' + id); it != items_.end()) {
+        out.emplace(id, it->second);
+      } else {
+        out.emplace(id, nullptr);
+        missing.push_back(id);
+      }
+    }
   }
   const std::string index = cfg.sync_index.empty() ? cfg.indices.front() : cfg.sync_index;
-  auto found = rt.upstream->search(index, "{\"size\":1,\"query\":" + query + "}");
-  if (!found || found->hits.empty()) return nullptr;
-  auto text = std::make_shared<const scoring::ItemText>(
-      hitText(found->hits[0].id, found->hits[0].source, cfg.fields));
-  std::lock_guard lock(items_mu_);
-  if (items_.size() >= kMaxCachedItems) items_.clear();  // crude bound; rebuilt on demand
-  items_[key] = text;
-  return text;
+  for (std::size_t start = 0; start < missing.size(); start += kItemLookupChunk) {
+    const std::size_t end = std::min(missing.size(), start + kItemLookupChunk);
+    std::string values;
+    for (std::size_t i = start; i < end; ++i) {
+      if (i > start) values += ',';
+      values += jsonString(missing[i]);
+    }
+    const std::string query = cfg.fields.id == "_id"
+                                  ? "{\"ids\":{\"values\":[" + values + "]}}"
+                                  : "{\"terms\":{" + jsonString(cfg.fields.id) + ":[" + values + "]}}";
+    // Twice the ids asked for: a custom id field the catalog repeats must not
+    // crowd another item out of the answer.
+    auto found = rt.upstream->search(
+        index, "{\"size\":" + std::to_string(2 * (end - start)) + ",\"query\":" + query + "}");
+    if (!found) continue;  // the events keep their ids; their texts are looked up next time
+    std::lock_guard lock(items_mu_);
+    for (const auto& hit : found->hits) {
+      auto text = std::make_shared<const scoring::ItemText>(hitText(hit.id, hit.source, cfg.fields));
+      auto slot = out.find(text->id);
+      if (slot == out.end() || slot->second) continue;  // not asked for, or seen already
+      if (items_.size() >= kMaxCachedItems) items_.clear();  // crude bound; rebuilt on demand
+      items_[cfg.name + '\n' + text->id] = text;
+      slot->second = std::move(text);
+    }
+  }
+  return out;
 }
 
 Response RerankService::events(const Runtime& rt, const Request& request) {
@@ -134,28 +159,36 @@ Response RerankService::events(const Runtime& rt, const Request& request) {
   // event is acknowledged only once it is on disk.
   enum class Outcome { kRejected, kDuplicate, kAccepted };
   std::vector<Outcome> outcome(parsed.size(), Outcome::kRejected);
+  // The events' storefronts, then the texts of the items they name: one
+  // engine search per storefront for all the items not cached yet, rather
+  // than one per event. A search's item (its click) is for the live
+  // statistics, not the history, and needs no text.
+  std::vector<const StorefrontRuntime*> sf_of(parsed.size(), nullptr);
+  std::map<const StorefrontRuntime*, std::vector<std::string>> wanted;
+  for (std::size_t i = 0; i < parsed.size(); ++i) {
+    auto& ev = parsed[i];
+    if (!ev.ok) continue;
+    sf_of[i] = rt.named(ev.storefront);
+    if (!sf_of[i]) {
+      ev.ok = false;
+      ev.reason = "unknown storefront '" + ev.storefront + "'";
+      continue;
+    }
+    if (!ev.item_id.empty() && ev.kind != EventKind::kSearch) wanted[sf_of[i]].push_back(ev.item_id);
+  }
+  std::map<const StorefrontRuntime*, ItemTexts> texts;
+  for (const auto& [sf, ids] : wanted) texts[sf] = itemTexts(rt, *sf, ids);
   std::vector<LoggedEvent> fresh;
   std::vector<std::size_t> fresh_line;
   for (std::size_t i = 0; i < parsed.size(); ++i) {
     auto& ev = parsed[i];
-    const StorefrontRuntime* sf = nullptr;
-    if (ev.ok) {
-      sf = rt.named(ev.storefront);
-      if (!sf) {
-        ev.ok = false;
-        ev.reason = "unknown storefront '" + ev.storefront + "'";
-      }
-    }
     if (!ev.ok) continue;
     ProfileEvent pe;
     pe.kind = ev.kind;
     pe.item_id = ev.item_id;
     pe.session_id = ev.session_id;
     pe.ts_ms = ev.ts_ms;
-    // A search's item (its click) is for the live statistics, not the history.
-    if (!ev.item_id.empty() && ev.kind != EventKind::kSearch) {
-      pe.item = itemText(rt, *sf, ev.item_id);
-    }
+    if (!ev.item_id.empty() && ev.kind != EventKind::kSearch) pe.item = texts[sf_of[i]][ev.item_id];
     fresh.push_back({ev.storefront, ev.user_id, ev.event_id, std::move(pe)});
     fresh_line.push_back(i);
     outcome[i] = Outcome::kAccepted;
@@ -310,7 +343,22 @@ Response RerankService::userProfile(const Runtime& rt, std::string_view storefro
     out += "{\"type\":\"" + std::string(kKinds[static_cast<int>(e.kind)]) +
            "\",\"item_id\":" + jsonString(e.item_id) + ",\"session_id\":" +
            jsonString(e.session_id) + ",\"ts\":" + std::to_string(e.ts_ms) +
-           ",\"weight\":" + std::to_string(eventWeight(e.kind)) + "}";
+           ",\"weight\":" + std::to_string(eventWeight(e.kind));
+    // The item as rerankd knows it (looked up when the event came in): what
+    // the model reads for this event. Absent when the engine did not have it.
+    if (e.item) {
+      out += ",\"item\":{\"title\":" + jsonString(e.item->title);
+      if (!e.item->brand.empty()) out += ",\"brand\":" + jsonString(e.item->brand);
+      if (!e.item->category.empty()) out += ",\"category\":" + jsonString(e.item->category);
+      if (e.item->price && std::isfinite(*e.item->price)) {
+        char buf[32];
+        const auto written = std::to_chars(buf, buf + sizeof buf, *e.item->price);
+        out += ",\"price\":";
+        out.append(buf, written.ptr);
+      }
+      out += '}';
+    }
+    out += '}';
   }
   out += "]}";
   return jsonResponse(std::move(out));

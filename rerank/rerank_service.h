@@ -173,8 +173,12 @@ class RerankService {
     std::vector<double> scores;
     std::list<std::string>::iterator lru;
   };
-  std::shared_ptr<const scoring::ItemText> itemText(const Runtime& rt, const StorefrontRuntime& sf,
-                                                    const std::string& item_id);
+  // The texts of a storefront's items by id: from the cache, and those not
+  // in it from the engine, in one search for all of them (per 1,000 ids).
+  // An item the engine does not have, or could not be asked for, maps to null.
+  using ItemTexts = std::unordered_map<std::string, std::shared_ptr<const scoring::ItemText>>;
+  ItemTexts itemTexts(const Runtime& rt, const StorefrontRuntime& sf,
+                      const std::vector<std::string>& item_ids);
   const CachedOrder* cachedOrder(const std::string& key);
   void rememberOrder(const std::string& key, std::chrono::seconds ttl, std::vector<std::string> ids,
                      std::vector<double> scores);

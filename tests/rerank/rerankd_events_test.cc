@@ -5,6 +5,7 @@
 #include <simdjson.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -223,6 +224,92 @@ TEST_CASE("oversize lines and unknown storefronts are refused, the other lines k
   CHECK_THAT(reasons[1], Catch::Contains("bytes"));
   CHECK_THAT(reasons[2], Catch::Contains("no-such-shop"));
   CHECK(profileTimes(rerankd, "carol") == std::multiset<int64_t>{t - 1, t});
+}
+
+// The index's count of searches run on it (its one shard's query phases).
+int64_t searchesOn(connectors::EngineClient& engine, const std::string& index) {
+  auto got = engine.raw({"GET", "/" + index + "/_stats/search", "", {}, ""});
+  REQUIRE(got);
+  REQUIRE(got->status == 200);
+  dom::parser parser;
+  dom::element doc;
+  REQUIRE_FALSE(parser.parse(got->body).get(doc));
+  return int64_t(doc["indices"][index]["primaries"]["search"]["query_total"]);
+}
+
+TEST_CASE("a POST's new items are looked up in one engine search and each event keeps "
+          "its own item's text", "[rerankd][opensearch]") {
+  EventsShop shop("texts");
+  const auto items = shopItems(40);
+  RerankdProcess rerankd(shop.dir, shop.config() +
+                                       "    fields: {title: title, brand: brand, "
+                                       "category: category, price: price}\n");
+  const int64_t t = nowMs() - 100000;
+  auto click = [](const std::string& id, const std::string& item, int64_t ts) {
+    return R"({"event_id":")" + id + R"(","storefront":"shop","user_id":"dave","type":"click",)"
+           R"("item_id":")" + item + R"(","ts":)" + std::to_string(ts) + "}\n";
+  };
+  // One search run directly: what a single search adds to the count.
+  const int64_t before_direct = searchesOn(*shop.engine, shop.index);
+  REQUIRE(shop.engine->search(shop.index, R"({"size":1,"query":{"match_all":{}}})"));
+  const int64_t one_search = searchesOn(*shop.engine, shop.index) - before_direct;
+  REQUIRE(one_search >= 1);
+
+  // 30 items never seen, one of them twice, and one the catalog lacks.
+  std::string batch;
+  std::map<int64_t, std::string> item_at;  // ts -> item id
+  for (int i = 0; i < 30; ++i) {
+    batch += click("d" + std::to_string(i), items[i].id, t + i);
+    item_at[t + i] = items[i].id;
+  }
+  batch += click("d-again", items[0].id, t + 30);
+  item_at[t + 30] = items[0].id;
+  batch += click("d-missing", "sku-not-in-catalog", t + 31);
+  item_at[t + 31] = "sku-not-in-catalog";
+  const int64_t before = searchesOn(*shop.engine, shop.index);
+  auto r = post(rerankd, batch);
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  CHECK(searchesOn(*shop.engine, shop.index) - before == one_search);
+
+  // Each event carries its own item's text; the missing item none.
+  auto profile = [&] {
+    auto got = rerankd.client().raw(
+        {"GET", "/_rerank/users/shop/dave", "", {{"Authorization", kAdmin}}, ""});
+    REQUIRE(got);
+    REQUIRE(got->status == 200);
+    return got->body;
+  };
+  const std::string body = profile();
+  dom::parser parser;
+  dom::element doc;
+  REQUIRE_FALSE(parser.parse(body).get(doc));
+  std::size_t seen = 0;
+  for (auto e : dom::array(doc["events"])) {
+    const std::string item_id{std::string_view(e["item_id"])};
+    REQUIRE(item_at.at(int64_t(e["ts"])) == item_id);
+    ++seen;
+    dom::element text;
+    if (item_id == "sku-not-in-catalog") {
+      CHECK(e["item"].get(text) == simdjson::NO_SUCH_FIELD);
+      continue;
+    }
+    REQUIRE_FALSE(e["item"].get(text));
+    const auto& want = *std::find_if(items.begin(), items.end(),
+                                     [&](const ShopItem& it) { return it.id == item_id; });
+    CHECK(std::string_view(text["title"]) == want.title);
+    CHECK(std::string_view(text["brand"]) == want.brand);
+    CHECK(std::string_view(text["category"]) == want.category);
+    CHECK(double(text["price"]) == want.price);
+  }
+  CHECK(seen == item_at.size());
+
+  // Items already looked up are not asked for again; a new one is, alone.
+  const int64_t before_cached = searchesOn(*shop.engine, shop.index);
+  REQUIRE(post(rerankd, click("e1", items[3].id, t + 40) + click("e2", items[7].id, t + 41)));
+  CHECK(searchesOn(*shop.engine, shop.index) == before_cached);
+  REQUIRE(post(rerankd, click("e3", items[35].id, t + 42) + click("e4", items[3].id, t + 43)));
+  CHECK(searchesOn(*shop.engine, shop.index) - before_cached == one_search);
 }
 
 TEST_CASE("A/B buckets: control gets the engine's order, both are recorded, and "
