@@ -60,10 +60,11 @@ struct EventsShop {
   }
 };
 
+// A click on `item`.
 std::string eventLine(const std::string& id, const std::string& user, int64_t ts,
-                      const std::string& storefront = "shop") {
+                      const std::string& storefront = "shop", const std::string& item = "sku-1003") {
   return R"({"event_id":")" + id + R"(","storefront":")" + storefront + R"(","user_id":")" + user +
-         R"(","type":"click","item_id":"sku-1003","ts":)" + std::to_string(ts) + "}\n";
+         R"(","type":"click","item_id":")" + item + R"(","ts":)" + std::to_string(ts) + "}\n";
 }
 
 connectors::Result<connectors::HttpResponse> post(RerankdProcess& r, const std::string& ndjson) {
@@ -246,8 +247,7 @@ TEST_CASE("a POST's new items are looked up in one engine search and each event 
                                        "category: category, price: price}\n");
   const int64_t t = nowMs() - 100000;
   auto click = [](const std::string& id, const std::string& item, int64_t ts) {
-    return R"({"event_id":")" + id + R"(","storefront":"shop","user_id":"dave","type":"click",)"
-           R"("item_id":")" + item + R"(","ts":)" + std::to_string(ts) + "}\n";
+    return eventLine(id, "dave", ts, "shop", item);
   };
   // One search run directly: what a single search adds to the count.
   const int64_t before_direct = searchesOn(*shop.engine, shop.index);
