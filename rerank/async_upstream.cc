@@ -3,10 +3,12 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <algorithm>
 #include <random>
@@ -15,6 +17,7 @@ namespace rr::rerank {
 namespace {
 
 namespace asio = boost::asio;
+namespace ssl = asio::ssl;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
@@ -66,12 +69,42 @@ constexpr std::size_t kReadBuffer = 64 << 10;
 constexpr std::size_t kParsePadding = 64;
 
 struct AsyncUpstream::Connection {
-  explicit Connection(asio::io_context::executor_type executor) : stream(executor) {
+  // `tls`: the context of an https upstream; null for http.
+  Connection(asio::io_context::executor_type executor, ssl::context* tls) : plain(executor) {
+    if (tls) secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, *tls);
     buffer.reserve(kReadBuffer);
   }
-  beast::tcp_stream stream;
+  // The TCP stream under TLS, or the plain one: where the timeouts are set.
+  beast::tcp_stream& tcp() { return secure ? beast::get_lowest_layer(*secure) : plain; }
+  beast::tcp_stream plain;  // http
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> secure;  // https
   beast::flat_buffer buffer;
 };
+
+namespace {
+
+// Writes the request and reads the whole answer on `stream` (plain or TLS).
+template <class Stream>
+asio::awaitable<void> exchange(Stream& stream, beast::flat_buffer& buffer,
+                               http::request<http::string_body>& req,
+                               http::response_parser<http::string_body>& parser,
+                               beast::error_code& ec) {
+  co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
+  if (!ec) {
+    co_await http::async_read_header(stream, buffer, parser,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (!ec && !parser.is_done()) {
+    // The body with room for the JSON parser's padding past its end, so
+    // parsing it does not copy the whole answer once more to get that room.
+    if (const auto length = parser.content_length(); length && *length <= kMaxBody) {
+      parser.get().body().reserve(static_cast<std::size_t>(*length) + kParsePadding);
+    }
+    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+}  // namespace
 
 // One try: the answer, or the error and whether a fresh connection may try
 // again at once (a kept-alive one the engine had closed).
@@ -85,8 +118,9 @@ AsyncUpstream::AsyncUpstream(asio::io_context::executor_type executor,
                              const config::UpstreamConfig& config)
     : executor_(executor), config_(config) {
   std::string_view url = config.url;
-  if (!url.starts_with("http://")) return;  // https: the libcurl client
-  url.remove_prefix(7);
+  const bool https = url.starts_with("https://");
+  if (!https && !url.starts_with("http://")) return;
+  url.remove_prefix(https ? 8 : 7);
   const auto slash = url.find('/');
   const std::string_view authority = url.substr(0, slash);
   if (authority.empty()) return;
@@ -97,11 +131,32 @@ AsyncUpstream::AsyncUpstream(asio::io_context::executor_type executor,
     port_ = std::string(authority.substr(colon + 1));
   } else {
     host_ = std::string(authority);
-    port_ = "80";
+    port_ = https ? "443" : "80";
   }
   if (bracketed && host_.size() >= 2) host_ = host_.substr(1, host_.size() - 2);
   host_header_ = std::string(authority);
   if (config.user) authorization_ = "Basic " + base64(*config.user + ":" + config.password.value_or(""));
+  if (https) {
+    // As the libcurl client: the CA file or the system's store, the
+    // certificate checked against the host (a name or an IP address) unless
+    // `tls_verify: false`. A CA file that cannot be read leaves this client
+    // unusable, and the libcurl client then reports the TLS error.
+    tls_ = std::make_unique<ssl::context>(ssl::context::tls_client);
+    beast::error_code ec;
+    if (config.tls_verify) {
+      tls_->set_verify_mode(ssl::verify_peer, ec);
+      if (!ec) {
+        if (config.ca_file.empty()) {
+          tls_->set_default_verify_paths(ec);
+        } else {
+          tls_->load_verify_file(config.ca_file, ec);
+        }
+      }
+    } else {
+      tls_->set_verify_mode(ssl::verify_none, ec);
+    }
+    if (ec) return;
+  }
   usable_ = true;
 }
 
@@ -147,7 +202,7 @@ asio::awaitable<AsyncUpstream::Attempt> AsyncUpstream::once(const connectors::Ht
   const bool reused = connection != nullptr;
   beast::error_code ec;
   if (!connection) {
-    connection = std::make_unique<Connection>(executor_);
+    connection = std::make_unique<Connection>(executor_, tls_.get());
     const auto connect_by = std::min(deadline, Clock::now() + config_.connect_timeout);
     // The lookup is bounded like the connect: a timer cancels it. Both live
     // in shared state, as the timer's handler may run after this returns.
@@ -167,9 +222,9 @@ asio::awaitable<AsyncUpstream::Attempt> AsyncUpstream::once(const connectors::Ht
           (timed_out ? "timed out resolving " : "cannot resolve ") + host_ + ": " + ec.message());
       co_return out;
     }
-    connection->stream.expires_at(connect_by);
-    co_await connection->stream.async_connect(endpoints,
-                                              asio::redirect_error(asio::use_awaitable, ec));
+    connection->tcp().expires_at(connect_by);
+    co_await connection->tcp().async_connect(endpoints,
+                                             asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       const bool timed_out = ec == beast::error::timeout;
       out.error = transportError(
@@ -180,7 +235,32 @@ asio::awaitable<AsyncUpstream::Attempt> AsyncUpstream::once(const connectors::Ht
           (timed_out ? "connect timeout to " : "cannot connect to ") + where + ": " + ec.message());
       co_return out;
     }
-    connection->stream.socket().set_option(tcp::no_delay(true), ec);
+    connection->tcp().socket().set_option(tcp::no_delay(true), ec);
+    if (auto& secure = connection->secure) {
+      // SNI for a host name (not for an address), then the handshake, within
+      // the connect timeout too.
+      beast::error_code ip_ec;
+      asio::ip::make_address(host_, ip_ec);
+      // (SSL_set_tlsext_host_name, without the macro's C cast.)
+      if (ip_ec && SSL_ctrl(secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
+                            TLSEXT_NAMETYPE_host_name, const_cast<char*>(host_.c_str())) != 1) {
+        out.error = transportError(ErrorCode::kUnavailable, TransportCause::kTls,
+                                   "TLS failure talking to " + where + ": cannot set the server name");
+        co_return out;
+      }
+      if (config_.tls_verify) secure->set_verify_callback(ssl::host_name_verification(host_));
+      co_await secure->async_handshake(ssl::stream_base::client,
+                                       asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        const bool timed_out = ec == beast::error::timeout;
+        out.error = transportError(
+            timed_out ? ErrorCode::kDeadlineExceeded : ErrorCode::kUnavailable,
+            timed_out ? TransportCause::kTimeout : TransportCause::kTls,
+            (timed_out ? "TLS handshake timeout with " : "TLS failure talking to ") + where + ": " +
+                ec.message());
+        co_return out;
+      }
+    }
     std::lock_guard lock(mu_);
     ++opened_;
   }
@@ -196,24 +276,15 @@ asio::awaitable<AsyncUpstream::Attempt> AsyncUpstream::once(const connectors::Ht
   req.body() = request.body;
   req.prepare_payload();
 
-  connection->stream.expires_at(deadline);
-  co_await http::async_write(connection->stream, req, asio::redirect_error(asio::use_awaitable, ec));
+  connection->tcp().expires_at(deadline);
   http::response_parser<http::string_body> parser;
   parser.body_limit(kMaxBody);
   // The answer to a HEAD has a Content-Length but no body.
   parser.skip(request.method == "HEAD");
-  if (!ec) {
-    co_await http::async_read_header(connection->stream, connection->buffer, parser,
-                                     asio::redirect_error(asio::use_awaitable, ec));
-  }
-  if (!ec && !parser.is_done()) {
-    // The body with room for the JSON parser's padding past its end, so
-    // parsing it does not copy the whole answer once more to get that room.
-    if (const auto length = parser.content_length(); length && *length <= kMaxBody) {
-      parser.get().body().reserve(static_cast<std::size_t>(*length) + kParsePadding);
-    }
-    co_await http::async_read(connection->stream, connection->buffer, parser,
-                              asio::redirect_error(asio::use_awaitable, ec));
+  if (connection->secure) {
+    co_await exchange(*connection->secure, connection->buffer, req, parser, ec);
+  } else {
+    co_await exchange(connection->plain, connection->buffer, req, parser, ec);
   }
   if (ec) {
     const bool timed_out = ec == beast::error::timeout;
@@ -228,8 +299,11 @@ asio::awaitable<AsyncUpstream::Attempt> AsyncUpstream::once(const connectors::Ht
       out.error = transportError(ErrorCode::kBadResponse, TransportCause::kConnectionReset,
                                  "the answer from " + where + " was cut short: " + ec.message());
     } else {
+      // A TLS engine that closed the connection without saying so first:
+      // stream_truncated, as eof on a plain one.
       const bool reset = ec == asio::error::connection_reset || ec == http::error::end_of_stream ||
-                         ec == asio::error::broken_pipe || ec == asio::error::eof;
+                         ec == asio::error::broken_pipe || ec == asio::error::eof ||
+                         ec == ssl::error::stream_truncated;
       out.error = transportError(ErrorCode::kUnavailable,
                                  reset ? TransportCause::kConnectionReset : TransportCause::kOther,
                                  "request to " + where + " failed: " + ec.message());
@@ -244,7 +318,7 @@ asio::awaitable<AsyncUpstream::Attempt> AsyncUpstream::once(const connectors::Ht
   }
   response.body = std::move(message.body());
   if (message.keep_alive()) {
-    connection->stream.expires_never();
+    connection->tcp().expires_never();
     giveBack(std::move(connection));
   }
   out.response = std::move(response);

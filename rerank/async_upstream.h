@@ -5,8 +5,8 @@
 // events, the shared profile store, readiness) go through the blocking
 // libcurl client on the worker pool.
 //
-// Plain http only: for an https upstream usable() is false and those
-// requests stay on the worker pool. The behaviour follows the libcurl client's
+// http, and https with OpenSSL (the CA file or the system's store, the
+// host checked unless `tls_verify: false`). The behaviour follows the libcurl client's
 // as rerankd configures it: the connect timeout and the request's deadline
 // bound every step (lookup, connect, write, read); one retry, never past the
 // deadline, after a refused connection, a failed lookup or a 429/502/503
@@ -34,6 +34,10 @@
 #include "connectors/error.h"
 #include "connectors/http_transport.h"
 
+namespace boost::asio::ssl {
+class context;  // OpenSSL's headers stay in async_upstream.cc
+}
+
 namespace rr::rerank {
 
 class AsyncUpstream {
@@ -43,7 +47,8 @@ class AsyncUpstream {
   AsyncUpstream(const AsyncUpstream&) = delete;
   AsyncUpstream& operator=(const AsyncUpstream&) = delete;
 
-  // False for an upstream this client cannot reach (https).
+  // False for an upstream this client cannot reach: a URL it does not
+  // understand, or a CA file OpenSSL cannot load.
   bool usable() const { return usable_; }
 
   // One request, the whole response. A non-2xx status is a response.
@@ -69,6 +74,7 @@ class AsyncUpstream {
   boost::asio::io_context::executor_type executor_;
   config::UpstreamConfig config_;
   bool usable_ = false;
+  std::unique_ptr<boost::asio::ssl::context> tls_;  // https only
   std::string host_, port_, host_header_, authorization_;
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<Connection>> idle_;

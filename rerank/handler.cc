@@ -1,5 +1,7 @@
 #include "rerank/handler.h"
 
+#include "rerank/detail/engine_answers.h"
+
 #include <chrono>
 #include <cstdio>
 
@@ -235,15 +237,7 @@ Response Handler::forwarded(const Route& route,
                             Clock::duration took) {
   const std::string storefront = route.sf ? route.sf->config->name : "";
   metrics_.observeStage(storefront, "upstream", std::chrono::duration<double>(took).count());
-  if (!answer) {
-    const auto& e = answer.error();
-    metrics_.countUpstreamError(std::string(connectors::toString(e.cause)));
-    const int status = e.code == connectors::ErrorCode::kDeadlineExceeded ? 504
-                       : e.cause == connectors::TransportCause::kConnectionRefused ? 502
-                                                                                  : 503;
-    return errorResponse(status, "rerank_upstream_exception",
-                         "the search engine did not answer: " + e.message);
-  }
+  if (!answer) return detail::upstreamFailure(metrics_, answer.error());
   Response r;
   r.status = answer->status;
   for (auto& h : answer->headers) {

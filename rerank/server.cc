@@ -98,7 +98,7 @@ struct Server::Impl {
   void sweep(std::size_t io);
 
   // The client of io_context `io` for `rt`'s upstream; null when it cannot
-  // serve it (https).
+  // serve it (a CA file OpenSSL cannot load).
   std::shared_ptr<AsyncUpstream> asyncUpstream(std::size_t io, const Runtime& rt) {
     IoUpstream& u = *upstreams[io];
     std::lock_guard lock(u.mu);

@@ -17,6 +17,7 @@ PACKAGES=(
   ninja-build
   pkg-config
   libcurl4-openssl-dev
+  libssl-dev
   libsimdjson-dev
   libeigen3-dev
   libboost-dev
@@ -26,6 +27,8 @@ PACKAGES=(
   libyaml-cpp-dev
   curl
   unzip
+  nginx-light
+  openssl
   procps
   ca-certificates
 )

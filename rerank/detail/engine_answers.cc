@@ -26,9 +26,13 @@ Response fromEngine(connectors::HttpResponse&& answer) {
 
 Response upstreamFailure(Metrics& metrics, const connectors::Error& e) {
   metrics.countUpstreamError(std::string(connectors::toString(e.cause)));
+  // 502 where the engine cannot be reached as configured (nothing listens,
+  // or its certificate is not trusted), 503 for other failures, which pass.
   const int status = e.code == connectors::ErrorCode::kDeadlineExceeded ? 504
-                     : e.cause == connectors::TransportCause::kConnectionRefused ? 502
-                                                                                : 503;
+                     : e.cause == connectors::TransportCause::kConnectionRefused ||
+                             e.cause == connectors::TransportCause::kTls
+                         ? 502
+                         : 503;
   return errorResponse(status, "rerank_upstream_exception",
                        "the search engine did not answer: " + e.message);
 }

@@ -1,0 +1,43 @@
+// An https front for the real engine: nginx terminating TLS with a
+// certificate made for the test run (by the openssl command), passing every
+// request on to the engine over http, as a shop's TLS load balancer or a
+// managed cluster's https endpoint does. Test-only.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+
+namespace rr::testing {
+
+class TlsFront {
+ public:
+  // Starts nginx in front of `engine_url` (http). FAILs the test, naming
+  // what is missing, when nginx or openssl is not installed
+  // (scripts/install-deps.sh installs both).
+  explicit TlsFront(const std::string& engine_url);
+  ~TlsFront();
+  TlsFront(const TlsFront&) = delete;
+  TlsFront& operator=(const TlsFront&) = delete;
+
+  // https://127.0.0.1:PORT (the certificate names that address) and
+  // https://localhost:PORT (and that name).
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
+  std::string namedUrl() const { return "https://localhost:" + std::to_string(port_); }
+  // The CA that signed the front's certificate, and one that did not.
+  std::filesystem::path caFile() const { return dir_ / "ca.pem"; }
+  std::filesystem::path otherCaFile() const { return dir_ / "other-ca.pem"; }
+  // Requests nginx has passed on so far (lines in its access log), once
+  // there are at least `expected` or a second has passed: nginx writes a
+  // line just after the answer, so a client may read it before the line is
+  // there.
+  std::size_t requestsPassed(std::size_t expected = 0) const;
+
+ private:
+  std::filesystem::path dir_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+}  // namespace rr::testing
