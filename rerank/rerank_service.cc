@@ -438,10 +438,6 @@ asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const Sto
     co_return r;
   }
   const Shopper who = shopper(cfg, request, *plan);
-  const std::string query_text = queryText(request.body);  // read once: scorer, k-NN, log
-  const std::string request_id = newRequestId();
-  const std::string bucket = bucketOf(cfg, who.user, who.session, request_id);
-  const bool control = bucket == "control";
   auto upstream = upstreamRequest(rt, request, *plan);
   auto answer = co_await caller.raw(std::move(upstream));
   const auto t_up = Clock::now();
@@ -455,6 +451,11 @@ asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const Sto
     r.set("X-Rerank", "skipped; reason=" + reason);
     co_return r;
   }
+  // Only for a search that is reranked: a passed-through one needs none of it.
+  const std::string query_text = queryText(request.body);  // read once: scorer, k-NN, log
+  const std::string request_id = newRequestId();
+  const std::string bucket = bucketOf(cfg, who.user, who.session, request_id);
+  const bool control = bucket == "control";
   // The fields scoring reads of a candidate with a vector come out of this
   // one pass over the window, not a second parse of every `_source`.
   const auto source_keys = hitSourceKeys(cfg.fields);
