@@ -574,8 +574,8 @@ TEST_CASE("a body cut short is an error, not a response, and its connection is n
   CHECK(client.upstream().connectionsOpened() == 2);
 }
 
-TEST_CASE("http and https upstreams are usable; another scheme or a CA file that is not one "
-          "is not", "[component][async_upstream]") {
+TEST_CASE("http and https upstreams are usable and not another scheme or a CA file that is "
+          "not one", "[component][async_upstream]") {
   asio::io_context ioc;
   CHECK(AsyncUpstream(ioc.get_executor(), configFor("http://127.0.0.1:9200")).usable());
   CHECK(AsyncUpstream(ioc.get_executor(), configFor("https://127.0.0.1:9200")).usable());

@@ -79,7 +79,7 @@ std::string withCa(std::string yaml, const std::filesystem::path& ca) {
 
 }  // namespace
 
-TEST_CASE("the async client speaks https to the engine: the certificate checked, "
+TEST_CASE("the async client speaks https to the engine with the certificate checked and "
           "connections kept alive", "[rerankd][opensearch]") {
   TlsFront front(openSearchUrl());
   SECTION("trusted by the CA file, by address: the engine's own answers on one connection") {
