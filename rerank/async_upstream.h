@@ -1,12 +1,13 @@
 // The engine, called without blocking a thread: an HTTP/1.1 client on the
 // server's own io_context (Boost.Beast, C++20 coroutines) with kept-alive
-// connections, for the rerank path's searches and `_msearch`, and the
-// requests rerankd passes through as they are. rerankd's other calls (its
-// events, the shared profile store, readiness) go through the blocking
-// libcurl client on the worker pool.
+// connections, for the rerank path's searches and `_msearch` (and the
+// shopper's profile when it is in the shared store), and the requests
+// rerankd passes through as they are. rerankd's other calls (its events,
+// admin, readiness) go through the blocking libcurl client on the worker
+// pool.
 //
-// http, and https with OpenSSL (the CA file or the system's store, the
-// host checked unless `tls_verify: false`). The behaviour follows the libcurl client's
+// http, and https with OpenSSL (the CA file or the system's store, the host
+// checked unless `tls_verify: false`). The behaviour follows the libcurl client's
 // as rerankd configures it: the connect timeout and the request's deadline
 // bound every step (lookup, connect, write, read); one retry, never past the
 // deadline, after a refused connection, a failed lookup or a 429/502/503

@@ -194,7 +194,6 @@ class AsyncCaller final : public UpstreamCaller {
 }  // namespace
 
 const StorefrontRuntime* Handler::ioSearch(const Runtime& rt, const Request& request) const {
-  if (rt.config->profiles.store != config::ProfilesConfig::Store::kEmbedded) return nullptr;
   const std::string_view path = request.path();
   if (!path.ends_with("/_search") || (request.method != "GET" && request.method != "POST")) {
     return nullptr;
@@ -259,9 +258,7 @@ Handler::IoWork Handler::ioWork(const Runtime& rt, const Request& request) const
     case Route::kForward:
       return IoWork::kForward;
     case Route::kMsearch:
-      return rt.config->profiles.store == config::ProfilesConfig::Store::kEmbedded
-                 ? IoWork::kMsearch
-                 : IoWork::kNone;
+      return IoWork::kMsearch;
     default:
       return IoWork::kNone;
   }

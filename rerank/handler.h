@@ -33,8 +33,8 @@ class Handler {
   Response handle(const Request& request);
 
   // The storefront whose rerank-path `_search` this request is, when it can
-  // be served on the I/O threads: an enabled storefront's search with the
-  // embedded profile store (the shared one is read with blocking calls).
+  // be served on the I/O threads: an enabled storefront's search (the
+  // shopper's profile too is read there, from either store).
   // Null otherwise: handle() it on the worker pool.
   const StorefrontRuntime* ioSearch(const Runtime& rt, const Request& request) const;
   // That search, awaiting the engine through `upstream`.
@@ -45,7 +45,7 @@ class Handler {
 
   // What of handle()'s work on this request can be awaited on the I/O
   // threads instead, with the same answer: an `_msearch` it would rerank
-  // (with the embedded profile store, as for ioSearch: msearchOnIo), or a
+  // (msearchOnIo), or a
   // request it would pass to the engine as it is (an allowed API, a
   // disabled storefront's search: forwardOnIo). One routing decision.
   enum class IoWork { kNone, kMsearch, kForward };

@@ -174,7 +174,8 @@ asio::awaitable<Response> RerankService::msearchWith(const Runtime& rt, const Re
     if (bucket == "control") {
       ranking.fail = "ab_control";
     } else {
-      ranking = rank(rt, *item.sf, *res, res->hits.size(), *item.plan, query_text, who,
+      const auto history = co_await historyWith(cfg.name, who.user, caller);
+      ranking = rank(*item.sf, *res, res->hits.size(), *item.plan, query_text, who, history,
                      pageKey(cfg, who, "msearch " + item.header, *item.plan), t0 + cfg.deadline);
     }
     ResponseParts parts;

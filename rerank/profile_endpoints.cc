@@ -68,17 +68,18 @@ std::expected<void, std::string> RerankService::openProfiles(const config::Profi
   return {};
 }
 
-std::vector<ProfileEvent> RerankService::historyOf(const Runtime& rt,
-                                                   const std::string& storefront,
-                                                   const std::string& user) {
-  if (user.empty()) return {};
-  if (!shared_) return profiles_->history(storefront, user);
-  auto h = shared_->history(*rt.upstream, storefront, user);
+boost::asio::awaitable<std::vector<ProfileEvent>> RerankService::historyWith(
+    const std::string& storefront, const std::string& user, UpstreamCaller& caller) {
+  if (user.empty()) co_return std::vector<ProfileEvent>{};
+  if (!shared_) co_return profiles_->history(storefront, user);
+  auto answer = co_await caller.raw(shared_->historyRequest(storefront, user));
+  auto h = answer ? shared_->historyFrom(*answer, storefront, user)
+                  : std::unexpected(answer.error().message);
   if (!h) {
     metrics_.countUpstreamError("profiles");
-    return {};
+    co_return std::vector<ProfileEvent>{};
   }
-  return std::move(*h);
+  co_return std::move(*h);
 }
 
 RerankService::ItemTexts RerankService::itemTexts(const Runtime& rt, const StorefrontRuntime& sf,

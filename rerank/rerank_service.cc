@@ -113,10 +113,11 @@ std::string RerankService::bucketOf(const config::StorefrontConfig& cfg, std::st
                                                                            : "control";
 }
 
-RerankService::Ranking RerankService::rank(const Runtime& rt, const StorefrontRuntime& sf,
+RerankService::Ranking RerankService::rank(const StorefrontRuntime& sf,
                                            const connectors::SearchResult& window,
                                            std::size_t engine_count, const SearchPlan& plan,
                                            std::string_view query_text, const Shopper& shopper,
+                                           std::span<const ProfileEvent> history,
                                            const std::string& page_key,
                                            Clock::time_point deadline) {
   Ranking out;
@@ -183,7 +184,6 @@ RerankService::Ranking RerankService::rank(const Runtime& rt, const StorefrontRu
       return out;
     }
   }
-  const auto history = historyOf(rt, cfg.name, shopper.user);
   LiveScorer& scorer = scorerFor(cfg.name, sf.model);
   thread_local std::vector<float> scores;  // reused, as the candidates are
   const std::shared_ptr<LiveStats> live = liveStats(sf);
@@ -504,15 +504,20 @@ asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const Sto
                           std::chrono::duration<double>(t_extra - t_parse).count());
   }
   Ranking ranking;
+  auto t_profile = t_extra;
   if (control) {
     ranking.fail = "ab_control";  // the engine's order, through the same path
   } else {
-    ranking = rank(rt, sf, *window, engine_count, *plan, query_text, who,
+    const auto history = co_await historyWith(cfg.name, who.user, caller);
+    t_profile = Clock::now();
+    metrics_.observeStage(cfg.name, "profile",
+                          std::chrono::duration<double>(t_profile - t_extra).count());
+    ranking = rank(sf, *window, engine_count, *plan, query_text, who, history,
                    pageKey(cfg, who, request.method + " " + std::string(request.path()), *plan),
                    t0 + cfg.deadline);
   }
   const auto t_w0 = Clock::now();
-  metrics_.observeStage(cfg.name, "score", std::chrono::duration<double>(t_w0 - t_extra).count());
+  metrics_.observeStage(cfg.name, "score", std::chrono::duration<double>(t_w0 - t_profile).count());
   const bool failed = !ranking.fail.empty();
   if (failed) window->hits.resize(engine_count);  // the engine's own page, nothing added
   ResponseParts parts;
@@ -537,8 +542,9 @@ asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const Sto
   std::string timing;
   const std::pair<const char*, double> stages[] = {
       {"upstream=", ms(t_up - t0)},       {";parse=", ms(t_parse - t_up)},
-      {";extra=", ms(t_extra - t_parse)}, {";rerank=", ms(t_w0 - t_extra)},
-      {";write=", ms(t_end - t_w0)},      {";total=", ms(t_end - t0)}};
+      {";extra=", ms(t_extra - t_parse)}, {";profile=", ms(t_profile - t_extra)},
+      {";rerank=", ms(t_w0 - t_profile)}, {";write=", ms(t_end - t_w0)},
+      {";total=", ms(t_end - t0)}};
   for (const auto& [name, value] : stages) {
     char buf[32];
     const auto written = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::fixed, 2);

@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -126,10 +127,10 @@ class RerankService {
   };
   // The window's first `engine_count` hits are the engine's; the rest are
   // extra candidates.
-  Ranking rank(const Runtime& rt, const StorefrontRuntime& sf,
-               const connectors::SearchResult& window,
+  Ranking rank(const StorefrontRuntime& sf, const connectors::SearchResult& window,
                std::size_t engine_count, const SearchPlan& plan, std::string_view query_text,
-               const Shopper& shopper, const std::string& page_key, Clock::time_point deadline);
+               const Shopper& shopper, std::span<const ProfileEvent> history,
+               const std::string& page_key, Clock::time_point deadline);
   // The k-NN search for the items nearest the query's vector, within the
   // client's filters; nullopt (and why, in `note`) when there is none.
   boost::asio::awaitable<std::optional<connectors::SearchResponse>> extraCandidates(
@@ -152,10 +153,13 @@ class RerankService {
   boost::asio::awaitable<std::optional<connectors::SearchResponse>> extraSearch(
       const Runtime& rt, const Request& request, std::string body, std::string_view what,
       UpstreamCaller& upstream, std::string& note, int& status);
-  // The shopper's events from whichever store is configured (empty, and a
-  // counted error, when the shared store cannot be read).
-  std::vector<ProfileEvent> historyOf(const Runtime& rt, const std::string& storefront,
-                                      const std::string& user);
+  // The shopper's events from whichever store is configured: the embedded
+  // one at once, the shared one's index through `caller` (so that an I/O
+  // thread waits for it without blocking). Empty, and a counted error, when
+  // the shared store cannot be read.
+  boost::asio::awaitable<std::vector<ProfileEvent>> historyWith(const std::string& storefront,
+                                                                const std::string& user,
+                                                                UpstreamCaller& caller);
   // The served page in the activity log (what was shown, in order, with
   // the request id, bucket and model version), when one is kept.
   void recordServed(const StorefrontRuntime& sf, const Shopper& who, std::string_view query_text,

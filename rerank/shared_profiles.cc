@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "connectors/json_writer.h"
+#include "connectors/search_response.h"
 
 namespace rr::rerank {
 namespace {
@@ -87,9 +88,28 @@ std::string SharedProfiles::userFilter(const std::string& storefront, const std:
 std::expected<std::vector<ProfileEvent>, std::string> SharedProfiles::history(
     connectors::EngineClient& engine, const std::string& storefront, const std::string& user) {
   if (auto ready = ensureIndex(engine); !ready) return std::unexpected(ready.error());
-  auto found = engine.search(index_, "{\"size\":" + std::to_string(max_events_) +
-                                         ",\"query\":" + userFilter(storefront, user, true) +
-                                         ",\"sort\":[{\"ts\":\"desc\"},{\"id\":\"asc\"}]}");
+  auto answer = engine.raw(historyRequest(storefront, user));
+  if (!answer) return std::unexpected(answer.error().message);
+  return historyFrom(*answer, storefront, user);
+}
+
+connectors::HttpRequest SharedProfiles::historyRequest(const std::string& storefront,
+                                                       const std::string& user) const {
+  return {"POST", "/" + connectors::encodePathSegment(index_) + "/_search", "",
+          {{"Content-Type", "application/json"}},
+          "{\"size\":" + std::to_string(max_events_) + ",\"query\":" +
+              userFilter(storefront, user, true) + ",\"sort\":[{\"ts\":\"desc\"},{\"id\":\"asc\"}]}"};
+}
+
+std::expected<std::vector<ProfileEvent>, std::string> SharedProfiles::historyFrom(
+    const connectors::HttpResponse& answer, const std::string& storefront,
+    const std::string& user) const {
+  if (answer.status == 404) return {};  // no index yet: no events yet
+  if (answer.status != 200) {
+    return std::unexpected("profile search answered " + std::to_string(answer.status) + ": " +
+                           answer.body.substr(0, 300));
+  }
+  auto found = connectors::parseSearchResponse(answer.body);
   if (!found) return std::unexpected(found.error().message);
   // The same records the embedded store replays, into a store of one user.
   ProfileStore one(1, static_cast<std::size_t>(std::max(1, max_events_)));

@@ -38,6 +38,14 @@ class SharedProfiles {
   std::expected<std::vector<ProfileEvent>, std::string> history(connectors::EngineClient& engine,
                                                                 const std::string& storefront,
                                                                 const std::string& user);
+  // The same read for a caller that sends the search itself (the I/O
+  // threads' async client): the request, then its answer read. Before the
+  // first event the index may not exist: its 404 is an empty history.
+  connectors::HttpRequest historyRequest(const std::string& storefront,
+                                         const std::string& user) const;
+  std::expected<std::vector<ProfileEvent>, std::string> historyFrom(
+      const connectors::HttpResponse& answer, const std::string& storefront,
+      const std::string& user) const;
   std::expected<void, std::string> erase(connectors::EngineClient& engine,
                                          const std::string& storefront, const std::string& user);
 

@@ -497,6 +497,29 @@ TEST_CASE("two replicas on the shared store rank a shopper the same way", "[rera
   CHECK(on_b == std::vector<std::string>(5, "Initech"));  // B used the history A received
   CHECK(searchAs(b, "") != on_b);                         // not the anonymous order
   CHECK(profileTimes(b, "dana").size() == 3);
+  // The same page as the one search of an `_msearch`: the profile read there too.
+  {
+    auto got = b.client().raw({"POST", "/" + shop.index + "/_msearch", "",
+                               {{"Content-Type", "application/x-ndjson"}, {"X-User-Id", "dana"}},
+                               "{}\n" + query + "\n"});
+    REQUIRE(got);
+    REQUIRE(got->status == 200);
+    dom::parser parser;
+    dom::element doc;
+    REQUIRE_FALSE(parser.parse(got->body).get(doc));
+    std::vector<std::string> brands;
+    for (auto h : dom::array(doc["responses"].at(0)["hits"]["hits"])) {
+      brands.emplace_back(std::string_view(h["_source"]["brand"]));
+    }
+    CHECK(brands == on_b);
+  }
+  // Reading the profile is a stage of its own in the metrics (B's two `_search`es),
+  // and it did not fail.
+  auto metrics = b.client().raw({"GET", "/metrics", "", {}, ""});
+  REQUIRE(metrics);
+  CHECK_THAT(metrics->body,
+             Catch::Contains(R"(rerank_stage_seconds_count{storefront="shop",stage="profile"} 2)"));
+  CHECK_THAT(metrics->body, !Catch::Contains(R"(cause="profiles")"));
 
   // Erased through B, gone for A.
   auto erased = b.client().raw(

@@ -36,7 +36,8 @@ TEST_CASE("a search is reranked for each shopper by their own history",
     std::smatch m;
     REQUIRE(std::regex_match(timing, m,
                              std::regex(R"(upstream=(\d+\.\d\d);parse=\d+\.\d\d;extra=\d+\.\d\d;)"
-                                        R"(rerank=\d+\.\d\d;write=\d+\.\d\d;total=(\d+\.\d\d))")));
+                                        R"(profile=\d+\.\d\d;rerank=\d+\.\d\d;write=\d+\.\d\d;)"
+                                        R"(total=(\d+\.\d\d))")));
     CHECK(std::stod(m[2].str()) >= std::stod(m[1].str()));
     CHECK(std::stod(m[1].str()) > 0);
   }
