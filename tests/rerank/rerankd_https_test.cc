@@ -98,6 +98,15 @@ TEST_CASE("the async client speaks https to the engine with the certificate chec
     CHECK(client.upstream().connectionsOpened() == 1);
     CHECK(front.requestsPassed(4) == 4);
   }
+  SECTION("a front that restarted: its closed TLS connections replaced without an error") {
+    Client client(upstreamFor(front.url(), front.caFile()));
+    REQUIRE(client.get("/"));
+    front.restart();
+    auto r = client.get("/");
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(client.upstream().connectionsOpened() == 2);
+  }
   SECTION("by name: the server name sent and checked") {
     Client client(upstreamFor(front.namedUrl(), front.caFile()));
     auto r = client.get("/");

@@ -65,8 +65,9 @@ void openssl(const std::string& binary, const std::vector<std::string>& args) {
 }  // namespace
 
 TlsFront::TlsFront(const std::string& engine_url) {
-  const std::string nginx = findProgram("nginx"), ssl = findProgram("openssl");
-  if (nginx.empty() || ssl.empty()) {
+  nginx_ = findProgram("nginx");
+  const std::string ssl = findProgram("openssl");
+  if (nginx_.empty() || ssl.empty()) {
     FAIL("the https tests need nginx and openssl (scripts/install-deps.sh installs "
          "nginx-light and openssl)");
   }
@@ -103,29 +104,42 @@ TlsFront::TlsFront(const std::string& engine_url) {
       << at("front.pem") << ";\n    ssl_certificate_key " << at("front.key") << ";\n"
       << "    client_max_body_size 10m;\n    location / {\n      proxy_pass http://engine;\n"
       << "      proxy_http_version 1.1;\n      proxy_set_header Connection \"\";\n    }\n  }\n}\n";
+  start();
+}
+
+void TlsFront::start() {
   pid_ = ::fork();
   if (pid_ == 0) {
-    const std::string conf = at("nginx.conf"), prefix = dir_.string() + "/";
-    ::execl(nginx.c_str(), nginx.c_str(), "-c", conf.c_str(), "-p", prefix.c_str(), nullptr);
+    const std::string conf = (dir_ / "nginx.conf").string(), prefix = dir_.string() + "/";
+    ::execl(nginx_.c_str(), nginx_.c_str(), "-c", conf.c_str(), "-p", prefix.c_str(), nullptr);
     std::_Exit(127);
   }
   for (int i = 0; i < 100 && !accepts(port_); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   if (!accepts(port_)) {
-    std::ifstream log(at("error.log"));
+    std::ifstream log(dir_ / "error.log");
     std::stringstream text;
     text << log.rdbuf();
     FAIL("nginx did not start on port " << port_ << ": " << text.str());
   }
 }
 
+void TlsFront::stop() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);  // nginx's fast shutdown: connections closed at once
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+void TlsFront::restart() {
+  stop();
+  start();
+}
+
 TlsFront::~TlsFront() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
+  stop();
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
 }

@@ -33,8 +33,14 @@ class TlsFront {
   // line just after the answer, so a client may read it before the line is
   // there.
   std::size_t requestsPassed(std::size_t expected = 0) const;
+  // Stops nginx (closing every connection to it) and starts it again on the
+  // same port with the same certificate.
+  void restart();
 
  private:
+  void start();
+  void stop();
+  std::string nginx_;
   std::filesystem::path dir_;
   int port_ = 0;
   pid_t pid_ = -1;
