@@ -31,6 +31,14 @@
 #       (taskset): the sidecar on cores of its own, as on its own host, so
 #       the engine does not evict its caches between searches; needs 2 CPUs
 #       or more; the engine's own affinity is given back at the end
+#   RR_BENCH_UPSTREAM=https scripts/bench-rerankd.sh
+#       rerankd reaches the engine over https: nginx terminates TLS in front
+#       of the node with a CA made for the run (openssl); the direct and
+#       nginx-relay rows still go to the node itself over http
+#   RR_BENCH_PROFILES=shared scripts/bench-rerankd.sh
+#       shoppers' profiles in the engine (`profiles.store: shared`, an index
+#       of the run's own, deleted at the end): one more engine call per
+#       reranked search
 #   RR_BENCH_DRY_RUN=1 scripts/bench-rerankd.sh
 #       checks the settings and says what it would run, then stops
 # Bad settings are refused (exit 2) before anything is built or started.
@@ -52,6 +60,9 @@ perf_hz=$(bench_setting RR_BENCH_PERF_HZ 2000 '[1-9][0-9]{0,5}' \
 relay=$(bench_setting RR_BENCH_RELAY 1 '[01]' "1 (measure nginx too, the default) or 0")
 rounds=$(bench_setting RR_BENCH_ROUNDS 3 '[1-9]|1[0-9]|20' "1 to 20 rounds of the two builds")
 pin=$(bench_setting RR_BENCH_PIN 0 '[01]' "1 (rerankd on a CPU of its own) or 0 (the default)")
+upstream=$(bench_setting RR_BENCH_UPSTREAM http 'https?' "http (the default) or https")
+profiles=$(bench_setting RR_BENCH_PROFILES embedded 'embedded|shared' \
+  "embedded (the default) or shared")
 cpus=$(nproc)
 if [[ $pin == 1 && $cpus -lt 2 ]]; then
   log "RR_BENCH_PIN: needs 2 CPUs or more, this machine has $cpus"
@@ -69,7 +80,8 @@ fi
 bench_settings_done "$requests requests per phase, windows $windows, $concurrency client(s) \
 at once, relay $([[ $relay == 1 ]] && echo nginx || echo none)${RR_BENCH_PERF:+, perf profile to $RR_BENCH_PERF}\
 ${against:+, against $against in $rounds alternating round(s)}\
-$([[ $pin == 1 ]] && echo ", rerankd pinned to CPU $((cpus - 1)), the engine to 0-$((cpus - 2))")"
+$([[ $pin == 1 ]] && echo ", rerankd pinned to CPU $((cpus - 1)), the engine to 0-$((cpus - 2))")\
+, rerankd to the engine over $upstream, $profiles profiles"
 
 source scripts/lib/release-build.sh
 build_release rerankd rerankd_e2e
@@ -79,12 +91,18 @@ if ! scripts/opensearch.sh status >/dev/null 2>&1; then started_here=1; fi
 work=$(mktemp -d)
 rerankd_pid=
 nginx_pid=
+tls_pid=
+profiles_index=
 cleanup() {
   if [[ $pin == 1 && -n "${engine_pid:-}" ]]; then
     taskset -a -p -c "0-$((cpus - 1))" "$engine_pid" >/dev/null 2>&1 || true
   fi
   if [[ -n "$rerankd_pid" ]]; then kill "$rerankd_pid" 2>/dev/null || true; fi
   if [[ -n "$nginx_pid" ]]; then kill "$nginx_pid" 2>/dev/null || true; wait "$nginx_pid" 2>/dev/null || true; fi
+  if [[ -n "$tls_pid" ]]; then kill "$tls_pid" 2>/dev/null || true; wait "$tls_pid" 2>/dev/null || true; fi
+  if [[ -n "$profiles_index" && -n "${url:-}" ]]; then
+    curl -s -o /dev/null -X DELETE "$url/$profiles_index" || true
+  fi
   rm -rf "$work"
   if [[ $started_here == 1 ]]; then
     log "stopping the OpenSearch node this run started"
@@ -116,6 +134,89 @@ fi
 log "indexing, writing the model, syncing vectors"
 build-release/tests/bench/rerankd_e2e prepare --engine "$url" "${catalog_args[@]}" --out "$work"
 
+# ensure_nginx WHAT: installs Debian's nginx-light when nginx is missing.
+ensure_nginx() {
+  command -v nginx >/dev/null && return 0
+  log "installing nginx-light for $1"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null 2>&1 || {
+    log "apt-get install failed; updating the package lists and trying again"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
+  }
+}
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+if [[ $upstream == https ]]; then
+  ensure_nginx "the https front"
+  command -v openssl >/dev/null || { log "RR_BENCH_UPSTREAM=https needs openssl"; exit 1; }
+  tls=$work/tls
+  mkdir -p "$tls"
+  log "https front: a CA and a certificate for 127.0.0.1 (openssl), nginx terminating TLS before the engine"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=rr-bench-ca \
+    -keyout "$tls/ca.key" -out "$tls/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout "$tls/front.key" \
+    -out "$tls/front.csr" 2>/dev/null
+  echo "subjectAltName=IP:127.0.0.1" >"$tls/san.cnf"
+  openssl x509 -req -in "$tls/front.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" \
+    -CAcreateserial -days 2 -extfile "$tls/san.cnf" -out "$tls/front.pem" 2>/dev/null
+  tls_port=$(free_port)
+  cat >"$tls/nginx.conf" <<CONF
+daemon off;
+master_process on;
+worker_processes 1;
+pid $tls/nginx.pid;
+error_log $tls/error.log warn;
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path $tls/body;
+  proxy_temp_path $tls/proxy;
+  upstream engine { server ${url#http://}; keepalive 32; }
+  server {
+    listen 127.0.0.1:$tls_port ssl;
+    ssl_certificate $tls/front.pem;
+    ssl_certificate_key $tls/front.key;
+    client_max_body_size 10m;
+    location / {
+      proxy_pass http://engine;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffers 64 16k;
+    }
+  }
+}
+CONF
+  nginx -c "$tls/nginx.conf" -p "$tls" &
+  tls_pid=$!
+  for _ in $(seq 50); do
+    curl -s -o /dev/null --cacert "$tls/ca.pem" "https://127.0.0.1:$tls_port/" && break
+    sleep 0.1
+  done
+  curl -s -o /dev/null --cacert "$tls/ca.pem" "https://127.0.0.1:$tls_port/" \
+    || { cat "$tls/error.log" >&2; exit 1; }
+  if [[ $pin == 1 ]]; then
+    for p in $tls_pid $(pgrep -P "$tls_pid"); do pin_to "0-$((cpus - 2))" "$p"; done
+  fi
+  sed -i "s|^  url: .*|  url: https://127.0.0.1:$tls_port\n  ca_file: $tls/ca.pem|" "$work/rerankd.yaml"
+  log "rerankd reaches the engine at https://127.0.0.1:$tls_port (nginx pid $tls_pid)"
+fi
+if [[ $profiles == shared ]]; then
+  profiles_index=rr-bench-profiles-$$
+  curl -s -o /dev/null -X DELETE "$url/$profiles_index" || true
+  python3 - "$work/rerankd.yaml" "$profiles_index" <<'PY'
+import sys
+path, index = sys.argv[1], sys.argv[2]
+text = open(path).read()
+old = "profiles:\n  dir: profiles\n"
+if old not in text:
+    sys.exit("rerankd.yaml has no 'profiles: dir' section to replace")
+open(path, "w").write(text.replace(old, f"profiles:\n  store: shared\n  index: {index}\n"))
+PY
+  log "profiles in the engine index $profiles_index"
+fi
+
 # start_rerankd BIN: a fresh rerankd on the prepared config (its profiles
 # and activity log kept from the one before); sets rerankd_pid, rerankd_url.
 start_rerankd() {
@@ -140,15 +241,8 @@ stop_rerankd() {
 start_rerankd build-release/rerank/rerankd
 relay_args=()
 if [[ $relay == 1 ]]; then
-  if ! command -v nginx >/dev/null; then
-    log "installing nginx-light for the reference relay (RR_BENCH_RELAY=0 to skip)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null 2>&1 || {
-      log "apt-get install failed; updating the package lists and trying again"
-      apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
-    }
-  fi
-  relay_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  ensure_nginx "the reference relay (RR_BENCH_RELAY=0 to skip)"
+  relay_port=$(free_port)
   mkdir -p "$work/nginx"
   # One worker, kept-alive connections to the engine, an access log line per
   # request: a plain production reverse proxy on the same core budget.

@@ -41,6 +41,11 @@ run $rr 0 "settings: 2000 requests per phase, windows 200, 64 client(s) at once,
   RR_BENCH_REQUESTS=2000 RR_BENCH_WINDOWS=200 RR_BENCH_CONCURRENCY=64 RR_BENCH_RELAY=0
 run $rr 0 "relay nginx, against /bin/true in 5 alternating round(s)" RR_BENCH_AGAINST=/bin/true \
   RR_BENCH_ROUNDS=5
+run $rr 2 "RR_BENCH_UPSTREAM: http (the default) or https, got 'ftp'" RR_BENCH_UPSTREAM=ftp
+run $rr 2 "RR_BENCH_PROFILES: embedded (the default) or shared, got 'redis'" RR_BENCH_PROFILES=redis
+run $rr 0 "rerankd to the engine over http, embedded profiles"
+run $rr 0 "rerankd to the engine over https, shared profiles" RR_BENCH_UPSTREAM=https \
+  RR_BENCH_PROFILES=shared
 run $rr 2 "RR_BENCH_PIN: 1 (rerankd on a CPU of its own) or 0 (the default), got 'yes'" RR_BENCH_PIN=yes
 if [[ $(nproc) -ge 2 ]]; then
   run $rr 0 "rerankd pinned to CPU $(($(nproc) - 1)), the engine to 0-$(($(nproc) - 2))" RR_BENCH_PIN=1
