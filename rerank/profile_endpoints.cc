@@ -26,7 +26,6 @@ using detail::ms;
 constexpr std::size_t kMaxCachedItems = 200000;  // item texts looked up for events
 constexpr std::size_t kItemLookupChunk = 1000;    // item ids per engine search
 
-
 // A 404 for a storefront name the config does not have; nullopt when known.
 std::optional<Response> unknownStorefront(const Runtime& rt, std::string_view storefront) {
   if (rt.named(storefront)) return std::nullopt;
