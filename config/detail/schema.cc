@@ -1,8 +1,10 @@
 #include "config/detail/schema.h"
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -12,6 +14,19 @@
 
 namespace rr::config::detail {
 namespace {
+
+// Whether the file holds a PEM certificate (read up to its first 16 MiB).
+bool hasPemCertificate(const std::string& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) return false;
+  std::ifstream in(path, std::ios::binary);
+  std::string text;
+  text.resize(static_cast<std::size_t>(std::min<std::uintmax_t>(size, 16u << 20)));
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  return text.find("-----BEGIN CERTIFICATE-----") != std::string::npos;
+}
 
 // `*_env: NAME`: the variable's value. Never echoes the value.
 bool readEnv(Reader& r, const Field& f, std::string& out) {
@@ -107,6 +122,12 @@ bool readUpstream(Reader& r, const Field& f, std::string_view baseDir, UpstreamC
                 }
                 if (!std::filesystem::is_regular_file(status)) {
                   return r.fail(x, "not a regular file: " + resolved);
+                }
+                // Both engine clients read a PEM bundle: a file without one
+                // would fail every https call, so it fails here instead.
+                if (!hasPemCertificate(resolved)) {
+                  return r.fail(x, "no PEM certificate (-----BEGIN CERTIFICATE-----) in " +
+                                       resolved);
                 }
                 u.ca_file = resolved;
                 return true;

@@ -170,7 +170,7 @@ TEST_CASE("relative model paths resolve against the base directory", "[unit][con
   CHECK((*loaded)->storefronts[0].model == (dir.path / "models/a.rrm").string());
 }
 
-TEST_CASE("a relative ca_file resolves against the base directory and must exist",
+TEST_CASE("a relative ca_file resolves against the base directory and must exist and hold a certificate",
           "[unit][config]") {
   TempDir dir;
   dir.write("ca.pem", "-----BEGIN CERTIFICATE-----\n");
@@ -179,6 +179,13 @@ TEST_CASE("a relative ca_file resolves against the base directory and must exist
   const auto r = parseConfig(upstreamWith("ca_file: other.pem\n"), dir.path.string());
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().field == "upstream.ca_file");
+  // A file that is there but holds no certificate (a key, a typo'd path to
+  // some other file) is refused too, naming the field.
+  dir.write("key.pem", "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n");
+  const auto key = parseConfig(upstreamWith("ca_file: key.pem\n"), dir.path.string());
+  REQUIRE_FALSE(key.has_value());
+  CHECK(key.error().field == "upstream.ca_file");
+  CHECK_THAT(key.error().message, Catch::Contains("no PEM certificate"));
 }
 
 TEST_CASE("password_env reads the password from the environment", "[unit][config]") {
