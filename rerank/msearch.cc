@@ -174,9 +174,9 @@ asio::awaitable<Response> RerankService::msearchWith(const Runtime& rt, const Re
     if (bucket == "control") {
       ranking.fail = "ab_control";
     } else {
-      const auto history = co_await historyWith(cfg.name, who.user, caller);
-      ranking = rank(*item.sf, *res, res->hits.size(), *item.plan, query_text, who, history,
-                     pageKey(cfg, who, "msearch " + item.header, *item.plan), t0 + cfg.deadline);
+      ranking = co_await rankFor(*item.sf, *res, res->hits.size(), *item.plan, query_text, who,
+                                 pageKey(cfg, who, "msearch " + item.header, *item.plan),
+                                 t0 + cfg.deadline, caller);
     }
     ResponseParts parts;
     parts.window = &*res;

@@ -161,29 +161,6 @@ RerankService::Ranking RerankService::rank(const StorefrontRuntime& sf,
     return out;
   }
   out.order.resize(m);
-  // Pages after the first reuse the order page 1 was given.
-  if (plan.from > 0 && cfg.page_consistency.count() > 0) {
-    std::lock_guard lock(pages_mu_);
-    if (const CachedOrder* cached = cachedOrder(page_key)) {
-      std::unordered_map<std::string_view, std::size_t> at;
-      for (std::size_t i = 0; i < m; ++i) at.emplace(hits[i].id, i);
-      std::vector<bool> used(m, false);
-      std::size_t k = 0;
-      double lowest = 0;
-      for (std::size_t j = 0; j < cached->ids.size(); ++j) {
-        auto it = at.find(cached->ids[j]);
-        if (it == at.end() || used[it->second]) continue;
-        used[it->second] = true;
-        out.order[k++] = {it->second, cached->scores[j]};
-        lowest = cached->scores[j];
-      }
-      for (std::size_t i = 0; i < m; ++i) {  // new since page 1: after, in engine order
-        if (!used[i]) out.order[k++] = {i, lowest - 1e-3 * static_cast<double>(k)};
-      }
-      out.reason = "page_cache";
-      return out;
-    }
-  }
   LiveScorer& scorer = scorerFor(cfg.name, sf.model);
   thread_local std::vector<float> scores;  // reused, as the candidates are
   const std::shared_ptr<LiveStats> live = liveStats(sf);
@@ -233,6 +210,69 @@ RerankService::Ranking RerankService::rank(const StorefrontRuntime& sf,
   }
   out.reason = scorer.hadHistory() ? "history" : "no_history";
   return out;
+}
+
+std::optional<RerankService::SavedOrder> RerankService::savedOrder(
+    const config::StorefrontConfig& cfg, const SearchPlan& plan, const std::string& page_key) {
+  if (plan.from == 0 || cfg.page_consistency.count() == 0) return std::nullopt;
+  std::lock_guard lock(pages_mu_);
+  const CachedOrder* cached = cachedOrder(page_key);
+  if (!cached) return std::nullopt;
+  return SavedOrder{cached->ids, cached->scores};
+}
+
+RerankService::Ranking RerankService::fromSavedOrder(const connectors::SearchResult& window,
+                                                     const SavedOrder& saved,
+                                                     Clock::time_point deadline) {
+  Ranking out;
+  const auto& hits = window.hits;
+  const std::size_t m = hits.size();
+  if (Clock::now() > deadline) {
+    out.fail = "deadline";
+    return out;
+  }
+  if (m == 0) {
+    out.fail = "empty_window";
+    return out;
+  }
+  out.order.resize(m);
+  std::unordered_map<std::string_view, std::size_t> at;
+  for (std::size_t i = 0; i < m; ++i) at.emplace(hits[i].id, i);
+  std::vector<bool> used(m, false);
+  std::size_t k = 0;
+  double lowest = 0;
+  for (std::size_t j = 0; j < saved.ids.size(); ++j) {
+    auto it = at.find(saved.ids[j]);
+    if (it == at.end() || used[it->second]) continue;
+    used[it->second] = true;
+    out.order[k++] = {it->second, saved.scores[j]};
+    lowest = saved.scores[j];
+  }
+  for (std::size_t i = 0; i < m; ++i) {  // new since page 1: after, in engine order
+    if (!used[i]) out.order[k++] = {i, lowest - 1e-3 * static_cast<double>(k)};
+  }
+  out.reason = "page_cache";
+  return out;
+}
+
+asio::awaitable<RerankService::Ranking> RerankService::rankFor(
+    const StorefrontRuntime& sf, const connectors::SearchResult& window, std::size_t engine_count,
+    const SearchPlan& plan, std::string_view query_text, const Shopper& shopper,
+    const std::string& page_key, Clock::time_point deadline, UpstreamCaller& caller) {
+  // Pages after the first reuse the order page 1 was given: held from here
+  // on, so it cannot expire between this check and its use, and the profile
+  // is not read for it.
+  if (auto saved = savedOrder(*sf.config, plan, page_key)) {
+    co_return fromSavedOrder(window, *saved, deadline);
+  }
+  const auto t0 = Clock::now();
+  const auto history = co_await historyWith(sf.config->name, shopper.user, caller);
+  const auto profiled = Clock::now() - t0;
+  metrics_.observeStage(sf.config->name, "profile", std::chrono::duration<double>(profiled).count());
+  Ranking out =
+      rank(sf, window, engine_count, plan, query_text, shopper, history, page_key, deadline);
+  out.profile = profiled;
+  co_return out;
 }
 
 asio::awaitable<std::optional<connectors::SearchResponse>> RerankService::extraCandidates(
@@ -504,20 +544,17 @@ asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const Sto
                           std::chrono::duration<double>(t_extra - t_parse).count());
   }
   Ranking ranking;
-  auto t_profile = t_extra;
   if (control) {
     ranking.fail = "ab_control";  // the engine's order, through the same path
   } else {
-    const auto history = co_await historyWith(cfg.name, who.user, caller);
-    t_profile = Clock::now();
-    metrics_.observeStage(cfg.name, "profile",
-                          std::chrono::duration<double>(t_profile - t_extra).count());
-    ranking = rank(sf, *window, engine_count, *plan, query_text, who, history,
-                   pageKey(cfg, who, request.method + " " + std::string(request.path()), *plan),
-                   t0 + cfg.deadline);
+    ranking = co_await rankFor(
+        sf, *window, engine_count, *plan, query_text, who,
+        pageKey(cfg, who, request.method + " " + std::string(request.path()), *plan),
+        t0 + cfg.deadline, caller);
   }
   const auto t_w0 = Clock::now();
-  metrics_.observeStage(cfg.name, "score", std::chrono::duration<double>(t_w0 - t_profile).count());
+  metrics_.observeStage(cfg.name, "score",
+                        std::chrono::duration<double>(t_w0 - t_extra - ranking.profile).count());
   const bool failed = !ranking.fail.empty();
   if (failed) window->hits.resize(engine_count);  // the engine's own page, nothing added
   ResponseParts parts;
@@ -542,8 +579,8 @@ asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const Sto
   std::string timing;
   const std::pair<const char*, double> stages[] = {
       {"upstream=", ms(t_up - t0)},       {";parse=", ms(t_parse - t_up)},
-      {";extra=", ms(t_extra - t_parse)}, {";profile=", ms(t_profile - t_extra)},
-      {";rerank=", ms(t_w0 - t_profile)}, {";write=", ms(t_end - t_w0)},
+      {";extra=", ms(t_extra - t_parse)}, {";profile=", ms(ranking.profile)},
+      {";rerank=", ms(t_w0 - t_extra - ranking.profile)}, {";write=", ms(t_end - t_w0)},
       {";total=", ms(t_end - t0)}};
   for (const auto& [name, value] : stages) {
     char buf[32];

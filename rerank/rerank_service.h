@@ -124,7 +124,31 @@ class RerankService {
     std::string fail;    // fallback reason; empty: reranked
     std::string reason;  // when reranked: history / no_history / page_cache
     std::size_t computed = 0;  // vectors computed by the tower (none in the index)
+    Clock::duration profile{};  // reading the shopper's profile
   };
+  // The order page 1 of a search was given (its window's ids, best first,
+  // and scores), for the pages after it.
+  struct SavedOrder {
+    std::vector<std::string> ids;
+    std::vector<double> scores;
+  };
+  // A copy of the saved order for `page_key` when this is a later page of a
+  // storefront that keeps pages consistent and page 1's order is still kept.
+  std::optional<SavedOrder> savedOrder(const config::StorefrontConfig& cfg, const SearchPlan& plan,
+                                       const std::string& page_key);
+  // The window in the saved order (hits new since page 1 after, in the
+  // engine's order).
+  static Ranking fromSavedOrder(const connectors::SearchResult& window, const SavedOrder& saved,
+                                Clock::time_point deadline);
+  // The ranking of a window: the saved order of page 1 for a later page,
+  // else the shopper's profile read (through `caller`, timed as the
+  // `profile` stage) and the window scored with it.
+  boost::asio::awaitable<Ranking> rankFor(const StorefrontRuntime& sf,
+                                          const connectors::SearchResult& window,
+                                          std::size_t engine_count, const SearchPlan& plan,
+                                          std::string_view query_text, const Shopper& shopper,
+                                          const std::string& page_key, Clock::time_point deadline,
+                                          UpstreamCaller& caller);
   // The window's first `engine_count` hits are the engine's; the rest are
   // extra candidates.
   Ranking rank(const StorefrontRuntime& sf, const connectors::SearchResult& window,

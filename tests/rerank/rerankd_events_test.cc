@@ -513,13 +513,28 @@ TEST_CASE("two replicas on the shared store rank a shopper the same way", "[rera
     }
     CHECK(brands == on_b);
   }
-  // Reading the profile is a stage of its own in the metrics (B's two `_search`es),
-  // and it did not fail.
+  // Reading the profile is a stage of its own in the metrics (B's two
+  // `_search`es and its `_msearch`), and it did not fail.
   auto metrics = b.client().raw({"GET", "/metrics", "", {}, ""});
   REQUIRE(metrics);
   CHECK_THAT(metrics->body,
-             Catch::Contains(R"(rerank_stage_seconds_count{storefront="shop",stage="profile"} 2)"));
+             Catch::Contains(R"(rerank_stage_seconds_count{storefront="shop",stage="profile"} 3)"));
   CHECK_THAT(metrics->body, !Catch::Contains(R"(cause="profiles")"));
+  // Page 2 of that search reuses page 1's order, kept on B: the profile is
+  // not read for it.
+  {
+    const int64_t reads = searchesOn(*shop.engine, profiles_index);
+    auto page2 = b.client().raw(
+        {"POST", path, "", {{"Content-Type", "application/json"}, {"X-User-Id", "dana"}},
+         R"({"query":{"match":{"description":"item"}},"from":5,"size":5})"});
+    REQUIRE(page2);
+    CHECK(page2->status == 200);
+    CHECK(page2->header("X-Rerank") == "applied");
+    CHECK(searchesOn(*shop.engine, profiles_index) == reads);
+    auto after = b.client().raw({"GET", "/metrics", "", {}, ""});
+    REQUIRE(after);
+    CHECK_THAT(after->body, Catch::Contains(R"(reason="page_cache"} 1)"));
+  }
 
   // Erased through B, gone for A.
   auto erased = b.client().raw(
