@@ -34,8 +34,6 @@ using detail::newRequestId;
 using detail::upstreamFailure;
 using connectors::jsonString;
 
-constexpr std::size_t kMaxCachedOrders = 10000;
-
 int64_t epochMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -113,6 +111,12 @@ std::string RerankService::bucketOf(const config::StorefrontConfig& cfg, std::st
                                                                            : "control";
 }
 
+const char* RerankService::stopBeforeRanking(std::size_t hits, Clock::time_point deadline) {
+  if (Clock::now() > deadline) return "deadline";
+  if (hits == 0) return "empty_window";
+  return nullptr;
+}
+
 RerankService::Ranking RerankService::rank(const StorefrontRuntime& sf,
                                            const connectors::SearchResult& window,
                                            std::size_t engine_count, const SearchPlan& plan,
@@ -124,12 +128,8 @@ RerankService::Ranking RerankService::rank(const StorefrontRuntime& sf,
   const auto& cfg = *sf.config;
   const auto& hits = window.hits;
   const std::size_t m = hits.size();
-  if (Clock::now() > deadline) {
-    out.fail = "deadline";
-    return out;
-  }
-  if (m == 0) {
-    out.fail = "empty_window";
+  if (const char* stop = stopBeforeRanking(m, deadline)) {
+    out.fail = stop;
     return out;
   }
   const auto fields = index_sync::vectorFields(cfg.vector.field, sf.model->version);
@@ -209,49 +209,6 @@ RerankService::Ranking RerankService::rank(const StorefrontRuntime& sf,
     return out;
   }
   out.reason = scorer.hadHistory() ? "history" : "no_history";
-  return out;
-}
-
-std::optional<RerankService::SavedOrder> RerankService::savedOrder(
-    const config::StorefrontConfig& cfg, const SearchPlan& plan, const std::string& page_key) {
-  if (plan.from == 0 || cfg.page_consistency.count() == 0) return std::nullopt;
-  std::lock_guard lock(pages_mu_);
-  const CachedOrder* cached = cachedOrder(page_key);
-  if (!cached) return std::nullopt;
-  return SavedOrder{cached->ids, cached->scores};
-}
-
-RerankService::Ranking RerankService::fromSavedOrder(const connectors::SearchResult& window,
-                                                     const SavedOrder& saved,
-                                                     Clock::time_point deadline) {
-  Ranking out;
-  const auto& hits = window.hits;
-  const std::size_t m = hits.size();
-  if (Clock::now() > deadline) {
-    out.fail = "deadline";
-    return out;
-  }
-  if (m == 0) {
-    out.fail = "empty_window";
-    return out;
-  }
-  out.order.resize(m);
-  std::unordered_map<std::string_view, std::size_t> at;
-  for (std::size_t i = 0; i < m; ++i) at.emplace(hits[i].id, i);
-  std::vector<bool> used(m, false);
-  std::size_t k = 0;
-  double lowest = 0;
-  for (std::size_t j = 0; j < saved.ids.size(); ++j) {
-    auto it = at.find(saved.ids[j]);
-    if (it == at.end() || used[it->second]) continue;
-    used[it->second] = true;
-    out.order[k++] = {it->second, saved.scores[j]};
-    lowest = saved.scores[j];
-  }
-  for (std::size_t i = 0; i < m; ++i) {  // new since page 1: after, in engine order
-    if (!used[i]) out.order[k++] = {i, lowest - 1e-3 * static_cast<double>(k)};
-  }
-  out.reason = "page_cache";
   return out;
 }
 
@@ -603,33 +560,6 @@ asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const Sto
   if (!extra_note.empty()) r.set("X-Rerank-Extra", extra_note);
   if (!clicked_note.empty()) r.set("X-Rerank-Clicked", clicked_note);
   co_return r;
-}
-
-const RerankService::CachedOrder* RerankService::cachedOrder(const std::string& key) {
-  auto it = pages_.find(key);
-  if (it == pages_.end()) return nullptr;
-  if (Clock::now() > it->second.expires) {
-    pages_lru_.erase(it->second.lru);
-    pages_.erase(it);
-    return nullptr;
-  }
-  return &it->second;
-}
-
-void RerankService::rememberOrder(const std::string& key, std::chrono::seconds ttl,
-                                  std::vector<std::string> ids, std::vector<double> scores) {
-  auto it = pages_.find(key);
-  if (it != pages_.end()) {
-    pages_lru_.erase(it->second.lru);
-    pages_.erase(it);
-  }
-  pages_lru_.push_front(key);
-  pages_.emplace(key, CachedOrder{Clock::now() + ttl, std::move(ids), std::move(scores),
-                                  pages_lru_.begin()});
-  while (pages_.size() > kMaxCachedOrders) {
-    pages_.erase(pages_lru_.back());
-    pages_lru_.pop_back();
-  }
 }
 
 }  // namespace rr::rerank

@@ -1,8 +1,9 @@
 // The personalized part of rerankd: the rerank path for a storefront's
 // `_search`, the events API that feeds shoppers' profiles, and erasing a
 // shopper. The search paths can await the engine (searchWith,
-// msearchWith); the rest blocks on it and runs on the worker pool. Spread over rerank_service.cc
-// (the search path), msearch.cc, profile_endpoints.cc (events, profiles)
+// msearchWith); the rest blocks on it and runs on the worker pool. Spread
+// over rerank_service.cc (the search path), msearch.cc, page_orders.cc
+// (later pages in page 1's order), profile_endpoints.cc (events, profiles)
 // and live_clicks.cc (the live click statistics).
 #pragma once
 
@@ -136,8 +137,11 @@ class RerankService {
   // storefront that keeps pages consistent and page 1's order is still kept.
   std::optional<SavedOrder> savedOrder(const config::StorefrontConfig& cfg, const SearchPlan& plan,
                                        const std::string& page_key);
+  // Why a window cannot be ranked at all (the deadline passed, no hits),
+  // or null.
+  static const char* stopBeforeRanking(std::size_t hits, Clock::time_point deadline);
   // The window in the saved order (hits new since page 1 after, in the
-  // engine's order).
+  // engine's order). In page_orders.cc, with the store of saved orders.
   static Ranking fromSavedOrder(const connectors::SearchResult& window, const SavedOrder& saved,
                                 Clock::time_point deadline);
   // The ranking of a window: the saved order of page 1 for a later page,
