@@ -144,6 +144,36 @@ ensure_nginx() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
   }
 }
+# nginx_proxy_conf DIR ACCESS_LOG SERVER_LINES: DIR/nginx.conf for an nginx
+# in the foreground with one worker, passing every request to the engine on
+# kept-alive connections; SERVER_LINES (listen, TLS) open its server block,
+# ACCESS_LOG is a file or off.
+nginx_proxy_conf() {
+  cat >"$1/nginx.conf" <<CONF
+daemon off;
+master_process on;
+worker_processes 1;
+pid $1/nginx.pid;
+error_log $1/error.log warn;
+events { worker_connections 256; }
+http {
+  access_log $2;
+  client_body_temp_path $1/body;
+  proxy_temp_path $1/proxy;
+  upstream engine { server ${url#http://}; keepalive 32; }
+  server {
+    $3
+    client_max_body_size 10m;
+    location / {
+      proxy_pass http://engine;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffers 64 16k;
+    }
+  }
+}
+CONF
+}
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
@@ -162,32 +192,9 @@ if [[ $upstream == https ]]; then
   openssl x509 -req -in "$tls/front.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" \
     -CAcreateserial -days 2 -extfile "$tls/san.cnf" -out "$tls/front.pem" 2>/dev/null
   tls_port=$(free_port)
-  cat >"$tls/nginx.conf" <<CONF
-daemon off;
-master_process on;
-worker_processes 1;
-pid $tls/nginx.pid;
-error_log $tls/error.log warn;
-events { worker_connections 256; }
-http {
-  access_log off;
-  client_body_temp_path $tls/body;
-  proxy_temp_path $tls/proxy;
-  upstream engine { server ${url#http://}; keepalive 32; }
-  server {
-    listen 127.0.0.1:$tls_port ssl;
+  nginx_proxy_conf "$tls" off "listen 127.0.0.1:$tls_port ssl;
     ssl_certificate $tls/front.pem;
-    ssl_certificate_key $tls/front.key;
-    client_max_body_size 10m;
-    location / {
-      proxy_pass http://engine;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_buffers 64 16k;
-    }
-  }
-}
-CONF
+    ssl_certificate_key $tls/front.key;"
   nginx -c "$tls/nginx.conf" -p "$tls" &
   tls_pid=$!
   for _ in $(seq 50); do
@@ -246,30 +253,7 @@ if [[ $relay == 1 ]]; then
   mkdir -p "$work/nginx"
   # One worker, kept-alive connections to the engine, an access log line per
   # request: a plain production reverse proxy on the same core budget.
-  cat >"$work/nginx/nginx.conf" <<CONF
-daemon off;
-master_process on;
-worker_processes 1;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 256; }
-http {
-  access_log $work/nginx/access.log;
-  client_body_temp_path $work/nginx/body;
-  proxy_temp_path $work/nginx/proxy;
-  upstream engine { server ${url#http://}; keepalive 32; }
-  server {
-    listen 127.0.0.1:$relay_port;
-    client_max_body_size 10m;
-    location / {
-      proxy_pass http://engine;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_buffers 64 16k;
-    }
-  }
-}
-CONF
+  nginx_proxy_conf "$work/nginx" "$work/nginx/access.log" "listen 127.0.0.1:$relay_port;"
   nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
   nginx_pid=$!
   for _ in $(seq 50); do
