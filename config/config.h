@@ -48,11 +48,22 @@ struct UpstreamConfig {
   std::string url;  // required, http(s)://host[:port], trailing '/' dropped
   std::optional<std::string> user;      // basic auth user
   std::optional<std::string> password;  // or password_env: the variable's value
+  // Or an API key (or api_key_env), sent as `Authorization: ApiKey <key>`:
+  // the encoded key Elasticsearch returns, base64 of "id:key".
+  std::optional<std::string> api_key;
   std::string ca_file;  // TLS CA bundle (resolved like `model`, exists); empty: system store
   bool tls_verify = true;
+  // A client certificate (PEM, with its chain) and its private key (PEM,
+  // unencrypted) for an engine that requires one; both or neither.
+  std::string client_cert;
+  std::string client_key;
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds request_timeout{30000};
   int pool_size = 16;  // kept-alive connections, >= 1
+
+  // Whether rerankd sends credentials of its own (then a client's
+  // Authorization header is not forwarded).
+  bool hasCredentials() const { return user.has_value() || api_key.has_value(); }
 };
 
 // Where a request's user or session id comes from. Exactly one source.

@@ -16,6 +16,10 @@ struct BasicAuth {
 struct TlsOptions {
   std::string ca_file;  // empty: the system's CA store
   bool verify = true;   // verify peer and host; off only for local testing
+  // A client certificate (PEM, with its chain) and its unencrypted PEM key,
+  // for an engine that requires one; both or neither.
+  std::string cert_file;
+  std::string key_file;
 };
 
 // Retries apply only to failures that are safe to repeat: connect errors and
@@ -30,6 +34,8 @@ struct RetryPolicy {
 struct ClientOptions {
   std::string url;  // e.g. "http://127.0.0.1:9200", no trailing path
   std::optional<BasicAuth> auth;
+  // Or an API key: `Authorization: ApiKey <api_key>` on every request.
+  std::optional<std::string> api_key;
   TlsOptions tls;
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds request_timeout{30000};  // default deadline

@@ -210,8 +210,12 @@ class CurlTransport::Impl {
     char detail[CURL_ERROR_SIZE] = {0};
     curl_slist* headers = nullptr;
     for (const auto& hd : request.headers) {
+      if (options_.api_key && iequals(hd.name, "authorization")) continue;  // ours replaces it
       std::string line = hd.name + ": " + hd.value;
       headers = curl_slist_append(headers, line.c_str());
+    }
+    if (options_.api_key) {
+      headers = curl_slist_append(headers, ("Authorization: ApiKey " + *options_.api_key).c_str());
     }
     // Never wait for "100 Continue" on big bodies: it costs a round trip.
     headers = curl_slist_append(headers, "Expect:");
@@ -248,6 +252,10 @@ class CurlTransport::Impl {
     }
     if (!options_.tls.ca_file.empty()) {
       curl_easy_setopt(h, CURLOPT_CAINFO, options_.tls.ca_file.c_str());
+    }
+    if (!options_.tls.cert_file.empty()) {
+      curl_easy_setopt(h, CURLOPT_SSLCERT, options_.tls.cert_file.c_str());
+      curl_easy_setopt(h, CURLOPT_SSLKEY, options_.tls.key_file.c_str());
     }
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, options_.tls.verify ? 1L : 0L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, options_.tls.verify ? 2L : 0L);

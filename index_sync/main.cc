@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "config/config.h"
+#include "config/upstream_options.h"
 #include "connectors/engine_client.h"
 #include "index_sync/progress.h"
 #include "index_sync/syncer.h"
@@ -151,15 +152,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  const auto& up = (*config)->upstream;
-  connectors::ClientOptions client_options;
-  client_options.url = up.url;
-  if (up.user) client_options.auth = connectors::BasicAuth{*up.user, up.password.value_or("")};
-  client_options.tls.ca_file = up.ca_file;
-  client_options.tls.verify = up.tls_verify;
-  client_options.connect_timeout = up.connect_timeout;
-  client_options.request_timeout = up.request_timeout;
-  client_options.pool_size = static_cast<std::size_t>(std::max(up.pool_size, 1));
+  connectors::ClientOptions client_options = rr::config::clientOptions((*config)->upstream);
   // A batch job can wait out an overloaded cluster longer than a search can.
   client_options.retry.max_attempts = 5;
   client_options.retry.max_backoff = std::chrono::milliseconds(5000);

@@ -136,6 +136,7 @@ AsyncUpstream::AsyncUpstream(asio::io_context::executor_type executor,
   if (bracketed && host_.size() >= 2) host_ = host_.substr(1, host_.size() - 2);
   host_header_ = std::string(authority);
   if (config.user) authorization_ = "Basic " + base64(*config.user + ":" + config.password.value_or(""));
+  if (config.api_key) authorization_ = "ApiKey " + *config.api_key;
   if (https) {
     // As the libcurl client: the CA file or the system's store, the
     // certificate checked against the host (a name or an IP address) unless
@@ -154,6 +155,14 @@ AsyncUpstream::AsyncUpstream(asio::io_context::executor_type executor,
       }
     } else {
       tls_->set_verify_mode(ssl::verify_none, ec);
+    }
+    // The client certificate, for an engine that asks for one. Files the
+    // config accepted but OpenSSL cannot use (a key that does not match the
+    // certificate) leave this client unusable, as a bad CA file does.
+    if (!ec && !config.client_cert.empty()) {
+      tls_->use_certificate_chain_file(config.client_cert, ec);
+      if (!ec) tls_->use_private_key_file(config.client_key, ssl::context::pem, ec);
+      if (!ec && SSL_CTX_check_private_key(tls_->native_handle()) != 1) return;
     }
     if (ec) return;
   }

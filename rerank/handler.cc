@@ -218,7 +218,7 @@ connectors::HttpRequest Handler::forwardRequest(const Runtime& rt, const Request
   out.path = std::string(request.path());
   out.query = std::string(request.query());
   out.body = request.body;
-  const bool own_auth = rt.config->upstream.user.has_value();
+  const bool own_auth = rt.config->upstream.hasCredentials();
   for (const auto& h : request.headers) {
     if (hopByHop(h.name)) continue;
     if (own_auth && (h.name.size() == 13) &&

@@ -58,7 +58,7 @@ connectors::HttpRequest upstreamRequest(const Runtime& rt, const Request& reques
   out.path = std::string(request.path());
   out.query = plan.upstream_query;
   out.body = plan.upstream_body;
-  const bool own_auth = rt.config->upstream.user.has_value();
+  const bool own_auth = rt.config->upstream.hasCredentials();
   for (const auto& h : request.headers) {
     std::string lower = h.name;
     std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);

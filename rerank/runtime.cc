@@ -1,5 +1,6 @@
 #include "rerank/runtime.h"
 
+#include "config/upstream_options.h"
 #include "scoring/model_file.h"
 
 namespace rr::rerank {
@@ -60,15 +61,7 @@ std::expected<std::shared_ptr<const Runtime>, std::string> buildRuntime(
     }
     runtime->storefronts.push_back({&sf, *model});
   }
-  const auto& up = config->upstream;
-  connectors::ClientOptions options;
-  options.url = up.url;
-  if (up.user) options.auth = connectors::BasicAuth{*up.user, up.password.value_or("")};
-  options.tls.ca_file = up.ca_file;
-  options.tls.verify = up.tls_verify;
-  options.connect_timeout = up.connect_timeout;
-  options.request_timeout = up.request_timeout;
-  options.pool_size = static_cast<std::size_t>(up.pool_size);
+  connectors::ClientOptions options = rr::config::clientOptions(config->upstream);
   // A shopper is waiting: one retry at most, never past the deadline.
   options.retry.max_attempts = 2;
   auto client = connectors::EngineClient::create(options);

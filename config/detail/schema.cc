@@ -15,17 +15,59 @@
 namespace rr::config::detail {
 namespace {
 
-// Whether the file holds a PEM certificate (read up to its first 16 MiB).
-bool hasPemCertificate(const std::string& path) {
+// The file's first 16 MiB ("" when it cannot be read).
+std::string readHead(const std::string& path) {
   std::error_code ec;
   const auto size = std::filesystem::file_size(path, ec);
-  if (ec) return false;
+  if (ec) return "";
   std::ifstream in(path, std::ios::binary);
   std::string text;
   text.resize(static_cast<std::size_t>(std::min<std::uintmax_t>(size, 16u << 20)));
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<std::size_t>(in.gcount()));
-  return text.find("-----BEGIN CERTIFICATE-----") != std::string::npos;
+  return text;
+}
+
+// The PEM files of `upstream` (ca_file, client_cert, client_key): resolved
+// like `model`, a regular file, holding what both engine clients will read.
+// A file without it would fail every https call, so it fails here instead.
+enum class Pem { kCertificate, kPrivateKey };
+
+bool readPemFile(Reader& r, const Field& x, std::string_view baseDir, Pem kind,
+                 std::string& out) {
+  std::string value;
+  if (!r.readString(x, value)) return false;
+  if (value.empty()) {
+    return r.fail(x, kind == Pem::kCertificate && x.path.ends_with("ca_file")
+                         ? "must not be empty (omit it for the system store)"
+                         : "must not be empty");
+  }
+  const std::string resolved = resolvePath(baseDir, value);
+  std::error_code ec;
+  const auto status = std::filesystem::status(resolved, ec);
+  if (!std::filesystem::exists(status)) return r.fail(x, "file not found: " + resolved);
+  if (!std::filesystem::is_regular_file(status)) {
+    return r.fail(x, "not a regular file: " + resolved);
+  }
+  const std::string text = readHead(resolved);
+  if (kind == Pem::kCertificate) {
+    if (text.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+      return r.fail(x, "no PEM certificate (-----BEGIN CERTIFICATE-----) in " + resolved);
+    }
+  } else {
+    if (text.find("PRIVATE KEY-----") == std::string::npos) {
+      return r.fail(x, "no PEM private key (-----BEGIN ... PRIVATE KEY-----) in " + resolved);
+    }
+    // Neither client can ask for a passphrase.
+    if (text.find("ENCRYPTED PRIVATE KEY") != std::string::npos ||
+        text.find("Proc-Type: 4,ENCRYPTED") != std::string::npos) {
+      return r.fail(x, "the private key in " + resolved +
+                           " is encrypted; give an unencrypted key (openssl pkey -in KEY -out "
+                           "PLAIN)");
+    }
+  }
+  out = resolved;
+  return true;
 }
 
 // `*_env: NAME`: the variable's value. Never echoes the value.
@@ -81,6 +123,25 @@ bool readUpstream(Reader& r, const Field& f, std::string_view baseDir, UpstreamC
     passwordLine = x.line;
     return true;
   };
+  std::string apiKeyPath;  // "upstream.api_key" or "upstream.api_key_env", once given
+  int apiKeyLine = 0;
+  const auto readApiKey = [&](const Field& x, bool fromEnv) {
+    if (!apiKeyPath.empty()) return r.fail(x, "give either api_key or api_key_env, not both");
+    std::string value;
+    if (!(fromEnv ? readEnv(r, x, value) : r.readString(x, value))) return false;
+    // It goes into a header as it is; never echoed.
+    if (value.empty() || !isVisibleAscii(value)) {
+      return r.fail(x, fromEnv ? "environment variable " + x.node.Scalar() +
+                                     " must hold the encoded key (printable, no spaces)"
+                               : "expected the encoded key (printable, no spaces)");
+    }
+    u.api_key = std::move(value);
+    apiKeyPath = x.path;
+    apiKeyLine = x.line;
+    return true;
+  };
+  int certLine = 0;
+  int keyLine = 0;
   const bool ok = r.readMap(
       f, {
              {"url",
@@ -107,30 +168,21 @@ bool readUpstream(Reader& r, const Field& f, std::string_view baseDir, UpstreamC
               }},
              {"password", [&](const Field& x) { return readPassword(x, false); }},
              {"password_env", [&](const Field& x) { return readPassword(x, true); }},
+             {"api_key", [&](const Field& x) { return readApiKey(x, false); }},
+             {"api_key_env", [&](const Field& x) { return readApiKey(x, true); }},
              {"ca_file",
               [&](const Field& x) {
-                std::string value;
-                if (!r.readString(x, value)) return false;
-                if (value.empty()) {
-                  return r.fail(x, "must not be empty (omit it for the system store)");
-                }
-                const std::string resolved = resolvePath(baseDir, value);
-                std::error_code ec;
-                const auto status = std::filesystem::status(resolved, ec);
-                if (!std::filesystem::exists(status)) {
-                  return r.fail(x, "file not found: " + resolved);
-                }
-                if (!std::filesystem::is_regular_file(status)) {
-                  return r.fail(x, "not a regular file: " + resolved);
-                }
-                // Both engine clients read a PEM bundle: a file without one
-                // would fail every https call, so it fails here instead.
-                if (!hasPemCertificate(resolved)) {
-                  return r.fail(x, "no PEM certificate (-----BEGIN CERTIFICATE-----) in " +
-                                       resolved);
-                }
-                u.ca_file = resolved;
-                return true;
+                return readPemFile(r, x, baseDir, Pem::kCertificate, u.ca_file);
+              }},
+             {"client_cert",
+              [&](const Field& x) {
+                certLine = x.line;
+                return readPemFile(r, x, baseDir, Pem::kCertificate, u.client_cert);
+              }},
+             {"client_key",
+              [&](const Field& x) {
+                keyLine = x.line;
+                return readPemFile(r, x, baseDir, Pem::kPrivateKey, u.client_key);
               }},
              {"tls_verify", [&](const Field& x) { return r.readBool(x, u.tls_verify); }},
              {"connect_timeout_ms",
@@ -150,6 +202,22 @@ bool readUpstream(Reader& r, const Field& f, std::string_view baseDir, UpstreamC
   }
   if (u.password && !u.user) {
     return r.fail(passwordPath, passwordLine, "given without upstream.user");
+  }
+  if (u.api_key && u.user) {
+    return r.fail(apiKeyPath, apiKeyLine,
+                  "give either upstream.user (basic auth) or an API key, not both");
+  }
+  if (!u.client_cert.empty() && u.client_key.empty()) {
+    return r.fail(childPath(f.path, "client_key"), certLine,
+                  "is required when upstream.client_cert is given");
+  }
+  if (!u.client_key.empty() && u.client_cert.empty()) {
+    return r.fail(childPath(f.path, "client_cert"), keyLine,
+                  "is required when upstream.client_key is given");
+  }
+  if (!u.client_cert.empty() && !u.url.starts_with("https://")) {
+    return r.fail(childPath(f.path, "client_cert"), certLine,
+                  "needs an https upstream.url (a client certificate is only sent over TLS)");
   }
   if (u.request_timeout < u.connect_timeout) {
     return r.fail(childPath(f.path, "request_timeout_ms"), requestLine,

@@ -16,7 +16,9 @@
 #include <boost/asio/use_future.hpp>
 #include <future>
 #include <thread>
+#include <vector>
 
+#include "config/upstream_options.h"
 #include "rerank/async_upstream.h"
 #include "tests/rerank/rerank_shop.h"
 #include "tests/support/tls_front.h"
@@ -70,11 +72,15 @@ config::UpstreamConfig upstreamFor(const std::string& url, const std::string& ca
   return config;
 }
 
-// `yaml` (configFor's) with `upstream.ca_file: ca`.
-std::string withCa(std::string yaml, const std::filesystem::path& ca) {
+// `yaml` (configFor's) with `upstream.ca_file: ca` and any more `upstream`
+// keys ("key: value" lines).
+std::string withCa(std::string yaml, const std::filesystem::path& ca,
+                   const std::vector<std::string>& more = {}) {
   const auto at = yaml.find("\n  connect_timeout_ms");
   REQUIRE(at != std::string::npos);
-  return yaml.insert(at, "\n  ca_file: " + ca.string());
+  std::string lines = "\n  ca_file: " + ca.string();
+  for (const auto& line : more) lines += "\n  " + line;
+  return yaml.insert(at, lines);
 }
 
 }  // namespace
@@ -165,5 +171,93 @@ TEST_CASE("rerankd in front of an https engine reranks searches and passes calls
     CHECK(r.status == 502);
     CHECK_THAT(r.body, Catch::Contains("\"error\"") && Catch::Contains("TLS"));
     CHECK(front.requestsPassed() == 0);
+  }
+}
+
+TEST_CASE("an engine that asks for a client certificate and an API key gets both from both "
+          "clients and from rerankd", "[rerankd][opensearch]") {
+  const std::string key = "cnItdGVzdDpzM2NyZXQ=";  // what an engine's API returns: base64 "id:key"
+  TlsFront front(openSearchUrl(), {.client_cert = true, .api_key = key});
+  auto guarded = upstreamFor(front.url(), front.caFile());
+  guarded.client_cert = front.clientCertFile().string();
+  guarded.client_key = front.clientKeyFile().string();
+  guarded.api_key = key;
+
+  SECTION("the async client: the engine's answer, and the front's refusals without either") {
+    {
+      Client client(guarded);
+      REQUIRE(client.upstream().usable());
+      auto r = client.get("/");
+      REQUIRE(r);
+      CHECK(r->status == 200);
+      CHECK_THAT(r->body, Catch::Contains("\"cluster_name\""));
+    }
+    auto keyless = guarded;
+    keyless.api_key.reset();
+    auto r = Client(keyless).get("/");
+    REQUIRE(r);
+    CHECK(r->status == 401);
+    auto certless = guarded;
+    certless.client_cert.clear();
+    certless.client_key.clear();
+    r = Client(certless).get("/");
+    REQUIRE(r);
+    CHECK(r->status == 400);
+    CHECK_THAT(r->body, Catch::Contains("No required SSL certificate was sent"));
+    auto stranger = guarded;
+    stranger.client_cert = front.strangerCertFile().string();
+    stranger.client_key = front.strangerKeyFile().string();
+    r = Client(stranger).get("/");
+    REQUIRE(r);
+    CHECK(r->status == 400);
+    CHECK(front.requestsPassed(1) == 1);
+  }
+  SECTION("a key that is not the certificate's leaves the async client unusable") {
+    auto mismatched = guarded;
+    mismatched.client_key = front.strangerKeyFile().string();
+    CHECK_FALSE(Client(mismatched).upstream().usable());
+  }
+  SECTION("the libcurl client (index-sync, events' item lookups)") {
+    auto client = connectors::EngineClient::create(config::clientOptions(guarded));
+    REQUIRE(client);
+    const auto ok = call(**client, "GET", "/");
+    CHECK(ok.status == 200);
+    CHECK_THAT(ok.body, Catch::Contains("\"cluster_name\""));
+    // A caller's own Authorization header is replaced by the key.
+    const auto replaced = call(**client, "GET", "/", "", "", {{"Authorization", "ApiKey wrong"}});
+    CHECK(replaced.status == 200);
+    auto keyless = guarded;
+    keyless.api_key.reset();
+    auto without = connectors::EngineClient::create(config::clientOptions(keyless));
+    REQUIRE(without);
+    CHECK(call(**without, "GET", "/").status == 401);
+    CHECK(front.requestsPassed(2) == 2);
+  }
+  SECTION("rerankd: a shopper's search reranked, the purchases' items looked up, and the "
+          "client's own credentials not forwarded") {
+    Shop shop;
+    RerankdProcess rerankd(
+        shop.dir,
+        withCa(configFor(front.url(), shop.index, shop.model,
+                         "    fields: {title: title, brand: brand}\n"),
+               front.caFile(),
+               {"client_cert: " + guarded.client_cert, "client_key: " + guarded.client_key,
+                "api_key: " + key}));
+    shop.buy(rerankd, "alice", "Acme");
+    // The events' item lookup went through the front with the certificate
+    // and key: the profile shows each purchase's title.
+    const auto profile = call(rerankd.client(), "GET", "/_rerank/users/shop/alice", "", "",
+                              {{"Authorization", "Bearer test-token-0123456789"}});
+    REQUIRE(profile.status == 200);
+    CHECK_THAT(profile.body, Catch::Contains("\"title\":\"Acme"));
+    const auto alice = call(rerankd.client(), "POST", "/" + shop.index + "/_search", kQuery, "",
+                            {{"X-User-Id", "alice"}, {"Authorization", "ApiKey the-shops-own"}});
+    CHECK(alice.status == 200);
+    CHECK(alice.header("X-Rerank") == "applied");
+    REQUIRE(ids(alice.body).size() == 10);
+    for (const auto& id : ids(alice.body)) CHECK(shop.brandOf(id) == "Acme");
+    const auto doc = call(rerankd.client(), "GET", "/" + shop.index + "/_doc/" + shop.items[7].id,
+                          "", "", {{"Authorization", "ApiKey the-shops-own"}});
+    CHECK(doc.status == 200);
   }
 }

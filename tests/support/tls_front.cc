@@ -64,7 +64,7 @@ void openssl(const std::string& binary, const std::vector<std::string>& args) {
 
 }  // namespace
 
-TlsFront::TlsFront(const std::string& engine_url) {
+TlsFront::TlsFront(const std::string& engine_url, FrontGuard guard) {
   nginx_ = findProgram("nginx");
   const std::string ssl = findProgram("openssl");
   if (nginx_.empty() || ssl.empty()) {
@@ -76,7 +76,7 @@ TlsFront::TlsFront(const std::string& engine_url) {
          ("rr-tls-front-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
   std::filesystem::remove_all(dir_);
   std::filesystem::create_directories(dir_);
-  const auto at = [&](const char* name) { return (dir_ / name).string(); };
+  const auto at = [&](const std::string& name) { return (dir_ / name).string(); };
   // A CA, the front's certificate signed by it (for 127.0.0.1 and
   // localhost), and a second CA that signed nothing here.
   openssl(ssl, {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
@@ -89,6 +89,16 @@ TlsFront::TlsFront(const std::string& engine_url) {
                 at("front.pem")});
   openssl(ssl, {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
                 "/CN=rr-other-ca", "-keyout", at("other-ca.key"), "-out", at("other-ca.pem")});
+  if (guard.client_cert) {
+    // rerankd's certificate, from the front's CA, and a stranger's from the other.
+    for (const auto& [name, ca] : {std::pair<std::string, std::string>{"client", "ca"},
+                                   std::pair<std::string, std::string>{"stranger", "other-ca"}}) {
+      openssl(ssl, {"req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=rr-" + name, "-keyout",
+                    at(name + ".key"), "-out", at(name + ".csr")});
+      openssl(ssl, {"x509", "-req", "-in", at(name + ".csr"), "-CA", at(ca + ".pem"), "-CAkey",
+                    at(ca + ".key"), "-CAcreateserial", "-days", "2", "-out", at(name + ".pem")});
+    }
+  }
 
   std::string engine = engine_url;
   if (engine.starts_with("http://")) engine.erase(0, 7);
@@ -97,12 +107,23 @@ TlsFront::TlsFront(const std::string& engine_url) {
   std::ofstream(at("nginx.conf"))
       << "daemon off;\nmaster_process on;\nworker_processes 1;\npid " << at("nginx.pid")
       << ";\nerror_log " << at("error.log") << " warn;\nevents { worker_connections 256; }\n"
-      << "http {\n  access_log " << at("access.log") << ";\n  client_body_temp_path "
+      // Only what reached the engine is logged: the refusals are not.
+      << "http {\n  map $upstream_addr $passed { \"\" 0; default 1; }\n  access_log "
+      << at("access.log") << " combined if=$passed;\n  client_body_temp_path "
       << at("body") << ";\n  proxy_temp_path " << at("proxy") << ";\n"
       << "  upstream engine { server " << engine << "; keepalive 16; }\n"
       << "  server {\n    listen 127.0.0.1:" << port_ << " ssl;\n    ssl_certificate "
       << at("front.pem") << ";\n    ssl_certificate_key " << at("front.key") << ";\n"
-      << "    client_max_body_size 10m;\n    location / {\n      proxy_pass http://engine;\n"
+      << (guard.client_cert ? "    ssl_client_certificate " + at("ca.pem") +
+                                  ";\n    ssl_verify_client on;\n"
+                            : std::string())
+      << "    client_max_body_size 10m;\n    location / {\n"
+      << (guard.api_key.empty()
+              ? std::string()
+              : "      if ($http_authorization != \"ApiKey " + guard.api_key +
+                    "\") {\n        return 401 '{\"error\":\"api key required\",\"status\":401}';\n"
+                    "      }\n")
+      << "      proxy_pass http://engine;\n"
       << "      proxy_http_version 1.1;\n      proxy_set_header Connection \"\";\n    }\n  }\n}\n";
   start();
 }

@@ -11,12 +11,20 @@
 
 namespace rr::testing {
 
+// What a TlsFront asks of a caller before passing its request on, as a
+// managed cluster does: a client certificate signed by its caFile() (else
+// nginx answers 400), and/or `Authorization: ApiKey <api_key>` (else 401).
+struct FrontGuard {
+  bool client_cert = false;
+  std::string api_key;
+};
+
 class TlsFront {
  public:
   // Starts nginx in front of `engine_url` (http). FAILs the test, naming
   // what is missing, when nginx or openssl is not installed
   // (scripts/install-deps.sh installs both).
-  explicit TlsFront(const std::string& engine_url);
+  explicit TlsFront(const std::string& engine_url, FrontGuard guard = {});
   ~TlsFront();
   TlsFront(const TlsFront&) = delete;
   TlsFront& operator=(const TlsFront&) = delete;
@@ -28,7 +36,14 @@ class TlsFront {
   // The CA that signed the front's certificate, and one that did not.
   std::filesystem::path caFile() const { return dir_ / "ca.pem"; }
   std::filesystem::path otherCaFile() const { return dir_ / "other-ca.pem"; }
-  // Requests nginx has passed on so far (lines in its access log), once
+  // With FrontGuard::client_cert: a client certificate and key signed by
+  // caFile(), and a pair signed by the other CA.
+  std::filesystem::path clientCertFile() const { return dir_ / "client.pem"; }
+  std::filesystem::path clientKeyFile() const { return dir_ / "client.key"; }
+  std::filesystem::path strangerCertFile() const { return dir_ / "stranger.pem"; }
+  std::filesystem::path strangerKeyFile() const { return dir_ / "stranger.key"; }
+  // Requests nginx has passed on to the engine so far (lines in its access
+  // log, which leaves out the requests the guard refused), once
   // there are at least `expected` or a second has passed: nginx writes a
   // line just after the answer, so a client may read it before the line is
   // there.

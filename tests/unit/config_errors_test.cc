@@ -188,6 +188,67 @@ TEST_CASE("a relative ca_file resolves against the base directory and must exist
   CHECK_THAT(key.error().message, Catch::Contains("no PEM certificate"));
 }
 
+TEST_CASE("a client certificate needs its key and an https url and both must be PEM",
+          "[unit][config]") {
+  TempDir dir;
+  dir.write("client.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+  dir.write("client.key", "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n");
+  dir.write("rsa.key", "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n");
+  dir.write("locked.key",
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIF\n-----END ENCRYPTED PRIVATE KEY-----\n");
+  const auto https = [](std::string lines) {
+    return yamlOf({.upstream = "url: https://search.internal:9200\n" + lines});
+  };
+  const auto c = mustParse(https("client_cert: client.pem\nclient_key: client.key\n"),
+                           dir.path.string());
+  CHECK(c->upstream.client_cert == (dir.path / "client.pem").string());
+  CHECK(c->upstream.client_key == (dir.path / "client.key").string());
+  CHECK(mustParse(https("client_cert: client.pem\nclient_key: rsa.key\n"), dir.path.string())
+            ->upstream.client_key == (dir.path / "rsa.key").string());
+
+  const auto rejected = [&](const std::string& yaml, const std::string& field,
+                            const std::string& message) {
+    const auto r = parseConfig(yaml, dir.path.string());
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().field == field);
+    CHECK_THAT(r.error().message, Catch::Contains(message));
+  };
+  rejected(https("client_cert: client.pem\n"), "upstream.client_key",
+           "is required when upstream.client_cert is given");
+  rejected(https("client_key: client.key\n"), "upstream.client_cert",
+           "is required when upstream.client_key is given");
+  rejected(upstreamWith("client_cert: client.pem\nclient_key: client.key\n"),
+           "upstream.client_cert", "needs an https upstream.url");
+  // Swapped files, and a key neither client could unlock.
+  rejected(https("client_cert: client.key\nclient_key: client.key\n"), "upstream.client_cert",
+           "no PEM certificate");
+  rejected(https("client_cert: client.pem\nclient_key: client.pem\n"), "upstream.client_key",
+           "no PEM private key");
+  rejected(https("client_cert: client.pem\nclient_key: locked.key\n"), "upstream.client_key",
+           "is encrypted");
+}
+
+TEST_CASE("api_key_env reads the API key from the environment", "[unit][config]") {
+  const std::string yaml = upstreamWith("api_key_env: RR_CONFIG_TEST_API_KEY\n");
+  ::setenv("RR_CONFIG_TEST_API_KEY", "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==", 1);
+  const auto c = mustParse(yaml);
+  CHECK(c->upstream.api_key == "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==");
+  CHECK_FALSE(c->upstream.user.has_value());
+  CHECK(c->upstream.hasCredentials());
+  CHECK_FALSE(mustParse(upstreamWith(""))->upstream.hasCredentials());
+
+  ::setenv("RR_CONFIG_TEST_API_KEY", "", 1);
+  auto r = parseConfig(yaml);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().field == "upstream.api_key_env");
+  CHECK_THAT(r.error().message, Catch::Contains("RR_CONFIG_TEST_API_KEY must hold the encoded key"));
+
+  ::unsetenv("RR_CONFIG_TEST_API_KEY");
+  r = parseConfig(yaml);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().message == "environment variable RR_CONFIG_TEST_API_KEY is not set");
+}
+
 TEST_CASE("password_env reads the password from the environment", "[unit][config]") {
   const std::string yaml = upstreamWith("user: admin\npassword_env: RR_CONFIG_TEST_PASSWORD\n");
   ::setenv("RR_CONFIG_TEST_PASSWORD", "from-the-env", 1);
