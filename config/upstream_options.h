@@ -11,4 +11,12 @@ namespace rr::config {
 
 connectors::ClientOptions clientOptions(const UpstreamConfig& upstream);
 
+// "" when `upstream` has no client certificate or OpenSSL can use it: the
+// certificate loads and client_key is its key. Otherwise the problem,
+// naming the field ("upstream.client_key: does not match ..."). The config
+// reader only checks that the files hold PEM blocks of the right kind; a
+// key from another pair would fail every https call, so rerankd (also
+// --check-config and a reload) and index-sync refuse it up front.
+std::string checkClientCertificate(const UpstreamConfig& upstream);
+
 }  // namespace rr::config

@@ -152,6 +152,10 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  if (std::string why = rr::config::checkClientCertificate((*config)->upstream); !why.empty()) {
+    std::cerr << "index-sync: " << why << "\n";
+    return 2;
+  }
   connectors::ClientOptions client_options = rr::config::clientOptions((*config)->upstream);
   // A batch job can wait out an overloaded cluster longer than a search can.
   client_options.retry.max_attempts = 5;

@@ -61,6 +61,9 @@ std::expected<std::shared_ptr<const Runtime>, std::string> buildRuntime(
     }
     runtime->storefronts.push_back({&sf, *model});
   }
+  if (std::string why = rr::config::checkClientCertificate(config->upstream); !why.empty()) {
+    return std::unexpected(why);
+  }
   connectors::ClientOptions options = rr::config::clientOptions(config->upstream);
   // A shopper is waiting: one retry at most, never past the deadline.
   options.retry.max_attempts = 2;

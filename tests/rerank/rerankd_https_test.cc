@@ -14,6 +14,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
+#include <fstream>
 #include <future>
 #include <thread>
 #include <vector>
@@ -212,10 +213,29 @@ TEST_CASE("an engine that asks for a client certificate and an API key gets both
     CHECK(r->status == 400);
     CHECK(front.requestsPassed(1) == 1);
   }
-  SECTION("a key that is not the certificate's leaves the async client unusable") {
+  SECTION("a key that is not the certificate's is refused naming the field") {
+    CHECK(config::checkClientCertificate(guarded).empty());
     auto mismatched = guarded;
     mismatched.client_key = front.strangerKeyFile().string();
+    CHECK(config::checkClientCertificate(mismatched) ==
+          "upstream.client_key: " + mismatched.client_key +
+              " is not the key of the certificate in " + mismatched.client_cert);
     CHECK_FALSE(Client(mismatched).upstream().usable());
+    // By rerankd --check-config (and so at start and on a reload) too.
+    Shop shop(/*sync_vectors=*/false);
+    const auto yaml = [&](const std::filesystem::path& key_file) {
+      return withCa(configFor(front.url(), shop.index, shop.model), front.caFile(),
+                    {"client_cert: " + guarded.client_cert, "client_key: " + key_file.string(),
+                     "api_key: " + key});
+    };
+    std::ofstream(shop.dir / "mismatched.yaml") << yaml(front.strangerKeyFile());
+    auto [code, text] = checkConfig((shop.dir / "mismatched.yaml").string());
+    CHECK(code == 1);
+    CHECK_THAT(text, Catch::Contains("upstream.client_key: ") &&
+                         Catch::Contains("is not the key of the certificate"));
+    std::ofstream(shop.dir / "matched.yaml") << yaml(front.clientKeyFile());
+    std::tie(code, text) = checkConfig((shop.dir / "matched.yaml").string());
+    CHECK(code == 0);
   }
   SECTION("the libcurl client (index-sync, events' item lookups)") {
     auto client = connectors::EngineClient::create(config::clientOptions(guarded));

@@ -230,9 +230,10 @@ TEST_CASE("a client certificate needs its key and an https url and both must be 
 
 TEST_CASE("api_key_env reads the API key from the environment", "[unit][config]") {
   const std::string yaml = upstreamWith("api_key_env: RR_CONFIG_TEST_API_KEY\n");
-  ::setenv("RR_CONFIG_TEST_API_KEY", "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==", 1);
+  const std::string key = "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==";
+  ::setenv("RR_CONFIG_TEST_API_KEY", key.c_str(), 1);
   const auto c = mustParse(yaml);
-  CHECK(c->upstream.api_key == "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==");
+  CHECK(c->upstream.api_key == key);
   CHECK_FALSE(c->upstream.user.has_value());
   CHECK(c->upstream.hasCredentials());
   CHECK_FALSE(mustParse(upstreamWith(""))->upstream.hasCredentials());
@@ -241,7 +242,8 @@ TEST_CASE("api_key_env reads the API key from the environment", "[unit][config]"
   auto r = parseConfig(yaml);
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().field == "upstream.api_key_env");
-  CHECK_THAT(r.error().message, Catch::Contains("RR_CONFIG_TEST_API_KEY must hold the encoded key"));
+  CHECK_THAT(r.error().message,
+             Catch::Contains("RR_CONFIG_TEST_API_KEY must hold the encoded key"));
 
   ::unsetenv("RR_CONFIG_TEST_API_KEY");
   r = parseConfig(yaml);
