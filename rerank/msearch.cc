@@ -5,6 +5,7 @@
 // run to its end on the worker pool (msearch()).
 #include <simdjson.h>
 
+#include <chrono>
 #include <optional>
 
 #include "connectors/json_writer.h"
@@ -23,6 +24,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 namespace asio = boost::asio;
 namespace dom = simdjson::dom;
+
+double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 }  // namespace
 
@@ -107,15 +110,22 @@ asio::awaitable<Response> RerankService::msearchWith(const Runtime& rt, const Re
     ndjson += item.header + "\n" + (item.plan ? item.plan->upstream_body : item.body) + "\n";
   }
   connectors::MsearchResponse engine;
+  // The one engine call and its parse, observed for every search of the
+  // batch that is reranked, as each counts as a request of its storefront.
+  auto t_sent = Clock::now(), t_answered = t_sent;
   if (!ndjson.empty()) {
     connectors::HttpRequest out{"POST", std::string(request.path()), std::string(request.query()),
                                 {{"Content-Type", "application/x-ndjson"}}, ndjson};
     for (const auto& h : request.headers) {
       std::string lower = h.name;
       std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-      if (lower == "authorization" && !rt.config->upstream.user) out.headers.push_back({h.name, h.value});
+      if (lower == "authorization" && !rt.config->upstream.hasCredentials()) {
+        out.headers.push_back({h.name, h.value});
+      }
     }
+    t_sent = Clock::now();
     auto answer = co_await caller.raw(std::move(out));
+    t_answered = Clock::now();
     if (!answer) co_return detail::upstreamFailure(metrics_, answer.error());
     if (answer->status != 200) co_return detail::fromEngine(std::move(*answer));
     auto parsed = connectors::parseMsearchResponse(std::move(answer->body));
@@ -160,6 +170,8 @@ asio::awaitable<Response> RerankService::msearchWith(const Runtime& rt, const Re
       continue;
     }
     const auto& cfg = *item.sf->config;
+    metrics_.observeStage(cfg.name, "upstream", seconds(t_answered - t_sent));
+    metrics_.observeStage(cfg.name, "parse", seconds(t_up - t_answered));
     Request one = request;
     one.body = item.body;
     const Shopper who = shopper(cfg, one, *item.plan);
@@ -171,6 +183,7 @@ asio::awaitable<Response> RerankService::msearchWith(const Runtime& rt, const Re
     request_ids += request_id;
     const std::string bucket = bucketOf(cfg, who.user, who.session, request_id);
     Ranking ranking;
+    const auto t_rank = Clock::now();
     if (bucket == "control") {
       ranking.fail = "ab_control";
     } else {
@@ -178,6 +191,8 @@ asio::awaitable<Response> RerankService::msearchWith(const Runtime& rt, const Re
                                  pageKey(cfg, who, "msearch " + item.header, *item.plan),
                                  t0 + cfg.deadline, caller);
     }
+    const auto t_ranked = Clock::now();
+    metrics_.observeStage(cfg.name, "score", seconds(t_ranked - t_rank - ranking.profile));
     ResponseParts parts;
     parts.window = &*res;
     parts.order = ranking.order;
@@ -187,6 +202,7 @@ asio::awaitable<Response> RerankService::msearchWith(const Runtime& rt, const Re
     parts.explain = ranking.explain;
     const bool failed = !ranking.fail.empty();
     responses += failed ? writeEngineOrderPage(parts) : writeSearchResponse(parts);
+    metrics_.observeStage(cfg.name, "write", seconds(Clock::now() - t_ranked));
     metrics_.countRequest(cfg.name, bucket == "control" ? "skipped" : failed ? "fallback" : "applied",
                           failed ? ranking.fail : ranking.reason);
     recordServed(*item.sf, who, query_text, request_id, bucket, *item.plan, *res, ranking, failed);

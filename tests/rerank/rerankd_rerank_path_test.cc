@@ -217,6 +217,13 @@ TEST_CASE("each search inside an _msearch is handled on its own", "[rerankd][ope
   CHECK(events.status == 200);
   const auto metrics = call(rerankd.client(), "GET", "/metrics");
   CHECK(metrics.body.find("rerank_live_clicks_total{storefront=\"shop\"} 1\n") != std::string::npos);
+  // Each stage observed once, for the one search reranked: the batch's
+  // engine call and parse, then its own profile read, scoring and writing.
+  for (const char* stage : {"upstream", "parse", "profile", "score", "write"}) {
+    INFO(stage);
+    CHECK(metrics.body.find("rerank_stage_seconds_count{storefront=\"shop\",stage=\"" +
+                            std::string(stage) + "\"} 1\n") != std::string::npos);
+  }
 }
 
 TEST_CASE("a client that accepts gzip gets its search reranked, not a gzip body rerankd cannot read",
