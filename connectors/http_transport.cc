@@ -221,6 +221,10 @@ class CurlTransport::Impl {
     headers = curl_slist_append(headers, "Expect:");
 
     curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+    // Straight to the engine, never through http(s)_proxy from the
+    // environment: rerankd's async client connects directly, and its
+    // searches and its other calls must take the same road.
+    curl_easy_setopt(h, CURLOPT_PROXY, "");
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
     curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);

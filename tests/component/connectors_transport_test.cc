@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cstdlib>
 
 #include "connectors/engine_client.h"
 #include "tests/support/fake_upstream.h"
@@ -162,6 +163,25 @@ TEST_CASE("basic auth credentials are sent on every request", "[component][trans
   REQUIRE(heads.size() == 2);
   // base64("shop:s3cret")
   for (const auto& h : heads) CHECK_THAT(h, Catch::Contains("Authorization: Basic c2hvcDpzM2NyZXQ="));
+}
+
+TEST_CASE("proxy variables in the environment are not used: the engine is reached directly",
+          "[component][transport]") {
+  // As the async client does: rerankd's searches and its other calls must
+  // not take different roads to the same engine.
+  FakeUpstream engine({CannedResponse{.body = kEmptySearch}});
+  FakeUpstream proxy({CannedResponse{.status = 502, .body = "{}"}});
+  for (const char* name : {"http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"}) {
+    ::setenv(name, proxy.url().c_str(), 1);
+  }
+  auto client = clientFor(engine.url(), std::chrono::milliseconds(2000), 1);
+  const auto r = client->search("idx", "{}");
+  for (const char* name : {"http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"}) {
+    ::unsetenv(name);
+  }
+  CHECK(r);
+  CHECK(engine.requestsSeen() == 1);
+  CHECK(proxy.requestsSeen() == 0);
 }
 
 TEST_CASE("no credentials are sent when none are configured", "[component][transport]") {
