@@ -13,21 +13,6 @@ namespace {
 using connectors::jsonString;
 using Clock = std::chrono::steady_clock;
 
-// Headers that describe one hop, not the message: never forwarded.
-bool hopByHop(std::string_view name) {
-  static constexpr std::string_view kHop[] = {"connection", "keep-alive", "transfer-encoding",
-                                              "content-length", "te", "trailer", "upgrade",
-                                              "proxy-connection", "host", "expect"};
-  for (auto h : kHop) {
-    if (h.size() == name.size() &&
-        std::equal(h.begin(), h.end(), name.begin(),
-                   [](char a, char b) { return a == std::tolower(b); })) {
-      return true;
-    }
-  }
-  return false;
-}
-
 // rerankd's own endpoints (health, readiness, metrics, events, admin):
 // handle() answers them before any routing to the engine.
 bool ownEndpoint(std::string_view path) {
@@ -213,22 +198,7 @@ boost::asio::awaitable<Response> Handler::searchOnIo(std::shared_ptr<const Runti
 }
 
 connectors::HttpRequest Handler::forwardRequest(const Runtime& rt, const Request& request) {
-  connectors::HttpRequest out;
-  out.method = request.method;
-  out.path = std::string(request.path());
-  out.query = std::string(request.query());
-  out.body = request.body;
-  const bool own_auth = rt.config->upstream.hasCredentials();
-  for (const auto& h : request.headers) {
-    if (hopByHop(h.name)) continue;
-    if (own_auth && (h.name.size() == 13) &&
-        std::equal(h.name.begin(), h.name.end(), "authorization",
-                   [](char a, char b) { return std::tolower(a) == b; })) {
-      continue;  // the configured credentials replace the client's
-    }
-    out.headers.push_back({h.name, h.value});
-  }
-  return out;
+  return detail::passOn(request, rt.config->upstream.hasCredentials());
 }
 
 Response Handler::forwarded(const Route& route,
@@ -240,7 +210,7 @@ Response Handler::forwarded(const Route& route,
   Response r;
   r.status = answer->status;
   for (auto& h : answer->headers) {
-    if (!hopByHop(h.name)) r.headers.push_back({std::move(h.name), std::move(h.value)});
+    if (!detail::hopByHop(h.name)) r.headers.push_back({std::move(h.name), std::move(h.value)});
   }
   r.body = std::move(answer->body);
   if (route.sf && route.search) {  // a disabled storefront: the engine's answer as is

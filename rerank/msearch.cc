@@ -12,6 +12,8 @@
 #include "connectors/search_response.h"
 #include "index_sync/vector_fields.h"
 #include "rerank/detail/engine_answers.h"
+#include "rerank/detail/request_values.h"
+#include "rerank/detail/url_query.h"
 #include "rerank/handler.h"
 #include "rerank/request_context.h"
 #include "rerank/rerank_service.h"
@@ -39,6 +41,26 @@ asio::awaitable<Response> RerankService::msearchWith(const Runtime& rt, const Re
                                                      std::string path_index,
                                                      UpstreamCaller& caller) {
   const auto t0 = Clock::now();
+  // An answer rerankd cannot read or write (`filter_path`, another format
+  // in the URL or the Accept header) for the whole batch: the engine's, as
+  // it is.
+  {
+    const auto params = detail::parseQuery(request.query());
+    const detail::QueryParam* format = detail::findParam(params, "format");
+    const char* reason = detail::findParam(params, "filter_path") ? "filter_path"
+                         : (format && !detail::equalsIgnoreCase(format->value, "json")) ||
+                                 detail::wantsOtherFormat(request.header("Accept"))
+                             ? "format"
+                             : nullptr;
+    if (reason) {
+      auto answer =
+          co_await caller.raw(detail::passOn(request, rt.config->upstream.hasCredentials()));
+      if (!answer) co_return detail::upstreamFailure(metrics_, answer.error());
+      Response r = detail::fromEngine(std::move(*answer));
+      r.set("X-Rerank", std::string("skipped; reason=") + reason);
+      co_return r;
+    }
+  }
   struct Item {
     std::string header, body;
     const StorefrontRuntime* sf = nullptr;
@@ -115,14 +137,11 @@ asio::awaitable<Response> RerankService::msearchWith(const Runtime& rt, const Re
   auto t_sent = Clock::now(), t_answered = t_sent;
   if (!ndjson.empty()) {
     connectors::HttpRequest out{"POST", std::string(request.path()), std::string(request.query()),
-                                {{"Content-Type", "application/x-ndjson"}}, ndjson};
-    for (const auto& h : request.headers) {
-      std::string lower = h.name;
-      std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-      if (lower == "authorization" && !rt.config->upstream.hasCredentials()) {
-        out.headers.push_back({h.name, h.value});
-      }
-    }
+                                {}, ndjson};
+    // The client's headers go on as with a `_search` (X-Opaque-Id for the
+    // engine's slow log, say).
+    detail::rewrittenHeaders(request, rt.config->upstream.hasCredentials(), out.headers);
+    out.headers.push_back({"Content-Type", "application/x-ndjson"});
     t_sent = Clock::now();
     auto answer = co_await caller.raw(std::move(out));
     t_answered = Clock::now();

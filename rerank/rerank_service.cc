@@ -58,20 +58,9 @@ connectors::HttpRequest upstreamRequest(const Runtime& rt, const Request& reques
   out.path = std::string(request.path());
   out.query = plan.upstream_query;
   out.body = plan.upstream_body;
-  const bool own_auth = rt.config->upstream.hasCredentials();
-  for (const auto& h : request.headers) {
-    std::string lower = h.name;
-    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-    // Accept-Encoding stays behind: rerankd reads the engine's answer, and
-    // OpenSearch compresses it for a client that accepts gzip.
-    if (lower == "connection" || lower == "keep-alive" || lower == "transfer-encoding" ||
-        lower == "content-length" || lower == "host" || lower == "expect" ||
-        lower == "content-type" || lower == "accept-encoding" ||
-        (own_auth && lower == "authorization")) {
-      continue;
-    }
-    out.headers.push_back({h.name, h.value});
-  }
+  // Accept-Encoding stays behind: rerankd reads the engine's answer, and
+  // OpenSearch compresses it for a client that accepts gzip.
+  detail::rewrittenHeaders(request, rt.config->upstream.hasCredentials(), out.headers);
   if (!out.body.empty()) out.headers.push_back({"Content-Type", "application/json"});
   return out;
 }
@@ -425,7 +414,8 @@ asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const Sto
   const auto& cfg = *sf.config;
   const auto fields = index_sync::vectorFields(cfg.vector.field, sf.model->version);
   const std::string vector_fields[] = {fields.vector};
-  auto plan = planSearch({request.body, request.query()}, cfg, vector_fields);
+  auto plan = planSearch({request.body, request.query(), request.header("Accept")}, cfg,
+                         vector_fields);
   if (!plan) {
     metrics_.countRequest(cfg.name, "rejected", "malformed");
     Response r;

@@ -249,6 +249,7 @@ std::expected<SearchPlan, RequestError> planSearch(const SearchInput& input,
   const std::vector<QueryParam> params = detail::parseQuery(input.query);
   auto url = readUrl(params);
   if (!url) return std::unexpected(url.error());
+  if (detail::wantsOtherFormat(input.accept)) url->format = true;
 
   BodyFacts body;
   const bool has_body = input.body.find_first_not_of(" \t\r\n") != std::string_view::npos;

@@ -22,6 +22,9 @@ struct SearchInput {
   std::string_view body;  // may be empty (a GET without a body)
   std::string_view
       query;  // the URL query string without '?', e.g. "from=10&size=5&rerank_explain=true"
+  // The client's Accept header: YAML, CBOR or Smile there is passed through
+  // with reason "format", as `?format=yaml` is.
+  std::string_view accept = {};
 };
 
 // User and session ids (and the opt-out) read from `ext.rerank` in the body.

@@ -1,6 +1,7 @@
 #include "rerank/detail/engine_answers.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <random>
 
@@ -22,6 +23,51 @@ Response fromEngine(connectors::HttpResponse&& answer) {
   }
   r.body = std::move(answer.body);
   return r;
+}
+
+namespace {
+
+bool equalsLower(std::string_view name, std::string_view lower) {
+  return name.size() == lower.size() &&
+         std::equal(lower.begin(), lower.end(), name.begin(), [](char a, char b) {
+           return a == std::tolower(static_cast<unsigned char>(b));
+         });
+}
+
+}  // namespace
+
+bool hopByHop(std::string_view name) {
+  static constexpr std::string_view kHop[] = {"connection", "keep-alive", "transfer-encoding",
+                                              "content-length", "te", "trailer", "upgrade",
+                                              "proxy-connection", "host", "expect"};
+  return std::any_of(std::begin(kHop), std::end(kHop),
+                     [&](std::string_view h) { return equalsLower(name, h); });
+}
+
+connectors::HttpRequest passOn(const Request& request, bool own_credentials) {
+  connectors::HttpRequest out;
+  out.method = request.method;
+  out.path = std::string(request.path());
+  out.query = std::string(request.query());
+  out.body = request.body;
+  for (const auto& h : request.headers) {
+    if (hopByHop(h.name)) continue;
+    if (own_credentials && equalsLower(h.name, "authorization")) continue;  // ours replace it
+    out.headers.push_back({h.name, h.value});
+  }
+  return out;
+}
+
+void rewrittenHeaders(const Request& request, bool own_credentials,
+                      std::vector<connectors::Header>& out) {
+  for (const auto& h : request.headers) {
+    if (hopByHop(h.name) || equalsLower(h.name, "content-type") ||
+        equalsLower(h.name, "accept-encoding") ||
+        (own_credentials && equalsLower(h.name, "authorization"))) {
+      continue;
+    }
+    out.push_back({h.name, h.value});
+  }
 }
 
 Response upstreamFailure(Metrics& metrics, const connectors::Error& e) {

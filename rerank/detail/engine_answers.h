@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "connectors/error.h"
 #include "connectors/http_transport.h"
@@ -16,6 +18,20 @@ namespace rr::rerank::detail {
 // The engine's answer as the client's: status, headers (less hop-by-hop
 // ones) and body.
 Response fromEngine(connectors::HttpResponse&& answer);
+
+// Headers that describe one hop, not the message: never forwarded.
+bool hopByHop(std::string_view name);
+
+// The client's request as it is, for the engine: method, path, query, body
+// and headers, less hop-by-hop ones and, when rerankd has credentials of
+// its own (`own_credentials`), the client's Authorization.
+connectors::HttpRequest passOn(const Request& request, bool own_credentials);
+
+// The client's headers for a request whose body rerankd writes and whose
+// answer it reads: as passOn's, less Content-Type (rerankd's) and
+// Accept-Encoding (the engine would compress what rerankd must read).
+void rewrittenHeaders(const Request& request, bool own_credentials,
+                      std::vector<connectors::Header>& out);
 
 // An engine-shaped 502 (refused), 504 (deadline) or 503 (anything else)
 // for a call that got no answer, counted by cause.

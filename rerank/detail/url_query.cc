@@ -1,5 +1,7 @@
 #include "rerank/detail/url_query.h"
 
+#include <cctype>
+
 namespace rr::rerank::detail {
 namespace {
 
@@ -56,6 +58,22 @@ const QueryParam* findParam(const std::vector<QueryParam>& params, std::string_v
     if (p.name == name) found = &p;
   }
   return found;
+}
+
+namespace {
+
+std::string lowered(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+bool wantsOtherFormat(std::string_view accept) {
+  const std::string lower = lowered(accept);
+  return lower.find("yaml") != std::string::npos || lower.find("cbor") != std::string::npos ||
+         lower.find("smile") != std::string::npos;
 }
 
 }  // namespace rr::rerank::detail

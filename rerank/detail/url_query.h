@@ -25,4 +25,9 @@ std::vector<QueryParam> parseQuery(std::string_view query);
 // or nullptr.
 const QueryParam* findParam(const std::vector<QueryParam>& params, std::string_view name);
 
+// Whether an Accept header asks for a format rerankd neither reads nor
+// writes (YAML, CBOR, Smile): such a search is passed through as it is, as
+// one with `?format=yaml` is.
+bool wantsOtherFormat(std::string_view accept);
+
 }  // namespace rr::rerank::detail

@@ -170,6 +170,27 @@ TEST_CASE("every pass reason is detected and the request goes upstream as the cl
   }
 }
 
+TEST_CASE("an Accept header asking for YAML CBOR or Smile passes the search as format does",
+          "[rerank][request]") {
+  const std::string body = R"({"query":{"match":{"title":"halo"}}})";
+  for (std::string_view accept : {"application/yaml", "application/cbor", "application/smile",
+                                  "application/vnd.opensearch+YAML", "text/html, application/yaml"}) {
+    INFO(accept);
+    auto plan = planSearch({.body = body, .query = "", .accept = accept}, storefront(), kVectorFields);
+    REQUIRE(plan);
+    CHECK_FALSE(plan->rerank);
+    CHECK(plan->pass_reason == "format");
+    CHECK(plan->upstream_body == body);
+  }
+  for (std::string_view accept : {"", "application/json", "*/*",
+                                  "application/vnd.elasticsearch+json; compatible-with=8"}) {
+    INFO(accept);
+    auto plan = planSearch({.body = body, .query = "", .accept = accept}, storefront(), kVectorFields);
+    REQUIRE(plan);
+    CHECK(plan->rerank);
+  }
+}
+
 TEST_CASE("the last page inside the window is reranked and one hit past it is not",
           "[rerank][request]") {
   const auto sf = storefront(30);

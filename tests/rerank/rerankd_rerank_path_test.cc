@@ -109,6 +109,18 @@ TEST_CASE("searches the rerank path must not touch are passed through, saying wh
   CHECK(malformed.status == 400);
   CHECK(malformed.body.find("\"status\":400}") != std::string::npos);
   CHECK(malformed.body.find("json_parse_exception") != std::string::npos);
+  // An answer in a format rerankd neither reads nor writes, asked for by
+  // the Accept header: the engine's, as it wrote it.
+  const std::vector<connectors::Header> yaml = {{"Accept", "application/yaml"}};
+  const auto as_yaml = call(rerankd.client(), "POST", path, kQuery, "", yaml);
+  const auto as_yaml_direct = call(*shop.engine, "POST", path, kQuery, "", yaml);
+  CHECK(as_yaml.status == 200);
+  CHECK(as_yaml.header("X-Rerank") == "skipped; reason=format");
+  CHECK(as_yaml.header("Content-Type") == as_yaml_direct.header("Content-Type"));
+  const std::regex yaml_took(R"(took: \d+)");
+  CHECK(std::regex_replace(as_yaml.body, yaml_took, "took: 0") ==
+        std::regex_replace(as_yaml_direct.body, yaml_took, "took: 0"));
+  CHECK(as_yaml.body.starts_with("---"));
 }
 
 TEST_CASE("without index vectors the tower computes them, and past the deadline the engine's "
@@ -223,6 +235,37 @@ TEST_CASE("each search inside an _msearch is handled on its own", "[rerankd][ope
     INFO(stage);
     CHECK(metrics.body.find("rerank_stage_seconds_count{storefront=\"shop\",stage=\"" +
                             std::string(stage) + "\"} 1\n") != std::string::npos);
+  }
+}
+
+TEST_CASE("an _msearch asking for another format or a filter_path is the engine's answer as it is",
+          "[rerankd][opensearch]") {
+  Shop shop(false);
+  RerankdProcess rerankd(shop.dir, shop.config());
+  const std::string path = "/" + shop.index + "/_msearch";
+  const std::string body = "{}\n" + std::string(kQuery) + "\n";
+  const std::regex took(R"((took"?:) ?\d+)");
+  struct Case {
+    std::string query;
+    std::vector<connectors::Header> headers;
+    std::string reason;
+  };
+  for (const Case& c : {Case{"format=yaml", {}, "format"},
+                        Case{"", {{"Accept", "application/yaml"}}, "format"},
+                        Case{"filter_path=responses.hits.hits._id", {}, "filter_path"}}) {
+    INFO(c.query << " " << c.reason);
+    auto headers = c.headers;
+    headers.push_back({"Content-Type", "application/x-ndjson"});
+    headers.push_back({"X-User-Id", "alice"});
+    auto through = rerankd.client().raw({"POST", path, c.query, headers, body});
+    auto direct = shop.engine->raw({"POST", path, c.query, headers, body});
+    REQUIRE(through);
+    REQUIRE(direct);
+    CHECK(through->status == 200);
+    CHECK(through->header("X-Rerank") == "skipped; reason=" + c.reason);
+    CHECK(through->header("Content-Type") == direct->header("Content-Type"));
+    CHECK(std::regex_replace(through->body, took, "$1 0") ==
+          std::regex_replace(direct->body, took, "$1 0"));
   }
 }
 
