@@ -13,6 +13,8 @@
 #include <mutex>
 #include <optional>
 
+#include "rerank/request_body.h"
+
 namespace rr::rerank {
 namespace {
 
@@ -185,6 +187,12 @@ class Session : public std::enable_shared_from_this<Session> {
     request.body = std::move(msg.body());
     request.remote = remote_;
     const bool keep_alive = msg.keep_alive();
+    if (BodyDecodeError bad; !decodeRequestBody(request, server_.listen.max_body_bytes, bad)) {
+      return reply(errorResponse(bad.status,
+                                 bad.status == 413 ? "rerank_request_too_large" : "parse_exception",
+                                 bad.reason),
+                   keep_alive);
+    }
     server_.busy.fetch_add(1);
     // A rerank-path search awaits the engine right here, on this
     // connection's io_context: no thread hand-off, no blocked thread.

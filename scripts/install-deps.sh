@@ -18,6 +18,7 @@ PACKAGES=(
   pkg-config
   libcurl4-openssl-dev
   libssl-dev
+  zlib1g-dev
   libsimdjson-dev
   libeigen3-dev
   libboost-dev

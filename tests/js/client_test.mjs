@@ -43,6 +43,17 @@ const ids1 = reranked.body.hits.hits.map((h) => h._id);
 const ids2 = page2.body.hits.hits.map((h) => h._id);
 check(ids2.length === 5 && ids2.every((id) => !ids1.includes(id)), 'page 2 has 5 other hits');
 
+// The client's own request compression (gzip bodies, which the engine
+// accepts): the same reranked page, and a count passed through.
+const gzipped = await client.search({ index, body: { query, size: 5 } },
+  { ...asAlice, compression: 'gzip' });
+check(gzipped.headers['x-rerank'] === 'applied',
+  `a gzip-compressed search is reranked (${gzipped.headers['x-rerank']})`);
+check(JSON.stringify(gzipped.body.hits.hits.map((h) => h._id)) === JSON.stringify(ids1),
+  'and gets the same page as the plain one');
+const gzippedCount = await client.count({ index, body: { query } }, { compression: 'gzip' });
+check(gzippedCount.body.count > 0, `a gzip-compressed count works (${gzippedCount.body.count})`);
+
 // Passed through: sorted search, count, a document.
 const sorted = await client.search({ index, body: { query, sort: [{ price: 'asc' }], size: 3 } });
 check(sorted.headers['x-rerank'] === 'skipped; reason=sorted', 'a sorted search is passed through');
