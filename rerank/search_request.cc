@@ -27,6 +27,7 @@ dom::parser& threadParser() {
 struct BodyFacts {
   std::optional<int> from, size;
   bool sorted = false, pit = false, search_after = false, collapse = false, rescore = false;
+  bool no_ids = false;  // stored_fields: "_none_" (alone or in a list)
   bool malformed = false;
   RerankIds ids;
   detail::ObjectLayout layout;
@@ -83,6 +84,17 @@ std::expected<void, RequestError> readBody(std::string_view body,
       facts.collapse = true;
     } else if (key == "rescore") {
       facts.rescore = true;
+    } else if (key == "stored_fields") {
+      std::string_view one;
+      dom::array many;
+      if (!value.get(one)) {
+        facts.no_ids = one == "_none_";
+      } else if (!value.get(many)) {
+        for (auto entry : many) {
+          std::string_view name;
+          facts.no_ids |= !entry.get(name) && name == "_none_";
+        }
+      }
     } else if (key == "docvalue_fields") {
       facts.docvalue_member = index;
       if (value.get(facts.docvalue_fields)) facts.malformed = true;  // the engine says why
@@ -130,6 +142,7 @@ std::expected<void, RequestError> readBody(std::string_view body,
 struct UrlFacts {
   std::optional<int> from, size;
   bool explain = false, scroll = false, sorted = false, filter_path = false, format = false;
+  bool no_ids = false;
 };
 
 std::expected<UrlFacts, RequestError> readUrl(const std::vector<QueryParam>& params) {
@@ -153,6 +166,14 @@ std::expected<UrlFacts, RequestError> readUrl(const std::vector<QueryParam>& par
   }
   url.scroll = detail::findParam(params, "scroll") != nullptr;
   url.filter_path = detail::findParam(params, "filter_path") != nullptr;
+  if (const QueryParam* p = detail::findParam(params, "stored_fields")) {
+    // A comma list in the URL.
+    for (std::string_view rest = p->value; !url.no_ids && !rest.empty();) {
+      const auto comma = rest.find(',');
+      url.no_ids = rest.substr(0, comma) == "_none_";
+      rest.remove_prefix(comma == std::string_view::npos ? rest.size() : comma + 1);
+    }
+  }
   if (const QueryParam* p = detail::findParam(params, "format")) {
     url.format = !detail::equalsIgnoreCase(p->value, "json");
   }
@@ -178,6 +199,9 @@ PassReason passReason(const config::StorefrontConfig& sf, const BodyFacts& body,
   // the `_score`s of a larger window mix two scales and the engine score
   // the model reads is no longer one feature.
   if (body.rescore) return PassReason::kRescore;
+  // No `_id` in the hits: nothing to match with the shopper's history, the
+  // click statistics or the order a later page must continue.
+  if (body.no_ids || url.no_ids) return PassReason::kNoIds;
   if (url.filter_path) return PassReason::kFilterPath;
   if (url.format) return PassReason::kFormat;
   if (size == 0) return PassReason::kSizeZero;
@@ -234,6 +258,7 @@ std::string_view toString(PassReason reason) {
     case PassReason::kSorted: return "sorted";
     case PassReason::kCollapse: return "collapse";
     case PassReason::kRescore: return "rescore";
+    case PassReason::kNoIds: return "no_ids";
     case PassReason::kFilterPath: return "filter_path";
     case PassReason::kFormat: return "format";
     case PassReason::kSizeZero: return "size_0";

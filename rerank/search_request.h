@@ -46,6 +46,7 @@ enum class PassReason {
   kSorted,        // `sort` (body or URL) by anything but `_score` descending
   kCollapse,      // `collapse` in the body
   kRescore,       // `rescore` in the body
+  kNoIds,         // `stored_fields: _none_` (body or URL): hits without `_id`
   kFilterPath,    // `filter_path`: the engine trims the response to a shape we cannot rebuild
   kFormat,        // `format` other than json: the response is not JSON
   kSizeZero,      // size 0
@@ -54,7 +55,7 @@ enum class PassReason {
 };
 
 // "none", "disabled", "malformed", "scroll", "pit", "search_after", "sorted",
-// "collapse", "rescore", "filter_path", "format", "size_0", "beyond_window",
+// "collapse", "rescore", "no_ids", "filter_path", "format", "size_0", "beyond_window",
 // "opt_out": the names used in headers and metrics.
 std::string_view toString(PassReason reason);
 

@@ -153,6 +153,9 @@ TEST_CASE("every pass reason is detected and the request goes upstream as the cl
       {R"({"collapse":{"field":"brand"}})", "", "collapse"},
       {R"({"rescore":{"window_size":50,"query":{"rescore_query":{"match_all":{}}}}})", "",
        "rescore"},
+      {R"({"stored_fields":"_none_"})", "", "no_ids"},
+      {R"({"stored_fields":["title","_none_"]})", "", "no_ids"},
+      {"", "stored_fields=title,_none_", "no_ids"},
       {"", "filter_path=hits.hits._id", "filter_path"},
       {"", "format=yaml", "format"},
       {R"({"docvalue_fields":"brand"})", "", "malformed"},
@@ -168,6 +171,9 @@ TEST_CASE("every pass reason is detected and the request goes upstream as the cl
     CHECK(plan.upstream_query == row.query);
     CHECK(plan.strip_fields.empty());
   }
+  // Stored fields that leave the `_id` in: reranked.
+  CHECK(planOk(R"({"stored_fields":["title"]})").rerank);
+  CHECK(planOk("", "stored_fields=title").rerank);
 }
 
 TEST_CASE("an Accept header asking for YAML CBOR or Smile passes the search as format does",
