@@ -135,6 +135,7 @@ asio::awaitable<Response> RerankService::msearchWith(const Runtime& rt, const Re
   // The one engine call and its parse, observed for every search of the
   // batch that is reranked, as each counts as a request of its storefront.
   auto t_sent = Clock::now(), t_answered = t_sent;
+  std::vector<connectors::Header> engine_headers;
   if (!ndjson.empty()) {
     connectors::HttpRequest out{"POST", std::string(request.path()), std::string(request.query()),
                                 {}, ndjson};
@@ -147,6 +148,7 @@ asio::awaitable<Response> RerankService::msearchWith(const Runtime& rt, const Re
     t_answered = Clock::now();
     if (!answer) co_return detail::upstreamFailure(metrics_, answer.error());
     if (answer->status != 200) co_return detail::fromEngine(std::move(*answer));
+    engine_headers = std::move(answer->headers);
     auto parsed = connectors::parseMsearchResponse(std::move(answer->body));
     if (!parsed) {
       co_return errorResponse(502, "rerank_upstream_exception",
@@ -230,6 +232,7 @@ asio::awaitable<Response> RerankService::msearchWith(const Runtime& rt, const Re
   out += std::to_string(engine.took + static_cast<int64_t>(detail::ms(Clock::now() - t_up)));
   out += ",\"responses\":[" + responses + "]}";
   Response r;
+  detail::addEngineHeaders(engine_headers, r);
   r.set("Content-Type", "application/json; charset=UTF-8");
   r.set("X-Rerank", "msearch");
   r.set("X-Rerank-Request-Id", request_ids);

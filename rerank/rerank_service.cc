@@ -513,6 +513,7 @@ asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const Sto
   parts.strip_fields = plan->strip_fields;
   parts.explain = ranking.explain;
   Response r;
+  detail::addEngineHeaders(answer->headers, r);
   r.set("Content-Type", "application/json; charset=UTF-8");
   r.body = failed ? writeEngineOrderPage(parts) : writeSearchResponse(parts);
   const auto t_end = Clock::now();

@@ -44,6 +44,16 @@ bool hopByHop(std::string_view name) {
                      [&](std::string_view h) { return equalsLower(name, h); });
 }
 
+void addEngineHeaders(const std::vector<connectors::Header>& engine, Response& r) {
+  for (const auto& h : engine) {
+    if (hopByHop(h.name) || equalsLower(h.name, "content-type") ||
+        equalsLower(h.name, "content-encoding")) {
+      continue;
+    }
+    r.headers.push_back({h.name, h.value});
+  }
+}
+
 connectors::HttpRequest passOn(const Request& request, bool own_credentials) {
   connectors::HttpRequest out;
   out.method = request.method;

@@ -19,6 +19,12 @@ namespace rr::rerank::detail {
 // ones) and body.
 Response fromEngine(connectors::HttpResponse&& answer);
 
+// The engine's headers on an answer rerankd rewrote (a reranked page, an
+// `_msearch`): added to `r` as the engine sent them (X-Opaque-Id echoed,
+// deprecation warnings), less hop-by-hop ones and those of the body,
+// which is rerankd's (Content-Type, Content-Length, Content-Encoding).
+void addEngineHeaders(const std::vector<connectors::Header>& engine, Response& r);
+
 // Headers that describe one hop, not the message: never forwarded.
 bool hopByHop(std::string_view name);
 

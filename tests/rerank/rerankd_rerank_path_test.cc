@@ -55,6 +55,14 @@ TEST_CASE("a search is reranked for each shopper by their own history",
   CHECK(alice_page->shards == engine_page->shards);
   REQUIRE(alice_page->max_score);
   CHECK(*alice_page->max_score == alice_page->hits[0].score);
+  // And the engine's headers: the client's X-Opaque-Id went to the engine,
+  // which echoed it, and its product header is there (clients check it).
+  const auto traced = call(rerankd.client(), "POST", path, kQuery, "",
+                           {{"X-User-Id", "alice"}, {"X-Opaque-Id", "rr-trace-7"}});
+  CHECK(traced.header("X-Rerank") == "applied");
+  CHECK(traced.header("X-Opaque-Id") == "rr-trace-7");
+  CHECK(traced.header("X-OpenSearch-Version") == direct.header("X-OpenSearch-Version"));
+  CHECK_FALSE(direct.header("X-OpenSearch-Version").empty());
 }
 
 TEST_CASE("page 2 of a reranked search continues page 1 without duplicates or gaps",
@@ -199,10 +207,14 @@ TEST_CASE("each search inside an _msearch is handled on its own", "[rerankd][ope
       R"({"query":{"match_all":{}},"sort":[{"price":"asc"}],"size":3})" "\n" +
       "{}\n" + R"({"from":"x"})" "\n";
   auto raw = rerankd.client().raw({"POST", "/" + shop.index + "/_msearch", "",
-                                   {{"X-User-Id", "alice"}, {"Content-Type", "application/x-ndjson"}},
+                                   {{"X-User-Id", "alice"}, {"Content-Type", "application/x-ndjson"},
+                                    {"X-Opaque-Id", "rr-trace-8"}},
                                    body});
   REQUIRE(raw);
   CHECK(raw->status == 200);
+  // The client's headers went on with the batch, and the engine's came back.
+  CHECK(raw->header("X-Opaque-Id") == "rr-trace-8");
+  CHECK(raw->header("X-OpenSearch-Version").starts_with("OpenSearch/"));
   auto parsed = connectors::parseMsearchResponse(raw->body);
   REQUIRE(parsed);
   REQUIRE(parsed->responses.size() == 3);
