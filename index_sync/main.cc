@@ -15,8 +15,8 @@
 #include <thread>
 
 #include "config/config.h"
-#include "config/upstream_options.h"
 #include "connectors/engine_client.h"
+#include "connectors/upstream_options.h"
 #include "index_sync/progress.h"
 #include "index_sync/syncer.h"
 #include "scoring/model_file.h"
@@ -152,11 +152,11 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  if (std::string why = rr::config::checkClientCertificate((*config)->upstream); !why.empty()) {
+  if (std::string why = connectors::checkClientCertificate((*config)->upstream); !why.empty()) {
     std::cerr << "index-sync: " << why << "\n";
     return 2;
   }
-  connectors::ClientOptions client_options = rr::config::clientOptions((*config)->upstream);
+  connectors::ClientOptions client_options = connectors::clientOptions((*config)->upstream);
   // A batch job can wait out an overloaded cluster longer than a search can.
   client_options.retry.max_attempts = 5;
   client_options.retry.max_backoff = std::chrono::milliseconds(5000);

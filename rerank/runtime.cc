@@ -1,6 +1,6 @@
 #include "rerank/runtime.h"
 
-#include "config/upstream_options.h"
+#include "connectors/upstream_options.h"
 #include "scoring/model_file.h"
 
 namespace rr::rerank {
@@ -61,10 +61,10 @@ std::expected<std::shared_ptr<const Runtime>, std::string> buildRuntime(
     }
     runtime->storefronts.push_back({&sf, *model});
   }
-  if (std::string why = rr::config::checkClientCertificate(config->upstream); !why.empty()) {
+  if (std::string why = connectors::checkClientCertificate(config->upstream); !why.empty()) {
     return std::unexpected(why);
   }
-  connectors::ClientOptions options = rr::config::clientOptions(config->upstream);
+  connectors::ClientOptions options = connectors::clientOptions(config->upstream);
   // A shopper is waiting: one retry at most, never past the deadline.
   options.retry.max_attempts = 2;
   auto client = connectors::EngineClient::create(options);

@@ -19,7 +19,7 @@
 #include <thread>
 #include <vector>
 
-#include "config/upstream_options.h"
+#include "connectors/upstream_options.h"
 #include "rerank/async_upstream.h"
 #include "tests/rerank/rerank_shop.h"
 #include "tests/support/tls_front.h"
@@ -214,10 +214,10 @@ TEST_CASE("an engine that asks for a client certificate and an API key gets both
     CHECK(front.requestsPassed(1) == 1);
   }
   SECTION("a key that is not the certificate's is refused naming the field") {
-    CHECK(config::checkClientCertificate(guarded).empty());
+    CHECK(connectors::checkClientCertificate(guarded).empty());
     auto mismatched = guarded;
     mismatched.client_key = front.strangerKeyFile().string();
-    CHECK(config::checkClientCertificate(mismatched) ==
+    CHECK(connectors::checkClientCertificate(mismatched) ==
           "upstream.client_key: " + mismatched.client_key +
               " is not the key of the certificate in " + mismatched.client_cert);
     CHECK_FALSE(Client(mismatched).upstream().usable());
@@ -238,7 +238,7 @@ TEST_CASE("an engine that asks for a client certificate and an API key gets both
     CHECK(code == 0);
   }
   SECTION("the libcurl client (index-sync, events' item lookups)") {
-    auto client = connectors::EngineClient::create(config::clientOptions(guarded));
+    auto client = connectors::EngineClient::create(connectors::clientOptions(guarded));
     REQUIRE(client);
     const auto ok = call(**client, "GET", "/");
     CHECK(ok.status == 200);
@@ -248,7 +248,7 @@ TEST_CASE("an engine that asks for a client certificate and an API key gets both
     CHECK(replaced.status == 200);
     auto keyless = guarded;
     keyless.api_key.reset();
-    auto without = connectors::EngineClient::create(config::clientOptions(keyless));
+    auto without = connectors::EngineClient::create(connectors::clientOptions(keyless));
     REQUIRE(without);
     CHECK(call(**without, "GET", "/").status == 401);
     CHECK(front.requestsPassed(2) == 2);

@@ -7,9 +7,9 @@
 #include "config/config.h"
 #include "connectors/client_options.h"
 
-namespace rr::config {
+namespace rr::connectors {
 
-connectors::ClientOptions clientOptions(const UpstreamConfig& upstream);
+ClientOptions clientOptions(const config::UpstreamConfig& upstream);
 
 // "" when `upstream` has no client certificate or OpenSSL can use it: the
 // certificate loads and client_key is its key. Otherwise the problem,
@@ -17,6 +17,6 @@ connectors::ClientOptions clientOptions(const UpstreamConfig& upstream);
 // reader only checks that the files hold PEM blocks of the right kind; a
 // key from another pair would fail every https call, so rerankd (also
 // --check-config and a reload) and index-sync refuse it up front.
-std::string checkClientCertificate(const UpstreamConfig& upstream);
+std::string checkClientCertificate(const config::UpstreamConfig& upstream);
 
-}  // namespace rr::config
+}  // namespace rr::connectors

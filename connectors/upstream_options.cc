@@ -1,4 +1,4 @@
-#include "config/upstream_options.h"
+#include "connectors/upstream_options.h"
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -10,13 +10,13 @@
 #include <memory>
 #include <string>
 
-namespace rr::config {
+namespace rr::connectors {
 
-connectors::ClientOptions clientOptions(const UpstreamConfig& upstream) {
-  connectors::ClientOptions options;
+ClientOptions clientOptions(const config::UpstreamConfig& upstream) {
+  ClientOptions options;
   options.url = upstream.url;
   if (upstream.user) {
-    options.auth = connectors::BasicAuth{*upstream.user, upstream.password.value_or("")};
+    options.auth = BasicAuth{*upstream.user, upstream.password.value_or("")};
   }
   options.api_key = upstream.api_key;
   options.tls.ca_file = upstream.ca_file;
@@ -42,7 +42,7 @@ std::string lastSslError() {
 
 }  // namespace
 
-std::string checkClientCertificate(const UpstreamConfig& upstream) {
+std::string checkClientCertificate(const config::UpstreamConfig& upstream) {
   if (upstream.client_cert.empty()) return "";
   const std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_client_method()),
                                                               &SSL_CTX_free);
@@ -69,4 +69,4 @@ std::string checkClientCertificate(const UpstreamConfig& upstream) {
   return "";
 }
 
-}  // namespace rr::config
+}  // namespace rr::connectors
