@@ -154,6 +154,32 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(static_cast<std::uint32_t>(server_.listen.max_header_bytes));
     parser_->body_limit(server_.listen.max_body_bytes);
     deadline_ = Clock::now() + server_.listen.idle_timeout;
+    // The head first: a client that sent `Expect: 100-continue` (curl for
+    // bodies over 1 MB, among others) waits for an interim answer before
+    // it sends the body, and without one it waits a whole second.
+    http::async_read_header(socket_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::onHeader, shared_from_this()));
+  }
+
+  void onHeader(beast::error_code ec, std::size_t) {
+    if (ec) return onRead(ec, 0);
+    const auto& head = parser_->get();
+    if (!beast::iequals(head[http::field::expect], "100-continue") || parser_->is_done()) {
+      return readBody();
+    }
+    if (const auto length = parser_->content_length();
+        length && *length > server_.listen.max_body_bytes) {
+      return onRead(http::error::body_limit, 0);  // refused before the client sends it
+    }
+    auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+    http::async_write(socket_, *interim,
+                      [self = shared_from_this(), interim](beast::error_code wec, std::size_t) {
+                        if (wec) return self->close();
+                        self->readBody();
+                      });
+  }
+
+  void readBody() {
     http::async_read(socket_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::onRead, shared_from_this()));
   }

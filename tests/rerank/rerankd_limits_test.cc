@@ -83,6 +83,21 @@ std::string readUntilClosed(int fd, std::chrono::milliseconds wait, bool* closed
   return out;
 }
 
+// The server's answer up to the end of its head ("\r\n\r\n"), or what came
+// within `wait`.
+std::string readHead(int fd, std::chrono::milliseconds wait) {
+  std::string out;
+  const auto until = std::chrono::steady_clock::now() + wait;
+  while (out.find("\r\n\r\n") == std::string::npos && std::chrono::steady_clock::now() < until) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 50) <= 0) continue;
+    char c;
+    if (::recv(fd, &c, 1, 0) <= 0) break;
+    out.push_back(c);
+  }
+  return out;
+}
+
 std::string health(const std::string& extra_headers = "") {
   return "GET /_rerank/health HTTP/1.1\r\nHost: x\r\n" + extra_headers + "\r\n";
 }
@@ -100,6 +115,33 @@ TEST_CASE("a body over max_body_bytes gets an engine-shaped 413", "[rerankd][com
   CHECK(answer.starts_with("HTTP/1.1 413"));
   CHECK(answer.find("\"type\":\"rerank_request_too_large\"") != std::string::npos);
   CHECK(answer.find("\"status\":413") != std::string::npos);
+}
+
+TEST_CASE("a client that expects 100-continue is told to send its body, unless it is too large",
+          "[rerankd][component]") {
+  Limited r("expect");
+  const std::string line =
+      R"({"event_id":"x1","storefront":"shop","user_id":"u1","type":"click","item_id":"sku-1","ts":1})"
+      "\n";
+  const auto head = [](std::size_t length) {
+    return "POST /_rerank/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
+           "Expect: 100-continue\r\nContent-Length: " + std::to_string(length) + "\r\n\r\n";
+  };
+  const int fd = connectTo(r.port);
+  sendAll(fd, head(line.size()));
+  // The body is sent only once the server asked for it, as such a client does.
+  CHECK(readHead(fd, std::chrono::seconds(5)) == "HTTP/1.1 100 Continue\r\n\r\n");
+  sendAll(fd, line);
+  const std::string answer = readHead(fd, std::chrono::seconds(10));
+  CHECK(answer.starts_with("HTTP/1.1 200"));
+  ::close(fd);
+  // Over max_body_bytes: the 413 at once, without asking for the body.
+  const int big = connectTo(r.port);
+  sendAll(big, head(4000));
+  const std::string refused = readUntilClosed(big, std::chrono::seconds(5));
+  ::close(big);
+  CHECK(refused.starts_with("HTTP/1.1 413"));
+  CHECK(refused.find("100 Continue") == std::string::npos);
 }
 
 TEST_CASE("headers over max_header_bytes get a 431", "[rerankd][component]") {
