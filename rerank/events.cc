@@ -2,6 +2,10 @@
 
 #include <simdjson.h>
 
+#include <string>
+
+#include "rerank/detail/request_values.h"
+
 namespace rr::rerank {
 namespace {
 
@@ -30,7 +34,7 @@ bool readString(dom::object obj, std::string_view key, std::string& out, std::st
   return true;
 }
 
-void judge(std::string_view line, ParsedEvent& ev) {
+void judge(std::string_view line, int64_t now_ms, ParsedEvent& ev) {
   if (line.size() > kMaxEventLineBytes) {
     ev.reason = "line longer than " + std::to_string(kMaxEventLineBytes) + " bytes";
     return;
@@ -43,6 +47,10 @@ void judge(std::string_view line, ParsedEvent& ev) {
   }
   if (!doc.is_object()) {
     ev.reason = "not a JSON object";
+    return;
+  }
+  if (auto dup = detail::findDuplicateKey(doc)) {
+    ev.reason = "duplicate key '" + std::string(*dup) + "'";
     return;
   }
   dom::object obj(doc);
@@ -71,6 +79,11 @@ void judge(std::string_view line, ParsedEvent& ev) {
     ev.reason = "ts must be epoch milliseconds (a non-negative integer)";
     return;
   }
+  if (ms > now_ms + kMaxFutureMs) {
+    ev.reason = "ts is " + std::to_string((ms - now_ms) / (24LL * 3600 * 1000)) +
+                " days after this server's clock; epoch milliseconds expected";
+    return;
+  }
   ev.ts_ms = ms;
   if (ev.kind == EventKind::kSearch) {
     if (ev.query.empty()) {
@@ -86,7 +99,7 @@ void judge(std::string_view line, ParsedEvent& ev) {
 
 }  // namespace
 
-std::vector<ParsedEvent> parseEvents(std::string_view body) {
+std::vector<ParsedEvent> parseEvents(std::string_view body, int64_t now_ms) {
   std::vector<ParsedEvent> out;
   std::size_t line_no = 0;
   while (!body.empty()) {
@@ -98,7 +111,7 @@ std::vector<ParsedEvent> parseEvents(std::string_view body) {
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
     ParsedEvent ev;
     ev.line = line_no;
-    judge(line, ev);
+    judge(line, now_ms, ev);
     out.push_back(std::move(ev));
   }
   return out;

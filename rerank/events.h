@@ -26,11 +26,18 @@ struct ParsedEvent {
   int64_t ts_ms = 0;
 };
 
+// How far after the server's clock an event's ts may be: clocks drift, but
+// a ts days ahead is a unit mistake (microseconds), and such an event would
+// stay the shopper's newest, at full weight, for years.
+inline constexpr int64_t kMaxFutureMs = 24LL * 3600 * 1000;
+
 // Every non-blank line of `body`, judged: required event_id, storefront,
 // user_id (non-empty strings), type (view|click|cart|purchase|search), ts
-// (epoch milliseconds, a non-negative integer), item_id for every type but
-// search, query for search; session_id and request_id optional. Unknown members are
-// ignored. Lines over kMaxEventLineBytes are rejected without parsing.
-std::vector<ParsedEvent> parseEvents(std::string_view body);
+// (epoch milliseconds, a non-negative integer, at most kMaxFutureMs after
+// `now_ms`), item_id for every type but search, query for search;
+// session_id and request_id optional. Unknown members are ignored; a key
+// given twice in one object is an error, as in a search body. Lines over
+// kMaxEventLineBytes are rejected without parsing.
+std::vector<ParsedEvent> parseEvents(std::string_view body, int64_t now_ms);
 
 }  // namespace rr::rerank

@@ -132,7 +132,9 @@ Response RerankService::events(const Runtime& rt, const Request& request) {
   if (request.method != "POST") {
     return errorResponse(405, "illegal_argument_exception", "POST NDJSON events to /_rerank/events");
   }
-  auto parsed = parseEvents(request.body);
+  auto parsed = parseEvents(request.body, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count());
   if (parsed.empty()) {
     return errorResponse(400, "parse_exception", "the request body has no event lines");
   }

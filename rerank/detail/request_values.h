@@ -1,7 +1,7 @@
 // Readers of the request members planSearch looks at: the engine's rules for
 // from/size, sorts, docvalue_fields entries and rerankd's own ext.rerank.
 // Internal to rerank/ (simdjson types in the signatures: include only from
-// the library's own .cc files, which all see the same simdjson build).
+// rerank/'s own .cc files, which all link the same simdjson::simdjson).
 #pragma once
 
 #include <simdjson.h>
