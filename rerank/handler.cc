@@ -2,6 +2,8 @@
 
 #include "rerank/detail/engine_answers.h"
 
+#include <openssl/crypto.h>
+
 #include <chrono>
 #include <cstdio>
 
@@ -272,7 +274,12 @@ bool Handler::adminAllowed(const Runtime& rt, const Request& request, Response& 
     refusal = errorResponse(403, "security_exception", "admin endpoints are disabled (no admin.token)");
     return false;
   }
-  if (request.header("Authorization") != "Bearer " + token) {
+  // Compared in constant time: how long a refusal takes says nothing about
+  // how much of a guess was right.
+  const std::string expected = "Bearer " + token;
+  const std::string_view given = request.header("Authorization");
+  if (given.size() != expected.size() ||
+      CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0) {
     refusal = errorResponse(403, "security_exception", "a valid admin token is required");
     return false;
   }

@@ -174,6 +174,15 @@ TEST_CASE("erasing a shopper removes them from memory and disk, across restarts"
     auto refused = rerankd.client().raw({"DELETE", "/_rerank/users/shop/alice-7f3e", "", {}, ""});
     REQUIRE(refused);
     CHECK(refused->status == 403);
+    // A wrong token of the right length, and the right one cut short.
+    std::string wrong = kAdmin;
+    wrong.back() = wrong.back() == 'x' ? 'y' : 'x';
+    for (const std::string& token : {wrong, std::string(kAdmin).substr(0, 20)}) {
+      auto guessed = rerankd.client().raw(
+          {"DELETE", "/_rerank/users/shop/alice-7f3e", "", {{"Authorization", token}}, ""});
+      REQUIRE(guessed);
+      CHECK(guessed->status == 403);
+    }
     auto erased = rerankd.client().raw(
         {"DELETE", "/_rerank/users/shop/alice-7f3e", "", {{"Authorization", kAdmin}}, ""});
     REQUIRE(erased);
