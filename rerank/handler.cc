@@ -209,12 +209,7 @@ Response Handler::forwarded(const Route& route,
   const std::string storefront = route.sf ? route.sf->config->name : "";
   metrics_.observeStage(storefront, "upstream", std::chrono::duration<double>(took).count());
   if (!answer) return detail::upstreamFailure(metrics_, answer.error());
-  Response r;
-  r.status = answer->status;
-  for (auto& h : answer->headers) {
-    if (!detail::hopByHop(h.name)) r.headers.push_back({std::move(h.name), std::move(h.value)});
-  }
-  r.body = std::move(answer->body);
+  Response r = detail::fromEngine(std::move(*answer));
   if (route.sf && route.search) {  // a disabled storefront: the engine's answer as is
     r.set("X-Rerank", "skipped; reason=disabled");
     metrics_.countRequest(storefront, "skipped", "disabled");

@@ -9,22 +9,6 @@
 
 namespace rr::rerank::detail {
 
-Response fromEngine(connectors::HttpResponse&& answer) {
-  Response r;
-  r.status = answer.status;
-  for (auto& h : answer.headers) {
-    std::string lower = h.name;
-    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-    if (lower == "connection" || lower == "keep-alive" || lower == "transfer-encoding" ||
-        lower == "content-length") {
-      continue;
-    }
-    r.headers.push_back({std::move(h.name), std::move(h.value)});
-  }
-  r.body = std::move(answer.body);
-  return r;
-}
-
 namespace {
 
 bool equalsLower(std::string_view name, std::string_view lower) {
@@ -52,6 +36,16 @@ void addEngineHeaders(const std::vector<connectors::Header>& engine, Response& r
     }
     r.headers.push_back({h.name, h.value});
   }
+}
+
+Response fromEngine(connectors::HttpResponse&& answer) {
+  Response r;
+  r.status = answer.status;
+  for (auto& h : answer.headers) {
+    if (!hopByHop(h.name)) r.headers.push_back({std::move(h.name), std::move(h.value)});
+  }
+  r.body = std::move(answer.body);
+  return r;
 }
 
 connectors::HttpRequest passOn(const Request& request, bool own_credentials) {

@@ -1,5 +1,6 @@
 #include "rerank/detail/url_query.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace rr::rerank::detail {
@@ -60,20 +61,15 @@ const QueryParam* findParam(const std::vector<QueryParam>& params, std::string_v
   return found;
 }
 
-namespace {
-
-std::string lowered(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-}  // namespace
-
 bool wantsOtherFormat(std::string_view accept) {
-  const std::string lower = lowered(accept);
-  return lower.find("yaml") != std::string::npos || lower.find("cbor") != std::string::npos ||
-         lower.find("smile") != std::string::npos;
+  // Case-insensitive, without a lowered copy: every search reads it.
+  const auto contains = [&](std::string_view word) {
+    return std::search(accept.begin(), accept.end(), word.begin(), word.end(),
+                       [](char a, char b) {
+                         return std::tolower(static_cast<unsigned char>(a)) == b;
+                       }) != accept.end();
+  };
+  return contains("yaml") || contains("cbor") || contains("smile");
 }
 
 }  // namespace rr::rerank::detail
