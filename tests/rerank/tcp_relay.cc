@@ -36,6 +36,9 @@ struct Pipe {
   bool client_eof = false;
   bool server_eof = false;
   bool failed = false;
+  // The client sent bytes that nothing from the target has answered yet
+  // (held replies do not count as answers): a request in flight.
+  bool awaiting = false;
 
   // Done once nobody can receive more: the client left, a socket failed,
   // or the target closed and everything it sent has been passed on.
@@ -207,8 +210,10 @@ void TcpRelay::run(int listen_fd, int wake_fd) {
       const short client_ev = fds[i].revents, server_ev = fds[i + 1].revents;
       i += 2;
       if (client_ev & (POLLIN | POLLHUP | POLLERR)) {
+        const std::size_t before = p.to_server.size();
         while (readInto(p.client, p.to_server, &from_clients_, p.client_eof, p.failed)) {
         }
+        if (p.to_server.size() > before) p.awaiting = true;
       }
       if (server_ev & (POLLIN | POLLHUP | POLLERR)) {
         std::string got;
@@ -223,12 +228,17 @@ void TcpRelay::run(int listen_fd, int wake_fd) {
       writeFrom(p.server, p.to_server, p.failed);
       const auto t = Clock::now();
       while (!p.to_client.empty() && p.to_client.front().ready <= t && !p.failed) {
+        const std::size_t before = p.to_client.front().data.size();
         writeFrom(p.client, p.to_client.front().data, p.failed);
+        if (p.to_client.front().data.size() < before) p.awaiting = false;
         if (!p.to_client.front().data.empty()) break;  // the socket is full
         p.to_client.pop_front();
       }
     }
     long held = 0;
+    long in_flight = 0;
+    for (const auto& p : pipes) in_flight += p.awaiting ? 1 : 0;
+    if (in_flight > peak_in_flight_.load()) peak_in_flight_ = in_flight;
     for (auto it = pipes.begin(); it != pipes.end();) {
       if (it->done()) {
         it->close();

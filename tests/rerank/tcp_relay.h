@@ -45,6 +45,13 @@ class TcpRelay {
   // Bytes from the target read but not yet passed on (held by the delay,
   // or waiting for the client to read). Updated once per relay round.
   long bytesHeld() const { return held_.load(); }
+  // The most requests in flight at once since the last resetPeak(): relayed
+  // connections whose client sent bytes the target's have not answered yet
+  // (a reply held by delayReplies() is not an answer until passed on).
+  // Sampled once per relay round, so two requests count as simultaneous
+  // only when both were sent before either's answer was passed on.
+  long peakInFlight() const { return peak_in_flight_.load(); }
+  void resetPeak() { peak_in_flight_ = 0; }
 
  private:
   void run(int listen_fd, int wake_fd);
@@ -59,6 +66,7 @@ class TcpRelay {
   std::atomic<long> from_clients_{0};
   std::atomic<long> accepted_{0};
   std::atomic<long> held_{0};
+  std::atomic<long> peak_in_flight_{0};
 };
 
 }  // namespace rr::testing
