@@ -5,13 +5,17 @@
 // run to its end on the worker pool (msearch()).
 #include <simdjson.h>
 
+#include <boost/asio/this_coro.hpp>
+
 #include <chrono>
+#include <map>
 #include <optional>
 
 #include "connectors/json_writer.h"
 #include "connectors/search_response.h"
 #include "index_sync/vector_fields.h"
 #include "rerank/detail/engine_answers.h"
+#include "rerank/detail/started.h"
 #include "rerank/detail/request_values.h"
 #include "rerank/detail/url_query.h"
 #include "rerank/handler.h"
@@ -66,6 +70,9 @@ asio::awaitable<Response> RerankService::msearchWith(const Runtime& rt, const Re
     const StorefrontRuntime* sf = nullptr;
     std::optional<SearchPlan> plan;
     std::optional<RequestError> error;
+    // Of a search that is reranked: as a single `_search` has them.
+    Shopper who;
+    std::string request_id, bucket, page_key;
   };
   std::vector<Item> items;
   std::string_view rest = request.body;
@@ -124,6 +131,34 @@ asio::awaitable<Response> RerankService::msearchWith(const Runtime& rt, const Re
     }
     items.push_back(std::move(item));
   }
+  for (auto& item : items) {
+    if (!item.plan || !item.plan->rerank) continue;
+    const auto& cfg = *item.sf->config;
+    Request one = request;
+    one.body = item.body;
+    item.who = shopper(cfg, one, *item.plan);
+    // Each search of the batch on its own, as a single `_search` would be:
+    // its A/B bucket, its request id, its line in the activity log.
+    item.request_id = detail::newRequestId();
+    item.bucket = bucketOf(cfg, item.who.user, item.who.session, item.request_id);
+    item.page_key = pageKey(cfg, item.who, "msearch " + item.header, *item.plan);
+  }
+  // Profiles from the shared store go out with the engine's `_msearch`, one
+  // read per shopper (storefront and user), all joined after it.
+  std::map<std::string, detail::Started<ReadHistory>> reads;
+  for (const auto& item : items) {
+    if (!item.plan || !readsProfileEarly(*item.sf->config, *item.plan, item.who, item.bucket,
+                                         item.page_key)) {
+      continue;
+    }
+    auto& read = reads[item.sf->config->name + '\n' + item.who.user];
+    if (!read.pending()) {
+      read = detail::Started<ReadHistory>::start(
+          co_await asio::this_coro::executor,
+          readHistory(item.sf->config->name, item.who.user, caller));
+    }
+  }
+  std::map<std::string, ReadHistory> histories;
   // The engine gets every search, rewritten where it is reranked; searches
   // we answer ourselves (bad bodies) are left out.
   std::string ndjson;
@@ -144,8 +179,10 @@ asio::awaitable<Response> RerankService::msearchWith(const Runtime& rt, const Re
     detail::rewrittenHeaders(request, rt.config->upstream.hasCredentials(), out.headers);
     out.headers.push_back({"Content-Type", "application/x-ndjson"});
     t_sent = Clock::now();
-    auto answer = co_await caller.raw(std::move(out));
-    t_answered = Clock::now();
+    auto [timed, read] = co_await detail::joinAllAfter(timedCall(caller, std::move(out)), reads);
+    histories = std::move(read);
+    auto& answer = timed.answer;
+    t_answered = timed.at;
     if (!answer) co_return detail::upstreamFailure(metrics_, answer.error());
     if (answer->status != 200) co_return detail::fromEngine(std::move(*answer));
     engine_headers = std::move(answer->headers);
@@ -193,27 +230,26 @@ asio::awaitable<Response> RerankService::msearchWith(const Runtime& rt, const Re
     const auto& cfg = *item.sf->config;
     metrics_.observeStage(cfg.name, "upstream", seconds(t_answered - t_sent));
     metrics_.observeStage(cfg.name, "parse", seconds(t_up - t_answered));
-    Request one = request;
-    one.body = item.body;
-    const Shopper who = shopper(cfg, one, *item.plan);
+    const Shopper& who = item.who;
+    const std::string& request_id = item.request_id;
+    const std::string& bucket = item.bucket;
     const std::string query_text = queryText(item.body);
-    // Each search of the batch on its own, as a single `_search` would be:
-    // its A/B bucket, its request id, its line in the activity log.
-    const std::string request_id = detail::newRequestId();
     request_ids.pop_back();  // its "-"
     request_ids += request_id;
-    const std::string bucket = bucketOf(cfg, who.user, who.session, request_id);
     Ranking ranking;
     const auto t_rank = Clock::now();
     if (bucket == "control") {
       ranking.fail = "ab_control";
     } else {
+      std::optional<ReadHistory> early;
+      if (auto read = histories.find(cfg.name + '\n' + who.user); read != histories.end()) {
+        early = read->second;  // a copy: the shopper may have more searches in the batch
+      }
       ranking = co_await rankFor(*item.sf, *res, res->hits.size(), *item.plan, query_text, who,
-                                 pageKey(cfg, who, "msearch " + item.header, *item.plan),
-                                 t0 + cfg.deadline, caller);
+                                 item.page_key, t0 + cfg.deadline, caller, std::move(early));
     }
     const auto t_ranked = Clock::now();
-    metrics_.observeStage(cfg.name, "score", seconds(t_ranked - t_rank - ranking.profile));
+    metrics_.observeStage(cfg.name, "score", seconds(t_ranked - t_rank - ranking.profileWait()));
     ResponseParts parts;
     parts.window = &*res;
     parts.order = ranking.order;

@@ -25,6 +25,13 @@ std::optional<RerankService::SavedOrder> RerankService::savedOrder(
   return SavedOrder{cached->ids, cached->scores};
 }
 
+bool RerankService::keepsOrder(const config::StorefrontConfig& cfg, const SearchPlan& plan,
+                               const std::string& page_key) {
+  if (plan.from == 0 || cfg.page_consistency.count() == 0) return false;
+  std::lock_guard lock(pages_mu_);
+  return cachedOrder(page_key) != nullptr;
+}
+
 RerankService::Ranking RerankService::fromSavedOrder(const connectors::SearchResult& window,
                                                      const SavedOrder& saved,
                                                      Clock::time_point deadline) {

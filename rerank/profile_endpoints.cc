@@ -81,6 +81,22 @@ boost::asio::awaitable<std::vector<ProfileEvent>> RerankService::historyWith(
   co_return std::move(*h);
 }
 
+boost::asio::awaitable<RerankService::ReadHistory> RerankService::readHistory(
+    const std::string& storefront, const std::string& user, UpstreamCaller& caller) {
+  const auto t0 = Clock::now();
+  ReadHistory out;
+  out.events = co_await historyWith(storefront, user, caller);
+  out.took = Clock::now() - t0;
+  co_return out;
+}
+
+bool RerankService::readsProfileEarly(const config::StorefrontConfig& cfg, const SearchPlan& plan,
+                                      const Shopper& shopper, std::string_view bucket,
+                                      const std::string& page_key) {
+  return shared_ && plan.rerank && !shopper.user.empty() && bucket != "control" &&
+         !keepsOrder(cfg, plan, page_key);
+}
+
 RerankService::ItemTexts RerankService::itemTexts(const Runtime& rt, const StorefrontRuntime& sf,
                                                  const std::vector<std::string>& item_ids) {
   const auto& cfg = *sf.config;

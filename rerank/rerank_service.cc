@@ -1,6 +1,7 @@
 #include "rerank/rerank_service.h"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include "connectors/search_response.h"
 #include "index_sync/vector_fields.h"
 #include "rerank/detail/engine_answers.h"
+#include "rerank/detail/started.h"
 #include "rerank/events.h"
 #include "rerank/extra_candidates.h"
 #include "rerank/handler.h"
@@ -89,6 +91,12 @@ asio::awaitable<connectors::Result<connectors::HttpResponse>> BlockingCaller::ra
 }
 
 RerankService::RerankService(Metrics& metrics) : metrics_(metrics) {}
+
+asio::awaitable<RerankService::TimedAnswer> RerankService::timedCall(
+    UpstreamCaller& caller, connectors::HttpRequest request) {
+  auto answer = co_await caller.raw(std::move(request));
+  co_return TimedAnswer{std::move(answer), Clock::now()};
+}
 
 std::string RerankService::bucketOf(const config::StorefrontConfig& cfg, std::string_view user,
                                     std::string_view session, std::string_view fallback) {
@@ -204,20 +212,29 @@ RerankService::Ranking RerankService::rank(const StorefrontRuntime& sf,
 asio::awaitable<RerankService::Ranking> RerankService::rankFor(
     const StorefrontRuntime& sf, const connectors::SearchResult& window, std::size_t engine_count,
     const SearchPlan& plan, std::string_view query_text, const Shopper& shopper,
-    const std::string& page_key, Clock::time_point deadline, UpstreamCaller& caller) {
+    const std::string& page_key, Clock::time_point deadline, UpstreamCaller& caller,
+    std::optional<ReadHistory> early) {
   // Pages after the first reuse the order page 1 was given: held from here
   // on, so it cannot expire between this check and its use, and the profile
   // is not read for it.
   if (auto saved = savedOrder(*sf.config, plan, page_key)) {
     co_return fromSavedOrder(window, *saved, deadline);
   }
-  const auto t0 = Clock::now();
-  const auto history = co_await historyWith(sf.config->name, shopper.user, caller);
-  const auto profiled = Clock::now() - t0;
-  metrics_.observeStage(sf.config->name, "profile", std::chrono::duration<double>(profiled).count());
-  Ranking out =
-      rank(sf, window, engine_count, plan, query_text, shopper, history, page_key, deadline);
-  out.profile = profiled;
+  const bool read_early = early.has_value();
+  // Not a ?: with a co_await in one arm: GCC 12 frees that arm's temporary
+  // before the result is used.
+  ReadHistory history;
+  if (read_early) {
+    history = std::move(*early);
+  } else {
+    history = co_await readHistory(sf.config->name, shopper.user, caller);
+  }
+  metrics_.observeStage(sf.config->name, "profile",
+                        std::chrono::duration<double>(history.took).count());
+  Ranking out = rank(sf, window, engine_count, plan, query_text, shopper, history.events,
+                     page_key, deadline);
+  out.profile = history.took;
+  out.profile_early = read_early;
   co_return out;
 }
 
@@ -425,9 +442,25 @@ asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const Sto
     co_return r;
   }
   const Shopper who = shopper(cfg, request, *plan);
-  auto upstream = upstreamRequest(rt, request, *plan);
-  auto answer = co_await caller.raw(std::move(upstream));
-  const auto t_up = Clock::now();
+  // Only for a search that is reranked: a passed-through one needs none of it.
+  std::string request_id, bucket, page_key;
+  if (plan->rerank) {
+    request_id = newRequestId();
+    bucket = bucketOf(cfg, who.user, who.session, request_id);
+    page_key = pageKey(cfg, who, request.method + " " + std::string(request.path()), *plan);
+  }
+  const bool control = bucket == "control";
+  // From the shared store the profile is an engine call of its own: it goes
+  // out with the window, not after it, and is joined on every way out.
+  detail::Started<ReadHistory> profile_read;
+  if (readsProfileEarly(cfg, *plan, who, bucket, page_key)) {
+    profile_read = detail::Started<ReadHistory>::start(co_await asio::this_coro::executor,
+                                                       readHistory(cfg.name, who.user, caller));
+  }
+  auto [window_call, early_history] = co_await detail::joinAfter(
+      timedCall(caller, upstreamRequest(rt, request, *plan)), profile_read);
+  auto& answer = window_call.answer;
+  const auto t_up = window_call.at;
   metrics_.observeStage(cfg.name, "upstream", std::chrono::duration<double>(t_up - t0).count());
   if (!answer) co_return upstreamFailure(metrics_, answer.error());
   if (!plan->rerank || answer->status != 200) {
@@ -438,11 +471,7 @@ asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const Sto
     r.set("X-Rerank", "skipped; reason=" + reason);
     co_return r;
   }
-  // Only for a search that is reranked: a passed-through one needs none of it.
   const std::string query_text = queryText(request.body);  // read once: scorer, k-NN, log
-  const std::string request_id = newRequestId();
-  const std::string bucket = bucketOf(cfg, who.user, who.session, request_id);
-  const bool control = bucket == "control";
   // The fields scoring reads of a candidate with a vector come out of this
   // one pass over the window, not a second parse of every `_source`.
   const auto source_keys = hitSourceKeys(cfg.fields);
@@ -477,12 +506,19 @@ asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const Sto
   };
   const bool extras_allowed = (engine_count > 0 || cfg.extra_candidates.on_empty) && !control;
   if (extras_allowed) {
-    clicked = co_await clickedCandidates(rt, sf, request, *plan, query_text, *window, caller,
-                                         clicked_note);
+    // The two searches go out together; both are merged once both are in
+    // (the clicked search reads the window's hits, which a merge moves).
+    detail::Started<std::optional<connectors::SearchResponse>> knn;
+    if (cfg.extra_candidates.enabled) {
+      knn = detail::Started<std::optional<connectors::SearchResponse>>::start(
+          co_await asio::this_coro::executor,
+          extraCandidates(rt, sf, request, *plan, query_text, caller, extra_note));
+    }
+    auto [clicked_found, knn_found] = co_await detail::joinAfter(
+        clickedCandidates(rt, sf, request, *plan, query_text, *window, caller, clicked_note), knn);
+    clicked = std::move(clicked_found);
+    if (knn_found) extra = std::move(*knn_found);
     if (clicked) clicked_note = merge(*clicked);
-  }
-  if (cfg.extra_candidates.enabled && extras_allowed) {
-    extra = co_await extraCandidates(rt, sf, request, *plan, query_text, caller, extra_note);
     if (extra) extra_note = merge(*extra);
   }
   const auto t_extra = Clock::now();
@@ -494,14 +530,14 @@ asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const Sto
   if (control) {
     ranking.fail = "ab_control";  // the engine's order, through the same path
   } else {
-    ranking = co_await rankFor(
-        sf, *window, engine_count, *plan, query_text, who,
-        pageKey(cfg, who, request.method + " " + std::string(request.path()), *plan),
-        t0 + cfg.deadline, caller);
+    ranking = co_await rankFor(sf, *window, engine_count, *plan, query_text, who, page_key,
+                               t0 + cfg.deadline, caller, std::move(early_history));
   }
   const auto t_w0 = Clock::now();
+  // A profile read with the window took none of this stage's time.
+  const Clock::duration profile_wait = ranking.profileWait();
   metrics_.observeStage(cfg.name, "score",
-                        std::chrono::duration<double>(t_w0 - t_extra - ranking.profile).count());
+                        std::chrono::duration<double>(t_w0 - t_extra - profile_wait).count());
   const bool failed = !ranking.fail.empty();
   if (failed) window->hits.resize(engine_count);  // the engine's own page, nothing added
   ResponseParts parts;
@@ -528,7 +564,7 @@ asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const Sto
   const std::pair<const char*, double> stages[] = {
       {"upstream=", ms(t_up - t0)},       {";parse=", ms(t_parse - t_up)},
       {";extra=", ms(t_extra - t_parse)}, {";profile=", ms(ranking.profile)},
-      {";rerank=", ms(t_w0 - t_extra - ranking.profile)}, {";write=", ms(t_end - t_w0)},
+      {";rerank=", ms(t_w0 - t_extra - profile_wait)}, {";write=", ms(t_end - t_w0)},
       {";total=", ms(t_end - t0)}};
   for (const auto& [name, value] : stages) {
     char buf[32];

@@ -126,6 +126,23 @@ class RerankService {
     std::string reason;  // when reranked: history / no_history / page_cache
     std::size_t computed = 0;  // vectors computed by the tower (none in the index)
     Clock::duration profile{};  // reading the shopper's profile
+    // The profile was read while the engine searched (profile is then not
+    // part of ranking's own time).
+    bool profile_early = false;
+    // The part of ranking's time spent reading the profile.
+    Clock::duration profileWait() const { return profile_early ? Clock::duration{} : profile; }
+  };
+  // An engine call and when its answer was in.
+  struct TimedAnswer {
+    connectors::Result<connectors::HttpResponse> answer;
+    Clock::time_point at;
+  };
+  static boost::asio::awaitable<TimedAnswer> timedCall(UpstreamCaller& caller,
+                                                       connectors::HttpRequest request);
+  // A shopper's events and how long reading them took.
+  struct ReadHistory {
+    std::vector<ProfileEvent> events;
+    Clock::duration took{};
   };
   // The order page 1 of a search was given (its window's ids, best first,
   // and scores), for the pages after it.
@@ -137,6 +154,9 @@ class RerankService {
   // storefront that keeps pages consistent and page 1's order is still kept.
   std::optional<SavedOrder> savedOrder(const config::StorefrontConfig& cfg, const SearchPlan& plan,
                                        const std::string& page_key);
+  // Whether savedOrder would find one (without copying it).
+  bool keepsOrder(const config::StorefrontConfig& cfg, const SearchPlan& plan,
+                  const std::string& page_key);
   // Why a window cannot be ranked at all (the deadline passed, no hits),
   // or null.
   static const char* stopBeforeRanking(std::size_t hits, Clock::time_point deadline);
@@ -145,14 +165,16 @@ class RerankService {
   static Ranking fromSavedOrder(const connectors::SearchResult& window, const SavedOrder& saved,
                                 Clock::time_point deadline);
   // The ranking of a window: the saved order of page 1 for a later page,
-  // else the shopper's profile read (through `caller`, timed as the
-  // `profile` stage) and the window scored with it.
+  // else the window scored with the shopper's profile: `early`, read while
+  // the engine searched, or read now (through `caller`). Either read is
+  // timed as the `profile` stage.
   boost::asio::awaitable<Ranking> rankFor(const StorefrontRuntime& sf,
                                           const connectors::SearchResult& window,
                                           std::size_t engine_count, const SearchPlan& plan,
                                           std::string_view query_text, const Shopper& shopper,
                                           const std::string& page_key, Clock::time_point deadline,
-                                          UpstreamCaller& caller);
+                                          UpstreamCaller& caller,
+                                          std::optional<ReadHistory> early = std::nullopt);
   // The window's first `engine_count` hits are the engine's; the rest are
   // extra candidates.
   Ranking rank(const StorefrontRuntime& sf, const connectors::SearchResult& window,
@@ -188,6 +210,17 @@ class RerankService {
   boost::asio::awaitable<std::vector<ProfileEvent>> historyWith(const std::string& storefront,
                                                                 const std::string& user,
                                                                 UpstreamCaller& caller);
+  // historyWith, timed.
+  boost::asio::awaitable<ReadHistory> readHistory(const std::string& storefront,
+                                                  const std::string& user,
+                                                  UpstreamCaller& caller);
+  // Whether a search's profile is an engine call that can go out with its
+  // window: the shared store, a known shopper, a search that will be
+  // scored (not the A/B control, not a later page that reuses page 1's
+  // order).
+  bool readsProfileEarly(const config::StorefrontConfig& cfg, const SearchPlan& plan,
+                         const Shopper& shopper, std::string_view bucket,
+                         const std::string& page_key);
   // The served page in the activity log (what was shown, in order, with
   // the request id, bucket and model version), when one is kept.
   void recordServed(const StorefrontRuntime& sf, const Shopper& who, std::string_view query_text,
