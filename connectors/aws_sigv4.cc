@@ -1,0 +1,286 @@
+#include "connectors/aws_sigv4.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+namespace rr::connectors {
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+std::string hex(const unsigned char* data, std::size_t n) {
+  std::string out;
+  out.reserve(2 * n);
+  for (std::size_t i = 0; i < n; ++i) {
+    out.push_back(kHex[data[i] >> 4]);
+    out.push_back(kHex[data[i] & 15]);
+  }
+  return out;
+}
+
+std::string sha256Hex(std::string_view data) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  return hex(digest, sizeof digest);
+}
+
+std::string hmac(std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &n);
+  return std::string(reinterpret_cast<const char*>(out), n);
+}
+
+bool unreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         c == '-' || c == '_' || c == '.' || c == '~';
+}
+
+// RFC 3986 percent-encoding: everything but the unreserved characters.
+std::string encode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if (unreserved(c)) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back("0123456789ABCDEF"[c >> 4]);
+      out.push_back("0123456789ABCDEF"[c & 15]);
+    }
+  }
+  return out;
+}
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// A query component as the server reads it: %XX decoded, '+' a space.
+std::string decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%' && i + 2 < s.size() && hexValue(s[i + 1]) >= 0 &&
+               hexValue(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hexValue(s[i + 1]) * 16 + hexValue(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string sigV4CanonicalPath(std::string_view path) {
+  std::vector<std::string_view> segments;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t slash = path.find('/', start);
+    const std::size_t end = slash == std::string_view::npos ? path.size() : slash;
+    const std::string_view segment = path.substr(start, end - start);
+    if (segment == "..") {
+      if (!segments.empty()) segments.pop_back();
+    } else if (!segment.empty() && segment != ".") {
+      segments.push_back(segment);
+    }
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  std::string out;
+  for (std::string_view segment : segments) out += "/" + encode(segment);
+  // A trailing slash stays: it is part of the resource.
+  if (out.empty() || (path.size() > 1 && path.back() == '/')) out += "/";
+  return out;
+}
+
+std::string sigV4CanonicalQuery(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> params;
+  std::size_t start = 0;
+  while (start < query.size()) {
+    std::size_t end = query.find('&', start);
+    if (end == std::string_view::npos) end = query.size();
+    const std::string_view param = query.substr(start, end - start);
+    if (!param.empty()) {
+      const std::size_t eq = param.find('=');
+      const std::string_view name = param.substr(0, eq);
+      const std::string_view value =
+          eq == std::string_view::npos ? std::string_view{} : param.substr(eq + 1);
+      if (!name.empty()) params.emplace_back(encode(decode(name)), encode(decode(value)));
+    }
+    start = end + 1;
+  }
+  std::sort(params.begin(), params.end());
+  std::string out;
+  for (const auto& [name, value] : params) {
+    if (!out.empty()) out += '&';
+    out += name + "=" + value;
+  }
+  return out;
+}
+
+std::vector<Header> sigV4Headers(const SigV4Request& request, const AwsCredentials& credentials,
+                                 std::string_view region, std::string_view service,
+                                 std::chrono::system_clock::time_point now) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm utc{};
+  ::gmtime_r(&t, &utc);
+  char stamp[17];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+  const std::string amz_date(stamp);
+  const std::string date = amz_date.substr(0, 8);
+  const std::string payload = sha256Hex(request.body);
+
+  // Header names in order (they are already sorted) and their values.
+  std::vector<std::pair<std::string, std::string>> signed_headers = {
+      {"host", std::string(trim(request.host))},
+      {"x-amz-content-sha256", payload},
+      {"x-amz-date", amz_date}};
+  if (!credentials.session_token.empty()) {
+    signed_headers.emplace_back("x-amz-security-token", credentials.session_token);
+  }
+  std::string canonical_headers, names;
+  for (const auto& [name, value] : signed_headers) {
+    canonical_headers += name + ":" + value + "\n";
+    if (!names.empty()) names += ';';
+    names += name;
+  }
+  const std::string canonical_request =
+      std::string(request.method) + "\n" + sigV4CanonicalPath(request.path) + "\n" +
+      sigV4CanonicalQuery(request.query) + "\n" + canonical_headers + "\n" + names + "\n" +
+      payload;
+  const std::string scope =
+      date + "/" + std::string(region) + "/" + std::string(service) + "/aws4_request";
+  const std::string to_sign =
+      "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + sha256Hex(canonical_request);
+  std::string key = hmac("AWS4" + credentials.secret_access_key, date);
+  key = hmac(key, region);
+  key = hmac(key, service);
+  key = hmac(key, "aws4_request");
+  const std::string signature = hmac(key, to_sign);
+
+  std::vector<Header> out = {{"X-Amz-Date", amz_date}, {"X-Amz-Content-Sha256", payload}};
+  if (!credentials.session_token.empty()) {
+    out.push_back({"X-Amz-Security-Token", credentials.session_token});
+  }
+  out.push_back({"Authorization",
+                 "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" + scope +
+                     ", SignedHeaders=" + names + ", Signature=" +
+                     hex(reinterpret_cast<const unsigned char*>(signature.data()),
+                         signature.size())});
+  return out;
+}
+
+std::expected<AwsCredentials, std::string> parseAwsCredentialsFile(std::string_view text,
+                                                                  std::string_view profile) {
+  AwsCredentials found;
+  bool in_profile = false, seen_profile = false;
+  int line_no = 0;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view line = trim(text.substr(start, end - start));
+    ++line_no;
+    start = end + 1;
+    if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+    if (line.front() == '[') {
+      if (line.back() != ']') {
+        return std::unexpected("line " + std::to_string(line_no) + ": a section header ends with ']'");
+      }
+      in_profile = trim(line.substr(1, line.size() - 2)) == profile;
+      seen_profile = seen_profile || in_profile;
+    } else if (in_profile) {
+      const std::size_t eq = line.find('=');
+      if (eq == std::string_view::npos) {
+        return std::unexpected("line " + std::to_string(line_no) + ": expected 'key = value'");
+      }
+      const std::string_view key = trim(line.substr(0, eq));
+      const std::string value(trim(line.substr(eq + 1)));
+      if (key == "aws_access_key_id") found.access_key_id = value;
+      if (key == "aws_secret_access_key") found.secret_access_key = value;
+      if (key == "aws_session_token") found.session_token = value;
+    }
+  }
+  const std::string where = "profile [" + std::string(profile) + "]";
+  if (!seen_profile) return std::unexpected("no " + where);
+  if (found.access_key_id.empty()) return std::unexpected(where + " has no aws_access_key_id");
+  if (found.secret_access_key.empty()) {
+    return std::unexpected(where + " has no aws_secret_access_key");
+  }
+  return found;
+}
+
+AwsCredentialSource::AwsCredentialSource() {
+  const char* file = std::getenv("AWS_SHARED_CREDENTIALS_FILE");
+  const char* home = std::getenv("HOME");
+  if (file && *file) {
+    file_ = file;
+  } else if (home && *home) {
+    file_ = std::filesystem::path(home) / ".aws" / "credentials";
+  }
+  const char* profile = std::getenv("AWS_PROFILE");
+  profile_ = profile && *profile ? profile : "default";
+  from_file_ = std::unexpected("not read");
+}
+
+std::expected<AwsCredentials, std::string> AwsCredentialSource::current() {
+  const char* id = std::getenv("AWS_ACCESS_KEY_ID");
+  const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
+  if (id && *id && secret && *secret) {
+    const char* token = std::getenv("AWS_SESSION_TOKEN");
+    return AwsCredentials{id, secret, token ? token : ""};
+  }
+  const std::string none =
+      "no AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set";
+  if (file_.empty()) {
+    return std::unexpected(none + ", and neither AWS_SHARED_CREDENTIALS_FILE nor HOME names a "
+                                  "credentials file");
+  }
+  std::lock_guard lock(mu_);
+  std::error_code ec;
+  const auto modified = std::filesystem::last_write_time(file_, ec);
+  if (ec) {
+    return std::unexpected(none + ", and " + file_.string() + " cannot be read: " + ec.message());
+  }
+  if (modified != read_at_ || !from_file_) {
+    std::ifstream in(file_);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in) return std::unexpected(none + ", and " + file_.string() + " cannot be read");
+    from_file_ = parseAwsCredentialsFile(text.str(), profile_);
+    if (!from_file_) {
+      from_file_ = std::unexpected(file_.string() + ": " + from_file_.error());
+    }
+    read_at_ = modified;
+  }
+  return from_file_;
+}
+
+}  // namespace rr::connectors
