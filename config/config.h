@@ -60,10 +60,21 @@ struct UpstreamConfig {
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds request_timeout{30000};
   int pool_size = 16;  // kept-alive connections, >= 1
+  // Or AWS Signature Version 4 (an Amazon OpenSearch Service domain, or
+  // OpenSearch Serverless): every request signed for `region` and
+  // `service`, with credentials from the environment or the shared
+  // credentials file (connectors/aws_sigv4.h); not with user or api_key.
+  struct AwsSigV4 {
+    std::string region;
+    std::string service = "es";  // "es" (a domain) or "aoss" (Serverless)
+  };
+  std::optional<AwsSigV4> aws_sigv4;
 
   // Whether rerankd sends credentials of its own (then a client's
   // Authorization header is not forwarded).
-  bool hasCredentials() const { return user.has_value() || api_key.has_value(); }
+  bool hasCredentials() const {
+    return user.has_value() || api_key.has_value() || aws_sigv4.has_value();
+  }
 };
 
 // Where a request's user or session id comes from. Exactly one source.

@@ -142,6 +142,40 @@ bool readUpstream(Reader& r, const Field& f, std::string_view baseDir, UpstreamC
   };
   int certLine = 0;
   int keyLine = 0;
+  int sigv4Line = 0;
+  const auto readSigV4 = [&](const Field& x) {
+    sigv4Line = x.line;
+    UpstreamConfig::AwsSigV4 sig;
+    bool hasRegion = false;
+    const bool read = r.readMap(
+        x, {
+               {"region",
+                [&](const Field& y) {
+                  if (!r.readString(y, sig.region)) return false;
+                  // A region name: it goes into the signature's scope.
+                  const bool valid =
+                      !sig.region.empty() && std::all_of(sig.region.begin(), sig.region.end(), [](char c) {
+                        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+                      });
+                  if (!valid) return r.fail(y, "expected an AWS region such as us-east-1");
+                  hasRegion = true;
+                  return true;
+                }},
+               {"service",
+                [&](const Field& y) {
+                  if (!r.readString(y, sig.service)) return false;
+                  if (sig.service != "es" && sig.service != "aoss") {
+                    return r.fail(y, "expected es (an OpenSearch Service domain) or aoss "
+                                     "(OpenSearch Serverless), got " + describeNode(y.node));
+                  }
+                  return true;
+                }},
+           });
+    if (!read) return false;
+    if (!hasRegion) return r.fail(childPath(x.path, "region"), x.line, "is required");
+    u.aws_sigv4 = std::move(sig);
+    return true;
+  };
   const bool ok = r.readMap(
       f, {
              {"url",
@@ -193,6 +227,7 @@ bool readUpstream(Reader& r, const Field& f, std::string_view baseDir, UpstreamC
                 return r.readMillis(x, 1, 3'600'000, u.request_timeout);
               }},
              {"pool_size", [&](const Field& x) { return r.readInt(x, 1, 1024, u.pool_size); }},
+             {"aws_sigv4", readSigV4},
          });
   if (!ok) return false;
   if (!hasUrl) return r.fail(childPath(f.path, "url"), f.line, "is required");
@@ -206,6 +241,11 @@ bool readUpstream(Reader& r, const Field& f, std::string_view baseDir, UpstreamC
   if (u.api_key && u.user) {
     return r.fail(apiKeyPath, apiKeyLine,
                   "give either upstream.user (basic auth) or an API key, not both");
+  }
+  if (u.aws_sigv4 && (u.user || u.api_key)) {
+    return r.fail(childPath(f.path, "aws_sigv4"), sigv4Line,
+                  std::string("give either AWS signing or ") +
+                      (u.user ? "upstream.user (basic auth)" : "an API key") + ", not both");
   }
   if (!u.client_cert.empty() && u.client_key.empty()) {
     return r.fail(childPath(f.path, "client_key"), certLine,

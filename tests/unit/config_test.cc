@@ -240,12 +240,36 @@ TEST_CASE("upstream rules are enforced with the field named", "[unit][config]") 
        ">= connect_timeout_ms (1000)"},
       {upstreamWith("pool_size: 0\n"), "upstream.pool_size", "1..1024"},
       {upstreamWith("pool_size: 1025\n"), "upstream.pool_size", "1..1024"},
+      {upstreamWith("aws_sigv4: {service: es}\n"), "upstream.aws_sigv4.region", "is required"},
+      {upstreamWith("aws_sigv4: {region: US East}\n"), "upstream.aws_sigv4.region",
+       "an AWS region such as us-east-1"},
+      {upstreamWith("aws_sigv4: {region: us-east-1, service: s3}\n"),
+       "upstream.aws_sigv4.service", "expected es (an OpenSearch Service domain) or aoss"},
+      {upstreamWith("aws_sigv4: {region: us-east-1, sevrice: es}\n"),
+       "upstream.aws_sigv4.sevrice", "unknown"},
+      {upstreamWith("aws_sigv4: us-east-1\n"), "upstream.aws_sigv4", "map"},
+      {upstreamWith("user: admin\npassword: pw\naws_sigv4: {region: us-east-1}\n"),
+       "upstream.aws_sigv4", "give either AWS signing or upstream.user (basic auth), not both"},
+      {upstreamWith("api_key: k\naws_sigv4: {region: us-east-1}\n"), "upstream.aws_sigv4",
+       "give either AWS signing or an API key, not both"},
   });
   checkAccepted({yamlOf({.upstream = "url: https://[::1]:9200\n"}),
                  yamlOf({.upstream = "url: https://search.internal\n"}),
                  upstreamWith("user: admin\npassword: \"\"\n"),
                  upstreamWith("connect_timeout_ms: 2000\nrequest_timeout_ms: 2000\n"),
                  upstreamWith("pool_size: 1024\n")});
+}
+
+TEST_CASE("aws_sigv4 signs for a region and service, es by default", "[unit][config]") {
+  const auto domain = mustParse(upstreamWith("aws_sigv4: {region: eu-west-1}\n"));
+  REQUIRE(domain->upstream.aws_sigv4);
+  CHECK(domain->upstream.aws_sigv4->region == "eu-west-1");
+  CHECK(domain->upstream.aws_sigv4->service == "es");
+  CHECK(domain->upstream.hasCredentials());  // a client's Authorization is not forwarded
+  const auto serverless =
+      mustParse(upstreamWith("aws_sigv4:\n    region: us-east-2\n    service: aoss\n"));
+  CHECK(serverless->upstream.aws_sigv4->service == "aoss");
+  CHECK_FALSE(mustParse(upstreamWith(""))->upstream.aws_sigv4);
 }
 
 TEST_CASE("a trailing slash on the upstream url is dropped", "[unit][config]") {
