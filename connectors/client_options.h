@@ -3,10 +3,20 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 
 namespace rr::connectors {
+
+class AwsCredentialSource;  // connectors/aws_sigv4.h
+
+// AWS Signature Version 4 on every request (connectors/aws_sigv4.h).
+struct SigV4Options {
+  std::string region;
+  std::string service;  // "es" or "aoss"
+  std::shared_ptr<AwsCredentialSource> credentials;
+};
 
 struct BasicAuth {
   std::string user;
@@ -36,6 +46,8 @@ struct ClientOptions {
   std::optional<BasicAuth> auth;
   // Or an API key: `Authorization: ApiKey <api_key>` on every request.
   std::optional<std::string> api_key;
+  // Or requests signed for AWS (no Authorization of the caller's is sent).
+  std::optional<SigV4Options> sigv4;
   TlsOptions tls;
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds request_timeout{30000};  // default deadline

@@ -1,5 +1,7 @@
 #include "connectors/http_transport.h"
 
+#include "connectors/aws_sigv4.h"
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -155,6 +157,10 @@ class CurlTransport::Impl {
     while (!options_.url.empty() && options_.url.back() == '/') {
       options_.url.pop_back();
     }
+    // The Host header a signed request carries: the URL's host[:port].
+    const std::size_t scheme = options_.url.find("://");
+    authority_ = scheme == std::string::npos ? options_.url : options_.url.substr(scheme + 3);
+    authority_ = authority_.substr(0, authority_.find('/'));
   }
 
   ~Impl() {
@@ -163,12 +169,15 @@ class CurlTransport::Impl {
 
   Result<HttpResponse> send(const HttpRequest& request, Deadline deadline) {
     std::string url = options_.url + request.path;
-    if (!request.query.empty()) url += "?" + request.query;
+    // Signed, the query goes as it is signed (see sigV4CanonicalQuery).
+    const std::string query =
+        options_.sigv4 ? sigV4CanonicalQuery(request.query) : request.query;
+    if (!query.empty()) url += "?" + query;
     Result<HttpResponse> last = makeError(ErrorCode::kInternal, "no attempt");
     for (int attempt = 0; attempt < std::max(1, options_.retry.max_attempts);
          ++attempt) {
       if (attempt > 0 && !sleepBeforeRetry(attempt, deadline)) break;
-      last = sendOnce(request, url, deadline);
+      last = sendOnce(request, url, query, deadline);
       bool retry = last ? retryableStatus(last->status)
                         : retryableError(last.error());
       if (!retry) break;
@@ -194,8 +203,8 @@ class CurlTransport::Impl {
     return true;
   }
 
-  Result<HttpResponse> sendOnce(const HttpRequest& request,
-                                const std::string& url, Deadline deadline) {
+  Result<HttpResponse> sendOnce(const HttpRequest& request, const std::string& url,
+                                const std::string& query, Deadline deadline) {
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - Clock::now());
     if (remaining.count() <= 0) {
@@ -205,17 +214,35 @@ class CurlTransport::Impl {
       e.cause = TransportCause::kTimeout;
       return std::unexpected(std::move(e));
     }
+    // Signed at each attempt: AWS refuses a signature minutes old.
+    std::vector<Header> signature;
+    if (options_.sigv4) {
+      auto credentials = options_.sigv4->credentials->current();
+      if (!credentials) return makeError(ErrorCode::kInvalidArgument, credentials.error());
+      signature = sigV4Headers({request.method, request.path, query, authority_, request.body},
+                               *credentials, options_.sigv4->region, options_.sigv4->service,
+                               std::chrono::system_clock::now());
+      signature.push_back({"Host", authority_});  // exactly as signed
+    }
     CURL* h = acquire();
     Transfer transfer;
     char detail[CURL_ERROR_SIZE] = {0};
     curl_slist* headers = nullptr;
     for (const auto& hd : request.headers) {
-      if (options_.api_key && iequals(hd.name, "authorization")) continue;  // ours replaces it
+      // Ours replace them.
+      if ((options_.api_key || options_.sigv4) && iequals(hd.name, "authorization")) continue;
+      if (options_.sigv4 && (iequals(hd.name, "host") ||
+                             (hd.name.size() > 6 && iequals(hd.name.substr(0, 6), "x-amz-")))) {
+        continue;
+      }
       std::string line = hd.name + ": " + hd.value;
       headers = curl_slist_append(headers, line.c_str());
     }
     if (options_.api_key) {
       headers = curl_slist_append(headers, ("Authorization: ApiKey " + *options_.api_key).c_str());
+    }
+    for (const auto& hd : signature) {
+      headers = curl_slist_append(headers, (hd.name + ": " + hd.value).c_str());
     }
     // Never wait for "100 Continue" on big bodies: it costs a round trip.
     headers = curl_slist_append(headers, "Expect:");
@@ -306,6 +333,7 @@ class CurlTransport::Impl {
   }
 
   ClientOptions options_;
+  std::string authority_;  // host[:port] of options_.url
   std::mutex mu_;
   std::vector<CURL*> idle_;
   std::mt19937_64 rng_{std::random_device{}()};

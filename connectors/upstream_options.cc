@@ -1,5 +1,7 @@
 #include "connectors/upstream_options.h"
 
+#include "connectors/aws_sigv4.h"
+
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -19,6 +21,10 @@ ClientOptions clientOptions(const config::UpstreamConfig& upstream) {
     options.auth = BasicAuth{*upstream.user, upstream.password.value_or("")};
   }
   options.api_key = upstream.api_key;
+  if (upstream.aws_sigv4) {
+    options.sigv4 = SigV4Options{upstream.aws_sigv4->region, upstream.aws_sigv4->service,
+                                 std::make_shared<AwsCredentialSource>()};
+  }
   options.tls.ca_file = upstream.ca_file;
   options.tls.verify = upstream.tls_verify;
   options.tls.cert_file = upstream.client_cert;
@@ -67,6 +73,12 @@ std::string checkClientCertificate(const config::UpstreamConfig& upstream) {
            " is not the key of the certificate in " + upstream.client_cert;
   }
   return "";
+}
+
+std::string checkAwsCredentials(const config::UpstreamConfig& upstream) {
+  if (!upstream.aws_sigv4) return "";
+  auto credentials = AwsCredentialSource().current();
+  return credentials ? "" : "upstream.aws_sigv4: " + credentials.error();
 }
 
 }  // namespace rr::connectors

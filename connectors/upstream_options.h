@@ -19,4 +19,10 @@ ClientOptions clientOptions(const config::UpstreamConfig& upstream);
 // --check-config and a reload) and index-sync refuse it up front.
 std::string checkClientCertificate(const config::UpstreamConfig& upstream);
 
+// "" without `upstream.aws_sigv4`, or when AWS credentials can be found
+// now (connectors::AwsCredentialSource); otherwise why not, naming the
+// field: every signed call would fail, so rerankd and index-sync refuse to
+// start (and a reload is refused) rather than serve 502s.
+std::string checkAwsCredentials(const config::UpstreamConfig& upstream);
+
 }  // namespace rr::connectors

@@ -152,9 +152,12 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  if (std::string why = connectors::checkClientCertificate((*config)->upstream); !why.empty()) {
-    std::cerr << "index-sync: " << why << "\n";
-    return 2;
+  for (const std::string& why : {connectors::checkClientCertificate((*config)->upstream),
+                                 connectors::checkAwsCredentials((*config)->upstream)}) {
+    if (!why.empty()) {
+      std::cerr << "index-sync: " << why << "\n";
+      return 2;
+    }
   }
   connectors::ClientOptions client_options = connectors::clientOptions((*config)->upstream);
   // A batch job can wait out an overloaded cluster longer than a search can.

@@ -1,5 +1,7 @@
 #include "rerank/async_upstream.h"
 
+#include "connectors/aws_sigv4.h"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -137,6 +139,7 @@ AsyncUpstream::AsyncUpstream(asio::io_context::executor_type executor,
   host_header_ = std::string(authority);
   if (config.user) authorization_ = "Basic " + base64(*config.user + ":" + config.password.value_or(""));
   if (config.api_key) authorization_ = "ApiKey " + *config.api_key;
+  if (config.aws_sigv4) credentials_ = std::make_shared<connectors::AwsCredentialSource>();
   if (https) {
     // As the libcurl client: the CA file or the system's store, the
     // certificate checked against the host (a name or an IP address) unless
@@ -207,6 +210,22 @@ asio::awaitable<AsyncUpstream::Attempt> AsyncUpstream::once(const connectors::Ht
                                                             bool fresh) {
   Attempt out;
   const std::string where = config_.url + request.path;
+  // Signed at each attempt, as the libcurl client signs, the query sent as
+  // it is signed (see sigV4CanonicalQuery).
+  std::string query = request.query;
+  std::vector<connectors::Header> signature;
+  if (credentials_) {
+    auto credentials = credentials_->current();
+    if (!credentials) {
+      out.error.code = connectors::ErrorCode::kInvalidArgument;
+      out.error.message = "upstream.aws_sigv4: " + credentials.error();
+      co_return out;
+    }
+    query = connectors::sigV4CanonicalQuery(request.query);
+    signature = connectors::sigV4Headers(
+        {request.method, request.path, query, host_header_, request.body}, *credentials,
+        config_.aws_sigv4->region, config_.aws_sigv4->service, std::chrono::system_clock::now());
+  }
   auto connection = fresh ? nullptr : takeIdle();
   const bool reused = connection != nullptr;
   beast::error_code ec;
@@ -276,11 +295,16 @@ asio::awaitable<AsyncUpstream::Attempt> AsyncUpstream::once(const connectors::Ht
 
   http::request<http::string_body> req;
   req.method_string(request.method);
-  req.target(request.query.empty() ? request.path : request.path + "?" + request.query);
+  req.target(query.empty() ? request.path : request.path + "?" + query);
   req.version(11);
   req.set(http::field::host, host_header_);
-  for (const auto& h : request.headers) req.insert(h.name, h.value);
+  for (const auto& h : request.headers) {
+    // A signed request carries only the signer's x-amz- headers.
+    if (credentials_ && h.name.size() > 6 && beast::iequals(h.name.substr(0, 6), "x-amz-")) continue;
+    req.insert(h.name, h.value);
+  }
   if (!authorization_.empty()) req.set(http::field::authorization, authorization_);
+  for (const auto& h : signature) req.set(h.name, h.value);  // Authorization replaced
   req.keep_alive(true);
   req.body() = request.body;
   req.prepare_payload();

@@ -39,6 +39,10 @@ namespace boost::asio::ssl {
 class context;  // OpenSSL's headers stay in async_upstream.cc
 }
 
+namespace rr::connectors {
+class AwsCredentialSource;
+}
+
 namespace rr::rerank {
 
 class AsyncUpstream {
@@ -77,6 +81,7 @@ class AsyncUpstream {
   bool usable_ = false;
   std::unique_ptr<boost::asio::ssl::context> tls_;  // https only
   std::string host_, port_, host_header_, authorization_;
+  std::shared_ptr<connectors::AwsCredentialSource> credentials_;  // aws_sigv4 only
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<Connection>> idle_;
   std::size_t opened_ = 0;

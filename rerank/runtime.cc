@@ -64,6 +64,9 @@ std::expected<std::shared_ptr<const Runtime>, std::string> buildRuntime(
   if (std::string why = connectors::checkClientCertificate(config->upstream); !why.empty()) {
     return std::unexpected(why);
   }
+  if (std::string why = connectors::checkAwsCredentials(config->upstream); !why.empty()) {
+    return std::unexpected(why);
+  }
   connectors::ClientOptions options = connectors::clientOptions(config->upstream);
   // A shopper is waiting: one retry at most, never past the deadline.
   options.retry.max_attempts = 2;
