@@ -1,8 +1,9 @@
 // rerankd in front of a domain that wants AWS Signature Version 4: the real
 // node behind tests/js/sigv4_front.mjs, which checks every request's
 // signature with the aws4 package (independent of rerankd's signer) and
-// refuses what does not match with a 403. Both of rerankd's engine clients
-// sign: the asynchronous one (searches, `_msearch`) and libcurl (readiness).
+// refuses what does not match with a 403. Both engine clients sign: the
+// asynchronous one (rerankd's searches, `_msearch`) and libcurl (rerankd's
+// readiness, index-sync's writes).
 #include <catch2/catch.hpp>
 #include <fcntl.h>
 #include <signal.h>
@@ -19,6 +20,7 @@
 #include <thread>
 
 #include "tests/rerank/rerank_shop.h"
+#include "tests/support/run_program.h"
 
 using namespace rr;
 using namespace rr::testing;
@@ -142,8 +144,22 @@ TEST_CASE("searches, an _msearch and readiness reach an engine that wants SigV4,
   ScopedEnv id("AWS_ACCESS_KEY_ID", "AKIDRERANKTEST000001");
   ScopedEnv secret("AWS_SECRET_ACCESS_KEY", "rerank-test-secret/with+chars");
   ScopedEnv token("AWS_SESSION_TOKEN", "session-token-for-the-test=");
-  Shop shop;
+  Shop shop(/*sync_vectors=*/false);
   SigV4Front front(openSearchUrl(), "eu-west-1");
+  // index-sync (the libcurl client, bulk writes) syncs the vectors through
+  // the front.
+  {
+    std::filesystem::create_directories(shop.dir / "sync");
+    const auto config = shop.dir / "sync" / "index-sync.yaml";
+    std::ofstream(config) << signedConfig(shop, front.url());
+    const auto run = runProgram(RR_INDEX_SYNC_BIN,
+                                {"--config", config.string(), "--storefront", "shop", "--mode",
+                                 "full", "--state-index", shop.index + "-state", "--quiet"});
+    INFO(run.out << run.err);
+    REQUIRE(run.exit_code == 0);
+    CHECK(run.out.find("\"updated\":" + std::to_string(shop.items.size()) + ",") !=
+          std::string::npos);
+  }
   RerankdProcess rerankd(shop.dir, signedConfig(shop, front.url()));
   shop.buy(rerankd, "erin", "Globex");
   const auto path = "/" + shop.index + "/_search";
@@ -152,6 +168,8 @@ TEST_CASE("searches, an _msearch and readiness reach an engine that wants SigV4,
   const auto erin = call(rerankd.client(), "POST", path, kKeyboards, "", {{"X-User-Id", "erin"}});
   CHECK(erin.status == 200);
   CHECK(erin.header("X-Rerank") == "applied");
+  CHECK(erin.header("X-Rerank-Vectors").starts_with("index="));  // as index-sync wrote them
+  CHECK(erin.header("X-Rerank-Vectors").ends_with(";computed=0"));
   const auto got = ids(erin.body);
   REQUIRE_FALSE(got.empty());
   CHECK(shop.brandOf(got.front()) == "Globex");
