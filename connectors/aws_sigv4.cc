@@ -5,10 +5,7 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <ctime>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 namespace rr::connectors {
@@ -195,92 +192,6 @@ std::vector<Header> sigV4Headers(const SigV4Request& request, const AwsCredentia
                      hex(reinterpret_cast<const unsigned char*>(signature.data()),
                          signature.size())});
   return out;
-}
-
-std::expected<AwsCredentials, std::string> parseAwsCredentialsFile(std::string_view text,
-                                                                  std::string_view profile) {
-  AwsCredentials found;
-  bool in_profile = false, seen_profile = false;
-  int line_no = 0;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    const std::string_view line = trim(text.substr(start, end - start));
-    ++line_no;
-    start = end + 1;
-    if (line.empty() || line.front() == '#' || line.front() == ';') continue;
-    if (line.front() == '[') {
-      if (line.back() != ']') {
-        return std::unexpected("line " + std::to_string(line_no) + ": a section header ends with ']'");
-      }
-      in_profile = trim(line.substr(1, line.size() - 2)) == profile;
-      seen_profile = seen_profile || in_profile;
-    } else if (in_profile) {
-      const std::size_t eq = line.find('=');
-      if (eq == std::string_view::npos) {
-        return std::unexpected("line " + std::to_string(line_no) + ": expected 'key = value'");
-      }
-      const std::string_view key = trim(line.substr(0, eq));
-      const std::string value(trim(line.substr(eq + 1)));
-      if (key == "aws_access_key_id") found.access_key_id = value;
-      if (key == "aws_secret_access_key") found.secret_access_key = value;
-      if (key == "aws_session_token") found.session_token = value;
-    }
-  }
-  const std::string where = "profile [" + std::string(profile) + "]";
-  if (!seen_profile) return std::unexpected("no " + where);
-  if (found.access_key_id.empty()) return std::unexpected(where + " has no aws_access_key_id");
-  if (found.secret_access_key.empty()) {
-    return std::unexpected(where + " has no aws_secret_access_key");
-  }
-  return found;
-}
-
-AwsCredentialSource::AwsCredentialSource() {
-  const char* file = std::getenv("AWS_SHARED_CREDENTIALS_FILE");
-  const char* home = std::getenv("HOME");
-  if (file && *file) {
-    file_ = file;
-  } else if (home && *home) {
-    file_ = std::filesystem::path(home) / ".aws" / "credentials";
-  }
-  const char* profile = std::getenv("AWS_PROFILE");
-  profile_ = profile && *profile ? profile : "default";
-  from_file_ = std::unexpected("not read");
-}
-
-std::expected<AwsCredentials, std::string> AwsCredentialSource::current() {
-  const char* id = std::getenv("AWS_ACCESS_KEY_ID");
-  const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
-  if (id && *id && secret && *secret) {
-    const char* token = std::getenv("AWS_SESSION_TOKEN");
-    return AwsCredentials{id, secret, token ? token : ""};
-  }
-  const std::string none =
-      "no AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set";
-  if (file_.empty()) {
-    return std::unexpected(none + ", and neither AWS_SHARED_CREDENTIALS_FILE nor HOME names a "
-                                  "credentials file");
-  }
-  std::lock_guard lock(mu_);
-  std::error_code ec;
-  const auto modified = std::filesystem::last_write_time(file_, ec);
-  if (ec) {
-    return std::unexpected(none + ", and " + file_.string() + " cannot be read: " + ec.message());
-  }
-  if (modified != read_at_ || !from_file_) {
-    std::ifstream in(file_);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (!in) return std::unexpected(none + ", and " + file_.string() + " cannot be read");
-    from_file_ = parseAwsCredentialsFile(text.str(), profile_);
-    if (!from_file_) {
-      from_file_ = std::unexpected(file_.string() + ": " + from_file_.error());
-    }
-    read_at_ = modified;
-  }
-  return from_file_;
 }
 
 }  // namespace rr::connectors

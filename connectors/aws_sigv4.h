@@ -1,14 +1,11 @@
 // AWS Signature Version 4 for requests to a managed OpenSearch domain
 // (service "es") or an OpenSearch Serverless collection ("aoss"): the
-// headers that sign one request, and where the credentials come from.
+// headers that sign one request. The credentials: connectors/aws_credentials.h.
 // Both engine clients (libcurl and rerankd's asynchronous one) sign with it,
 // so a request is signed the same way whichever sends it.
 #pragma once
 
 #include <chrono>
-#include <expected>
-#include <filesystem>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,34 +50,5 @@ std::vector<Header> sigV4Headers(const SigV4Request& request, const AwsCredentia
 // from the signer.
 std::string sigV4CanonicalPath(std::string_view path);
 std::string sigV4CanonicalQuery(std::string_view query);
-
-// Where a running rerankd (or index-sync) gets its AWS credentials, as the
-// AWS SDKs look first: the environment (AWS_ACCESS_KEY_ID,
-// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), else the shared credentials
-// file (AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials), profile
-// AWS_PROFILE or "default". The file is read again whenever it changes, so
-// keys an agent rotates there are picked up without a restart. Instance
-// roles (IMDS), ECS task roles and web identity are not read.
-// Thread-safe.
-class AwsCredentialSource {
- public:
-  AwsCredentialSource();
-  // The credentials to sign with now, or why there are none (naming the
-  // variables and the file looked at).
-  std::expected<AwsCredentials, std::string> current();
-
- private:
-  std::mutex mu_;
-  std::filesystem::path file_;
-  std::string profile_;
-  std::filesystem::file_time_type read_at_{};
-  std::expected<AwsCredentials, std::string> from_file_;
-};
-
-// The credentials of `profile` in a shared credentials file's text
-// (INI: `[profile]` sections, `key = value` lines, `#`/`;` comments), or
-// why not (naming the line or the missing key).
-std::expected<AwsCredentials, std::string> parseAwsCredentialsFile(std::string_view text,
-                                                                  std::string_view profile);
 
 }  // namespace rr::connectors

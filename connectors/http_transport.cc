@@ -1,6 +1,6 @@
 #include "connectors/http_transport.h"
 
-#include "connectors/aws_sigv4.h"
+#include "connectors/aws_credentials.h"
 
 #include <curl/curl.h>
 

@@ -1,6 +1,6 @@
 #include "connectors/upstream_options.h"
 
-#include "connectors/aws_sigv4.h"
+#include "connectors/aws_credentials.h"
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -23,7 +23,7 @@ ClientOptions clientOptions(const config::UpstreamConfig& upstream) {
   options.api_key = upstream.api_key;
   if (upstream.aws_sigv4) {
     options.sigv4 = SigV4Options{upstream.aws_sigv4->region, upstream.aws_sigv4->service,
-                                 std::make_shared<AwsCredentialSource>()};
+                                 AwsCredentialSource::shared()};
   }
   options.tls.ca_file = upstream.ca_file;
   options.tls.verify = upstream.tls_verify;
@@ -77,7 +77,7 @@ std::string checkClientCertificate(const config::UpstreamConfig& upstream) {
 
 std::string checkAwsCredentials(const config::UpstreamConfig& upstream) {
   if (!upstream.aws_sigv4) return "";
-  auto credentials = AwsCredentialSource().current();
+  auto credentials = AwsCredentialSource::shared()->current();
   return credentials ? "" : "upstream.aws_sigv4: " + credentials.error();
 }
 

@@ -1,6 +1,6 @@
 #include "rerank/async_upstream.h"
 
-#include "connectors/aws_sigv4.h"
+#include "connectors/aws_credentials.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -139,7 +139,7 @@ AsyncUpstream::AsyncUpstream(asio::io_context::executor_type executor,
   host_header_ = std::string(authority);
   if (config.user) authorization_ = "Basic " + base64(*config.user + ":" + config.password.value_or(""));
   if (config.api_key) authorization_ = "ApiKey " + *config.api_key;
-  if (config.aws_sigv4) credentials_ = std::make_shared<connectors::AwsCredentialSource>();
+  if (config.aws_sigv4) credentials_ = connectors::AwsCredentialSource::shared();
   if (https) {
     // As the libcurl client: the CA file or the system's store, the
     // certificate checked against the host (a name or an IP address) unless

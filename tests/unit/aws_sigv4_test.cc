@@ -1,8 +1,7 @@
 // AWS Signature Version 4: the signatures of a few requests (plain, with a
 // session token and an encoded path and query, the serverless service)
 // against those botocore 1.43 (the AWS SDK for Python) computed for the
-// same requests, credentials and clock; the canonical forms; the shared
-// credentials file.
+// same requests, credentials and clock; the canonical forms.
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
@@ -112,36 +111,4 @@ TEST_CASE("canonical paths and queries", "[unit][sigv4]") {
   CHECK(sigV4CanonicalQuery("pretty") == "pretty=");
   CHECK(sigV4CanonicalQuery("q=a%20b+c&x=%2a") == "q=a%20b%20c&x=%2A");
   CHECK(sigV4CanonicalQuery("filter_path=hits.hits._id,took") == "filter_path=hits.hits._id%2Ctook");
-}
-
-TEST_CASE("the shared credentials file is read by profile, naming what is missing",
-          "[unit][sigv4]") {
-  const std::string file =
-      "# rotated by the agent\n"
-      "[default]\n"
-      "aws_access_key_id = AKIDDEFAULT\n"
-      "aws_secret_access_key = secret-default\n"
-      "\n"
-      "[shop]\r\n"
-      "aws_access_key_id=AKIDSHOP\r\n"
-      "aws_secret_access_key=secret-shop\r\n"
-      "aws_session_token = token-shop\r\n"
-      "[half]\n"
-      "aws_access_key_id = AKIDHALF\n";
-  auto d = parseAwsCredentialsFile(file, "default");
-  REQUIRE(d);
-  CHECK(d->access_key_id == "AKIDDEFAULT");
-  CHECK(d->secret_access_key == "secret-default");
-  CHECK(d->session_token.empty());
-  auto shop = parseAwsCredentialsFile(file, "shop");
-  REQUIRE(shop);
-  CHECK(shop->access_key_id == "AKIDSHOP");
-  CHECK(shop->session_token == "token-shop");
-  CHECK(parseAwsCredentialsFile(file, "half").error() ==
-        "profile [half] has no aws_secret_access_key");
-  CHECK(parseAwsCredentialsFile(file, "nope").error() == "no profile [nope]");
-  CHECK(parseAwsCredentialsFile("[default]\nkey without value\n", "default").error() ==
-        "line 2: expected 'key = value'");
-  CHECK(parseAwsCredentialsFile("[default\n", "default").error() ==
-        "line 1: a section header ends with ']'");
 }

@@ -1,0 +1,370 @@
+#include "connectors/aws_credentials.h"
+
+#include <curl/curl.h>
+#include <simdjson.h>
+
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+namespace rr::connectors {
+namespace {
+
+using SysClock = std::chrono::system_clock;
+constexpr auto kRefreshBefore = std::chrono::minutes(5);
+constexpr auto kRetryAfter = std::chrono::seconds(60);
+constexpr auto kSoonest = std::chrono::seconds(5);
+constexpr char kImdsDefault[] = "http://169.254.169.254";
+constexpr char kContainerHost[] = "http://169.254.170.2";
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' ||
+                        s.front() == '\n')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' ||
+                        s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+std::string readFile(const std::filesystem::path& path, bool& ok) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  ok = static_cast<bool>(in);
+  return text.str();
+}
+
+size_t collect(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+// One blocking HTTP call to a local credentials endpoint (never through a
+// proxy): its status and body, or why it failed.
+std::expected<std::pair<long, std::string>, std::string> httpCall(
+    const char* method, const std::string& url, const std::vector<std::string>& headers) {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  CURL* h = curl_easy_init();
+  if (!h) return std::unexpected("curl_easy_init failed");
+  std::string body;
+  char detail[CURL_ERROR_SIZE] = {0};
+  curl_slist* list = nullptr;
+  for (const auto& line : headers) list = curl_slist_append(list, line.c_str());
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_PROXY, "");
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+  if (std::string_view(method) == "PUT") curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 3000L);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+  const CURLcode rc = curl_easy_perform(h);
+  long status = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(list);
+  curl_easy_cleanup(h);
+  if (rc != CURLE_OK) {
+    return std::unexpected(std::string(detail[0] ? detail : curl_easy_strerror(rc)));
+  }
+  return std::pair<long, std::string>(status, std::move(body));
+}
+
+// "2026-12-07T18:00:00Z" (fractions of a second and an offset of +00:00
+// accepted) as a time point.
+std::optional<SysClock::time_point> parseIsoUtc(std::string_view s) {
+  std::tm tm{};
+  int consumed = 0;
+  const std::string text(s);
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
+                  &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
+    return std::nullopt;
+  }
+  std::string_view rest = std::string_view(text).substr(static_cast<std::size_t>(consumed));
+  if (!rest.empty() && rest.front() == '.') {
+    rest.remove_prefix(1);
+    while (!rest.empty() && rest.front() >= '0' && rest.front() <= '9') rest.remove_prefix(1);
+  }
+  if (rest != "Z" && rest != "+00:00") return std::nullopt;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  const std::time_t t = ::timegm(&tm);
+  if (t == static_cast<std::time_t>(-1)) return std::nullopt;
+  return SysClock::from_time_t(t);
+}
+
+}  // namespace
+
+std::expected<AwsCredentials, std::string> parseAwsCredentialsFile(std::string_view text,
+                                                                  std::string_view profile) {
+  AwsCredentials found;
+  bool in_profile = false, seen_profile = false;
+  int line_no = 0;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view line = trim(text.substr(start, end - start));
+    ++line_no;
+    start = end + 1;
+    if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+    if (line.front() == '[') {
+      if (line.back() != ']') {
+        return std::unexpected("line " + std::to_string(line_no) +
+                               ": a section header ends with ']'");
+      }
+      in_profile = trim(line.substr(1, line.size() - 2)) == profile;
+      seen_profile = seen_profile || in_profile;
+    } else if (in_profile) {
+      const std::size_t eq = line.find('=');
+      if (eq == std::string_view::npos) {
+        return std::unexpected("line " + std::to_string(line_no) + ": expected 'key = value'");
+      }
+      const std::string_view key = trim(line.substr(0, eq));
+      const std::string value(trim(line.substr(eq + 1)));
+      if (key == "aws_access_key_id") found.access_key_id = value;
+      if (key == "aws_secret_access_key") found.secret_access_key = value;
+      if (key == "aws_session_token") found.session_token = value;
+    }
+  }
+  const std::string where = "profile [" + std::string(profile) + "]";
+  if (!seen_profile) return std::unexpected("no " + where);
+  if (found.access_key_id.empty()) return std::unexpected(where + " has no aws_access_key_id");
+  if (found.secret_access_key.empty()) {
+    return std::unexpected(where + " has no aws_secret_access_key");
+  }
+  return found;
+}
+
+std::expected<std::pair<AwsCredentials, SysClock::time_point>, std::string>
+parseAwsCredentialsJson(std::string_view json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(json.data(), json.size()).get(doc) || !doc.is_object()) {
+    return std::unexpected("the answer is not a JSON object");
+  }
+  AwsCredentials c;
+  std::string_view expiration;
+  const std::pair<const char*, std::string*> fields[] = {{"AccessKeyId", &c.access_key_id},
+                                                         {"SecretAccessKey", &c.secret_access_key},
+                                                         {"Token", &c.session_token}};
+  for (const auto& [name, out] : fields) {
+    std::string_view v;
+    if (doc[name].get(v) || v.empty()) return std::unexpected(std::string("no ") + name);
+    *out = std::string(v);
+  }
+  if (doc["Expiration"].get(expiration)) return std::unexpected("no Expiration");
+  const auto expires = parseIsoUtc(expiration);
+  if (!expires) {
+    return std::unexpected("Expiration '" + std::string(expiration) + "' is not an ISO 8601 UTC time");
+  }
+  return std::pair<AwsCredentials, SysClock::time_point>(std::move(c), *expires);
+}
+
+AwsCredentialSource::AwsCredentialSource() : from_file_(std::unexpected("not read")),
+                                             fetched_(std::unexpected("not fetched")) {
+  std::string looked = "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set";
+  if (!env("AWS_ACCESS_KEY_ID").empty() && !env("AWS_SECRET_ACCESS_KEY").empty()) {
+    provider_ = Provider::kEnvironment;
+    return;
+  }
+  const std::string named = env("AWS_SHARED_CREDENTIALS_FILE");
+  const std::string home = env("HOME");
+  file_ = !named.empty() ? std::filesystem::path(named)
+          : !home.empty() ? std::filesystem::path(home) / ".aws" / "credentials"
+                          : std::filesystem::path();
+  profile_ = env("AWS_PROFILE").empty() ? "default" : env("AWS_PROFILE");
+  std::error_code ec;
+  // A file named outright is used (and its absence reported); the default
+  // one only when it is there.
+  if (!named.empty() || (!file_.empty() && std::filesystem::exists(file_, ec))) {
+    provider_ = Provider::kFile;
+    return;
+  }
+  looked += ", no credentials file at " + (file_.empty() ? "~/.aws/credentials" : file_.string());
+  const std::string full = env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+  const std::string relative = env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+  if (!full.empty() || !relative.empty()) {
+    provider_ = Provider::kContainer;
+    endpoint_ = !full.empty() ? full : kContainerHost + relative;
+    container_token_ = env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+    container_token_file_ = env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+  } else if (env("AWS_EC2_METADATA_DISABLED") != "true") {
+    provider_ = Provider::kInstance;
+    endpoint_ = env("AWS_EC2_METADATA_SERVICE_ENDPOINT").empty()
+                    ? kImdsDefault
+                    : env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+    while (!endpoint_.empty() && endpoint_.back() == '/') endpoint_.pop_back();
+  } else {
+    none_why_ = "no AWS credentials: " + looked +
+                ", no container credentials endpoint, and the instance metadata service is off "
+                "(AWS_EC2_METADATA_DISABLED)";
+    return;
+  }
+  fetched_ = fetch();
+  if (!fetched_ && provider_ == Provider::kInstance) {
+    fetched_ = std::unexpected("no AWS credentials: " + looked +
+                               ", no container credentials endpoint, and " + fetched_.error());
+  }
+  refresher_ = std::thread([this] { refreshLoop(); });
+}
+
+AwsCredentialSource::~AwsCredentialSource() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (refresher_.joinable()) refresher_.join();
+}
+
+std::shared_ptr<AwsCredentialSource> AwsCredentialSource::shared() {
+  static const std::shared_ptr<AwsCredentialSource> one = std::make_shared<AwsCredentialSource>();
+  return one;
+}
+
+std::string_view AwsCredentialSource::provider() const {
+  switch (provider_) {
+    case Provider::kEnvironment: return "environment";
+    case Provider::kFile: return "file";
+    case Provider::kContainer: return "container";
+    case Provider::kInstance: return "instance";
+    case Provider::kNone: return "none";
+  }
+  return "none";
+}
+
+std::expected<AwsCredentials, std::string> AwsCredentialSource::current() {
+  switch (provider_) {
+    case Provider::kEnvironment: {
+      // Read each time: cheap, and the same for every thread.
+      const std::string id = env("AWS_ACCESS_KEY_ID"), secret = env("AWS_SECRET_ACCESS_KEY");
+      if (id.empty() || secret.empty()) {
+        return std::unexpected("AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY is empty");
+      }
+      return AwsCredentials{id, secret, env("AWS_SESSION_TOKEN")};
+    }
+    case Provider::kFile:
+      return fromFile();
+    case Provider::kContainer:
+    case Provider::kInstance: {
+      std::lock_guard lock(mu_);
+      if (!fetched_) return std::unexpected(fetched_.error());
+      if (SysClock::now() >= fetched_->expires) {
+        return std::unexpected("the AWS credentials from " + endpoint_ +
+                               " expired and could not be refreshed");
+      }
+      return fetched_->credentials;
+    }
+    case Provider::kNone:
+      break;
+  }
+  return std::unexpected(none_why_);
+}
+
+std::expected<AwsCredentials, std::string> AwsCredentialSource::fromFile() {
+  std::lock_guard lock(mu_);
+  std::error_code ec;
+  const auto modified = std::filesystem::last_write_time(file_, ec);
+  if (ec) {
+    return std::unexpected("no AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are "
+                           "not both set, and " + file_.string() + " cannot be read: " +
+                           ec.message());
+  }
+  if (modified != read_at_ || !from_file_) {
+    bool ok = false;
+    const std::string text = readFile(file_, ok);
+    if (!ok) return std::unexpected(file_.string() + " cannot be read");
+    from_file_ = parseAwsCredentialsFile(text, profile_);
+    if (!from_file_) from_file_ = std::unexpected(file_.string() + ": " + from_file_.error());
+    read_at_ = modified;
+  }
+  return from_file_;
+}
+
+std::expected<AwsCredentialSource::Fetched, std::string> AwsCredentialSource::fetch() const {
+  std::string body;
+  std::string from = endpoint_;
+  if (provider_ == Provider::kContainer) {
+    std::vector<std::string> headers;
+    std::string token = container_token_;
+    if (!container_token_file_.empty()) {
+      bool ok = false;
+      token = std::string(trim(readFile(container_token_file_, ok)));
+      if (!ok) {
+        return std::unexpected("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE " + container_token_file_ +
+                               " cannot be read");
+      }
+    }
+    if (!token.empty()) headers.push_back("Authorization: " + token);
+    auto got = httpCall("GET", endpoint_, headers);
+    if (!got) return std::unexpected("the container credentials endpoint " + from + ": " + got.error());
+    if (got->first != 200) {
+      return std::unexpected("the container credentials endpoint " + from + " answered " +
+                             std::to_string(got->first));
+    }
+    body = std::move(got->second);
+  } else {
+    // IMDSv2: a session token, the role's name, then its credentials.
+    auto token = httpCall("PUT", endpoint_ + "/latest/api/token",
+                          {"X-aws-ec2-metadata-token-ttl-seconds: 21600"});
+    if (!token || token->first != 200) {
+      return std::unexpected("the instance metadata service at " + endpoint_ +
+                             (token ? " answered " + std::to_string(token->first)
+                                    : " did not answer: " + token.error()));
+    }
+    const std::string auth = "X-aws-ec2-metadata-token: " + std::string(trim(token->second));
+    from = endpoint_ + "/latest/meta-data/iam/security-credentials/";
+    auto role = httpCall("GET", from, {auth});
+    if (!role || role->first != 200 || trim(role->second).empty()) {
+      return std::unexpected("the instance metadata service names no role at " + from +
+                             (role ? " (status " + std::to_string(role->first) + ")"
+                                   : ": " + role.error()));
+    }
+    std::string name(trim(role->second));
+    name = name.substr(0, name.find('\n'));
+    from += name;
+    auto got = httpCall("GET", from, {auth});
+    if (!got || got->first != 200) {
+      return std::unexpected(from + (got ? " answered " + std::to_string(got->first)
+                                         : ": " + got.error()));
+    }
+    body = std::move(got->second);
+  }
+  auto parsed = parseAwsCredentialsJson(body);
+  if (!parsed) return std::unexpected(from + ": " + parsed.error());
+  return Fetched{std::move(parsed->first), parsed->second};
+}
+
+void AwsCredentialSource::refreshLoop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    const auto now = SysClock::now();
+    const auto next = fetched_ ? std::max(fetched_->expires - kRefreshBefore, now + kSoonest)
+                               : now + kRetryAfter;
+    wake_.wait_until(lock, next, [this] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    auto fresh = fetch();
+    lock.lock();
+    // A failed refresh keeps credentials that have not expired yet.
+    if (fresh || !fetched_ || SysClock::now() >= fetched_->expires) fetched_ = std::move(fresh);
+  }
+}
+
+}  // namespace rr::connectors

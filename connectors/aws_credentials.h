@@ -1,0 +1,102 @@
+// Where rerankd and index-sync get the AWS credentials they sign with
+// (connectors/aws_sigv4.h), looked up in the order the AWS SDKs use:
+//   1. the environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and, for
+//      temporary keys, AWS_SESSION_TOKEN;
+//   2. the shared credentials file: AWS_SHARED_CREDENTIALS_FILE, else
+//      ~/.aws/credentials, profile AWS_PROFILE or "default"; read again
+//      whenever it changes, so keys an agent rotates there are used;
+//   3. the container credentials endpoint (ECS task roles, EKS Pod
+//      Identity): AWS_CONTAINER_CREDENTIALS_FULL_URI, or
+//      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI on 169.254.170.2, with the
+//      Authorization value in AWS_CONTAINER_AUTHORIZATION_TOKEN or the file
+//      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE names;
+//   4. the EC2 instance metadata service (IMDSv2, the instance's role):
+//      AWS_EC2_METADATA_SERVICE_ENDPOINT, else http://169.254.169.254; not
+//      with AWS_EC2_METADATA_DISABLED=true.
+// The first that is configured is used (3 and 4 are tried in turn when
+// neither 1 nor 2 is). Web identity (IRSA's token file) is not read.
+//
+// Temporary credentials from 3 and 4 are fetched when the source is made
+// (blocking, a few seconds at most) and then refreshed by a thread of the
+// source's own, five minutes before they expire (every minute while a
+// refresh fails): current() never waits on the network, so an I/O thread
+// may call it.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "connectors/aws_sigv4.h"
+
+namespace rr::connectors {
+
+class AwsCredentialSource {
+ public:
+  // Reads the environment now and picks the provider (fetching the first
+  // temporary credentials when it is 3 or 4).
+  AwsCredentialSource();
+  ~AwsCredentialSource();  // stops the refresher
+  AwsCredentialSource(const AwsCredentialSource&) = delete;
+  AwsCredentialSource& operator=(const AwsCredentialSource&) = delete;
+
+  // The one source of this process (made on first use): the environment
+  // does not change while it runs, and one refresher is enough.
+  static std::shared_ptr<AwsCredentialSource> shared();
+
+  // The credentials to sign with now, or why there are none (naming the
+  // variables, file or endpoint looked at). Thread-safe; never blocks on
+  // the network.
+  std::expected<AwsCredentials, std::string> current();
+  // Which provider: "environment", "file", "container", "instance" or
+  // "none".
+  std::string_view provider() const;
+
+ private:
+  enum class Provider { kEnvironment, kFile, kContainer, kInstance, kNone };
+  std::expected<AwsCredentials, std::string> fromFile();
+  // One fetch from the container endpoint or the instance metadata
+  // service, with when the credentials expire.
+  struct Fetched {
+    AwsCredentials credentials;
+    std::chrono::system_clock::time_point expires;
+  };
+  std::expected<Fetched, std::string> fetch() const;
+  void refreshLoop();
+
+  Provider provider_ = Provider::kNone;
+  std::string none_why_;  // kNone: what was looked at
+  std::mutex mu_;
+  // kFile
+  std::filesystem::path file_;
+  std::string profile_;
+  std::filesystem::file_time_type read_at_{};
+  std::expected<AwsCredentials, std::string> from_file_;
+  // kContainer, kInstance
+  std::string endpoint_;  // the credentials URL, or IMDS's base
+  std::string container_token_, container_token_file_;
+  std::expected<Fetched, std::string> fetched_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread refresher_;
+};
+
+// The credentials of `profile` in a shared credentials file's text
+// (INI: `[profile]` sections, `key = value` lines, `#`/`;` comments), or
+// why not (naming the line or the missing key).
+std::expected<AwsCredentials, std::string> parseAwsCredentialsFile(std::string_view text,
+                                                                  std::string_view profile);
+
+// The credentials in a container endpoint's or IMDS's JSON answer
+// (AccessKeyId, SecretAccessKey, Token, Expiration as ISO 8601 UTC), or why
+// not (naming the missing or bad field).
+std::expected<std::pair<AwsCredentials, std::chrono::system_clock::time_point>, std::string>
+parseAwsCredentialsJson(std::string_view json);
+
+}  // namespace rr::connectors

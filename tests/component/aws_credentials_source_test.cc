@@ -1,0 +1,200 @@
+// AwsCredentialSource reading each provider in turn: the environment, the
+// credentials file, the container endpoint (ECS, EKS Pod Identity) and the
+// instance metadata service, the endpoints played by a scripted local
+// server (the real ones exist only on AWS).
+#include <catch2/catch.hpp>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "connectors/aws_credentials.h"
+#include "tests/support/fake_upstream.h"
+
+using namespace rr::connectors;
+using rr::testing::CannedResponse;
+using rr::testing::FakeUpstream;
+
+namespace {
+
+// Sets (or unsets) environment variables for a scope, restoring them.
+class ScopedEnv {
+ public:
+  explicit ScopedEnv(std::vector<std::pair<const char*, std::optional<std::string>>> vars) {
+    for (auto& [name, value] : vars) {
+      const char* old = std::getenv(name);
+      saved_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
+      if (value) {
+        ::setenv(name, value->c_str(), 1);
+      } else {
+        ::unsetenv(name);
+      }
+    }
+  }
+  ~ScopedEnv() {
+    for (auto& [name, value] : saved_) {
+      if (value) {
+        ::setenv(name, value->c_str(), 1);
+      } else {
+        ::unsetenv(name);
+      }
+    }
+  }
+
+ private:
+  std::vector<std::pair<const char*, std::optional<std::string>>> saved_;
+};
+
+// No credentials from the environment or a file: the next providers' turn.
+std::vector<std::pair<const char*, std::optional<std::string>>> nothingStatic() {
+  return {{"AWS_ACCESS_KEY_ID", std::nullopt},
+          {"AWS_SECRET_ACCESS_KEY", std::nullopt},
+          {"AWS_SESSION_TOKEN", std::nullopt},
+          {"AWS_SHARED_CREDENTIALS_FILE", std::nullopt},
+          {"HOME", "/nonexistent/rr-home"},
+          {"AWS_CONTAINER_CREDENTIALS_FULL_URI", std::nullopt},
+          {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", std::nullopt},
+          {"AWS_CONTAINER_AUTHORIZATION_TOKEN", std::nullopt},
+          {"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", std::nullopt},
+          {"AWS_EC2_METADATA_SERVICE_ENDPOINT", std::nullopt},
+          {"AWS_EC2_METADATA_DISABLED", std::nullopt}};
+}
+
+std::string credentialsJson(const std::string& id, const std::string& expiration) {
+  return R"({"Code":"Success","AccessKeyId":")" + id +
+         R"(","SecretAccessKey":"secret-)" + id + R"(","Token":"token-)" + id +
+         R"(","Expiration":")" + expiration + R"("})";
+}
+
+}  // namespace
+
+TEST_CASE("the environment comes first, then the credentials file", "[component][sigv4]") {
+  const auto dir = std::filesystem::temp_directory_path() / ("rr-aws-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "credentials") << "[default]\naws_access_key_id = AKIDFILE\n"
+                                        "aws_secret_access_key = from-file\n";
+  auto vars = nothingStatic();
+  vars.push_back({"AWS_SHARED_CREDENTIALS_FILE", (dir / "credentials").string()});
+  {
+    ScopedEnv e(vars);
+    AwsCredentialSource file;
+    CHECK(file.provider() == "file");
+    REQUIRE(file.current());
+    CHECK(file.current()->access_key_id == "AKIDFILE");
+  }
+  vars.push_back({"AWS_ACCESS_KEY_ID", "AKIDENV"});
+  vars.push_back({"AWS_SECRET_ACCESS_KEY", "from-env"});
+  {
+    ScopedEnv e(vars);
+    AwsCredentialSource environment;
+    CHECK(environment.provider() == "environment");
+    CHECK(environment.current()->access_key_id == "AKIDENV");
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("container credentials are fetched with the authorization token and refreshed "
+          "before they expire",
+          "[component][sigv4]") {
+  const auto now = std::chrono::system_clock::now();
+  auto iso = [](std::chrono::system_clock::time_point t) {
+    const std::time_t tt = std::chrono::system_clock::to_time_t(t);
+    std::tm utc{};
+    ::gmtime_r(&tt, &utc);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return std::string(buf);
+  };
+  // The first credentials are inside the refresh margin (they expire in
+  // five minutes and a second): the source refreshes them soon, and gets
+  // the second ones, good for an hour.
+  FakeUpstream endpoint({{200, credentialsJson("ASIAFIRST", iso(now + std::chrono::seconds(301)))},
+                         {200, credentialsJson("ASIASECOND", iso(now + std::chrono::hours(1)))}});
+  const auto dir = std::filesystem::temp_directory_path() / ("rr-aws-c-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "token") << "pod-identity-token\n";
+  auto vars = nothingStatic();
+  vars.push_back({"AWS_CONTAINER_CREDENTIALS_FULL_URI", endpoint.url() + "/v1/credentials"});
+  vars.push_back({"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", (dir / "token").string()});
+  ScopedEnv e(vars);
+  AwsCredentialSource source;
+  CHECK(source.provider() == "container");
+  auto first = source.current();
+  REQUIRE(first);
+  CHECK(first->access_key_id == "ASIAFIRST");
+  CHECK(first->session_token == "token-ASIAFIRST");
+  REQUIRE(endpoint.requestLines().size() == 1);
+  CHECK(endpoint.requestLines()[0] == "GET /v1/credentials HTTP/1.1");
+  CHECK_THAT(endpoint.requestHeads()[0], Catch::Contains("Authorization: pod-identity-token"));
+  // The refresher's next fetch (a few seconds away), without a call to wait.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (source.current()->access_key_id == "ASIAFIRST" && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(source.current()->access_key_id == "ASIASECOND");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the instance metadata service is asked with an IMDSv2 session token",
+          "[component][sigv4]") {
+  FakeUpstream imds({{200, "imds-session-token"},
+                     {200, "shop-rerankd-role\n", "text/plain"},
+                     {200, credentialsJson("ASIAEC2", "2099-01-01T00:00:00Z")}});
+  auto vars = nothingStatic();
+  vars.push_back({"AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.url() + "/"});
+  ScopedEnv e(vars);
+  AwsCredentialSource source;
+  CHECK(source.provider() == "instance");
+  auto got = source.current();
+  REQUIRE(got);
+  CHECK(got->access_key_id == "ASIAEC2");
+  const auto lines = imds.requestLines();
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0] == "PUT /latest/api/token HTTP/1.1");
+  CHECK(lines[1] == "GET /latest/meta-data/iam/security-credentials/ HTTP/1.1");
+  CHECK(lines[2] == "GET /latest/meta-data/iam/security-credentials/shop-rerankd-role HTTP/1.1");
+  const auto heads = imds.requestHeads();
+  CHECK_THAT(heads[0], Catch::Contains("X-aws-ec2-metadata-token-ttl-seconds: 21600"));
+  CHECK_THAT(heads[2], Catch::Contains("X-aws-ec2-metadata-token: imds-session-token"));
+}
+
+TEST_CASE("with no provider, or one that fails, the source says what it looked at",
+          "[component][sigv4]") {
+  {
+    auto vars = nothingStatic();
+    vars.push_back({"AWS_EC2_METADATA_DISABLED", "true"});
+    ScopedEnv e(vars);
+    AwsCredentialSource none;
+    CHECK(none.provider() == "none");
+    CHECK(none.current().error() ==
+          "no AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set, no "
+          "credentials file at /nonexistent/rr-home/.aws/credentials, no container credentials "
+          "endpoint, and the instance metadata service is off (AWS_EC2_METADATA_DISABLED)");
+  }
+  {
+    FakeUpstream refusing({{403, R"({"message":"no"})"}});
+    auto vars = nothingStatic();
+    vars.push_back({"AWS_CONTAINER_CREDENTIALS_FULL_URI", refusing.url() + "/creds"});
+    ScopedEnv e(vars);
+    AwsCredentialSource container;
+    CHECK(container.current().error() ==
+          "the container credentials endpoint " + refusing.url() + "/creds answered 403");
+  }
+  {
+    auto vars = nothingStatic();
+    vars.push_back({"AWS_EC2_METADATA_SERVICE_ENDPOINT",
+                    "http://127.0.0.1:" + std::to_string(rr::testing::closedPort())});
+    ScopedEnv e(vars);
+    AwsCredentialSource instance;
+    CHECK_THAT(instance.current().error(),
+               Catch::StartsWith("no AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
+                                 "are not both set, no credentials file at") &&
+                   Catch::Contains("the instance metadata service at http://127.0.0.1:"));
+  }
+}
