@@ -62,8 +62,9 @@ struct UpstreamConfig {
   int pool_size = 16;  // kept-alive connections, >= 1
   // Or AWS Signature Version 4 (an Amazon OpenSearch Service domain, or
   // OpenSearch Serverless): every request signed for `region` and
-  // `service`, with credentials from the environment or the shared
-  // credentials file (connectors/aws_sigv4.h); not with user or api_key.
+  // `service`, with credentials from the environment, the shared
+  // credentials file, the container role or the instance role
+  // (connectors/aws_credentials.h); not with user or api_key.
   struct AwsSigV4 {
     std::string region;
     std::string service = "es";  // "es" (a domain) or "aoss" (Serverless)

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "tests/rerank/rerank_shop.h"
+#include "tests/support/fake_upstream.h"
 #include "tests/support/run_program.h"
 
 using namespace rr;
@@ -262,4 +263,38 @@ TEST_CASE("keys rotated in the shared credentials file are used without a restar
   const auto r = call(rerankd.client(), "POST", path, kKeyboards);
   CHECK(r.status == 200);
   CHECK(r.header("X-Rerank") != "skipped; reason=engine_status_403");
+}
+
+TEST_CASE("temporary credentials from the container endpoint sign rerankd's calls",
+          "[rerankd][opensearch]") {
+  // The front knows the task role's temporary key and its session token.
+  ScopedEnv front_id("AWS_ACCESS_KEY_ID", "ASIATASKROLE00000001");
+  ScopedEnv front_secret("AWS_SECRET_ACCESS_KEY", "task-role-secret");
+  ScopedEnv front_token("AWS_SESSION_TOKEN", "task-role-session-token");
+  Shop shop(/*sync_vectors=*/false);
+  SigV4Front front(openSearchUrl(), "eu-west-1");
+  // As ECS or EKS Pod Identity serve them; rerankd sees only the endpoint.
+  FakeUpstream endpoint({{200, R"({"AccessKeyId":"ASIATASKROLE00000001",)"
+                               R"("SecretAccessKey":"task-role-secret",)"
+                               R"("Token":"task-role-session-token",)"
+                               R"("Expiration":"2099-01-01T00:00:00Z"})"}});
+  ScopedEnv no_id("AWS_ACCESS_KEY_ID", std::nullopt);
+  ScopedEnv no_secret("AWS_SECRET_ACCESS_KEY", std::nullopt);
+  ScopedEnv no_token("AWS_SESSION_TOKEN", std::nullopt);
+  ScopedEnv no_file("AWS_SHARED_CREDENTIALS_FILE", std::nullopt);
+  ScopedEnv no_home("HOME", (shop.dir / "home").string());
+  ScopedEnv uri("AWS_CONTAINER_CREDENTIALS_FULL_URI", endpoint.url() + "/v2/credentials/task");
+  ScopedEnv auth("AWS_CONTAINER_AUTHORIZATION_TOKEN", "Basic dGFzaw==");
+  RerankdProcess rerankd(shop.dir, signedConfig(shop, front.url()));
+  const auto r = call(rerankd.client(), "POST", "/" + shop.index + "/_search", kKeyboards);
+  CHECK(r.status == 200);
+  CHECK(call(rerankd.client(), "GET", "/_rerank/ready").status == 200);
+  const auto stats = front.stats();
+  INFO(stats.last_refusal);
+  CHECK(stats.refused == 0);
+  CHECK(stats.accepted >= 2);
+  // Fetched once, at start, with the task's authorization token.
+  REQUIRE(endpoint.requestLines().size() == 1);
+  CHECK(endpoint.requestLines()[0] == "GET /v2/credentials/task HTTP/1.1");
+  CHECK_THAT(endpoint.requestHeads()[0], Catch::Contains("Authorization: Basic dGFzaw=="));
 }
