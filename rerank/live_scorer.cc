@@ -107,22 +107,23 @@ void LiveScorer::score(std::string_view query, std::span<const LiveCandidate> ca
   session_weight_.resize(history_rows_);
   history_keys_.clear();
   const double half_life_ms = history.half_life_days * 86400e3;
+  // Every row's key first, its slot's line requested at once; then the
+  // lookups, which find those lines on their way.
+  if (slots_.empty()) slots_.resize(kSlots);
+  event_keys_.clear();
+  for (const auto& e : history.events) {
+    if (!e.item || eventWeight(e.kind) <= 0) continue;
+    const uint64_t key = std::max<uint64_t>(historyKey(*e.item), 1);
+    event_keys_.push_back(key);
+    __builtin_prefetch(&slots_[key & (kSlots - 1)]);
+  }
   Eigen::Index j = 0;
   for (const auto& e : history.events) {
     if (!e.item || eventWeight(e.kind) <= 0) continue;
-    constexpr std::size_t kMaxCached = 20000;
-    const uint64_t key = historyKey(*e.item);
-    auto cached = history_cache_.find(key);
-    if (cached == history_cache_.end()) {
-      if (history_cache_.size() >= kMaxCached) history_cache_.clear();
-      const auto in = model_.itemInput(*e.item);
-      TowerOutput t{std::vector<float>(static_cast<std::size_t>(d)), keysOf(in)};
-      model_.itemVector(in, t.vector.data());
-      cached = history_cache_.emplace(key, std::move(t)).first;
-    }
-    std::copy(cached->second.vector.begin(), cached->second.vector.end(),
-              history_.row(j).data());
-    history_keys_.push_back(cached->second.keys);
+    const uint32_t row = cachedRow(event_keys_[static_cast<std::size_t>(j)], *e.item);
+    const float* cached = cached_vectors_.data() + static_cast<std::size_t>(row) * d;
+    std::copy(cached, cached + d, history_.row(j).data());
+    history_keys_.push_back(cached_keys_[row]);
     const double age = static_cast<double>(history.now_ms - e.ts_ms);
     const float w = std::max(
         eventWeight(e.kind) * static_cast<float>(std::pow(0.5, std::max(0.0, age) / half_life_ms)),
@@ -161,6 +162,27 @@ void LiveScorer::score(std::string_view query, std::span<const LiveCandidate> ca
       .next_item = next_item_};
   out.resize(static_cast<std::size_t>(m));
   scorer_.score(input, out);
+}
+
+uint32_t LiveScorer::cachedRow(uint64_t key, const scoring::ItemText& item) {
+  const auto d = static_cast<std::size_t>(model_.dim());
+  std::size_t s = key & (kSlots - 1);
+  for (; slots_[s].key != 0; s = (s + 1) & (kSlots - 1)) {
+    if (slots_[s].key == key) return slots_[s].row;
+  }
+  if (cached_keys_.size() >= kMaxCached) {  // full: start again
+    std::fill(slots_.begin(), slots_.end(), Slot{});
+    cached_keys_.clear();
+    cached_vectors_.clear();
+    s = key & (kSlots - 1);
+  }
+  const auto row = static_cast<uint32_t>(cached_keys_.size());
+  const auto in = model_.itemInput(item);
+  cached_keys_.push_back(keysOf(in));
+  cached_vectors_.resize((row + std::size_t{1}) * d);
+  model_.itemVector(in, cached_vectors_.data() + static_cast<std::size_t>(row) * d);
+  slots_[s] = {key, row};
+  return row;
 }
 
 void LiveScorer::explain(std::size_t c, std::vector<float>& features,

@@ -9,7 +9,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "rerank/live_stats.h"
@@ -63,14 +62,25 @@ class LiveScorer {
   std::vector<std::string_view> recent_;  // the shopper's latest items, most recent first
   std::vector<float> next_item_;
   Eigen::Index history_rows_ = 0;
-  // History items' tower outputs by a 64-bit hash of their whole content:
-  // shoppers' histories repeat from search to search. Bounded; cleared when
-  // full.
-  struct TowerOutput {
-    std::vector<float> vector;
-    scoring::ItemKeys keys;
+  // History items' tower outputs by a 64-bit hash of their whole content
+  // (shoppers' histories repeat from search to search): rows of one array,
+  // found through an open-addressing table (linear probing, a power of two
+  // of slots, at most 61% full). A history's lookups are independent loads
+  // that prefetching overlaps, not chains of pointers through a node-based
+  // map. Bounded; cleared when full.
+  static constexpr std::size_t kMaxCached = 20000;
+  static constexpr std::size_t kSlots = std::size_t{1} << 15;
+  struct Slot {
+    uint64_t key = 0;  // 0: empty (a key of 0 is stored as 1)
+    uint32_t row = 0;
   };
-  std::unordered_map<uint64_t, TowerOutput> history_cache_;
+  std::vector<Slot> slots_;
+  std::vector<float> cached_vectors_;          // row r at [r * d, (r + 1) * d)
+  std::vector<scoring::ItemKeys> cached_keys_;  // by row
+  std::vector<uint64_t> event_keys_;           // this search's, per history row
+  // The cached row of an item with this key, computing and adding it if
+  // need be.
+  uint32_t cachedRow(uint64_t key, const scoring::ItemText& item);
 };
 
 }  // namespace rr::rerank

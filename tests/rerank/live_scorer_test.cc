@@ -190,3 +190,47 @@ TEST_CASE("an item whose fields changed is scored with its new fields, not a cac
   cand.text.price = 999.0;  // a price change alone also gives new keys
   CHECK(priceAffinity() == 0.0f);
 }
+
+TEST_CASE("history vectors served from the cache, and after it fills and starts again, score "
+          "as freshly computed ones",
+          "[rerank][live_scorer]") {
+  const auto items = catalog();
+  auto model = trainedLookingModel(items);
+  const int64_t now = 1'700'000'000'000;
+  rerank::LiveCandidate cand;
+  cand.text = items[0];
+  // A shopper's history of 50 items, each a distinct text.
+  auto historyOf = [&](int first) {
+    std::vector<rerank::ProfileEvent> events(50);
+    for (int k = 0; k < 50; ++k) {
+      auto& e = events[static_cast<std::size_t>(k)];
+      e.kind = rerank::EventKind::kClick;
+      e.item_id = "h" + std::to_string(first + k);
+      e.ts_ms = now - 1000 * (50 - k);
+      e.item = std::make_shared<scoring::ItemText>(scoring::ItemText{
+          e.item_id, "Item " + e.item_id + " mouse", "", k % 2 ? "Acme" : "Globex", "Mice", 5.0 + k});
+    }
+    return events;
+  };
+  const auto probe = historyOf(0);
+  auto scoreWith = [&](rerank::LiveScorer& s, const std::vector<rerank::ProfileEvent>& events) {
+    std::vector<float> got;
+    s.score("mouse", std::span(&cand, 1), {events, "", now, 30}, got);
+    return got.at(0);
+  };
+  rerank::LiveScorer fresh(*model);
+  const float want = scoreWith(fresh, probe);
+  rerank::LiveScorer served(*model);
+  CHECK(scoreWith(served, probe) == want);  // computed and cached
+  CHECK(scoreWith(served, probe) == want);  // from the cache
+  // Past 20,000 distinct items the cache starts again (probe's rows gone).
+  for (int first = 50; first < 20'200; first += 50) scoreWith(served, historyOf(first));
+  CHECK(scoreWith(served, probe) == want);
+  CHECK(scoreWith(served, probe) == want);
+  // A history that mixes cached rows and new ones.
+  auto mixed = probe;
+  mixed.resize(25);
+  const auto later = historyOf(40'000);
+  mixed.insert(mixed.end(), later.begin(), later.begin() + 25);
+  CHECK(scoreWith(served, mixed) == scoreWith(fresh, mixed));
+}
