@@ -169,7 +169,7 @@ asio::awaitable<Response> RerankService::msearchWith(const Runtime& rt, const Re
   connectors::MsearchResponse engine;
   // The one engine call and its parse, observed for every search of the
   // batch that is reranked, as each counts as a request of its storefront.
-  auto t_sent = Clock::now(), t_answered = t_sent;
+  auto t_sent = Clock::now(), t_answered = t_sent, t_joined = t_sent;
   std::vector<connectors::Header> engine_headers;
   if (!ndjson.empty()) {
     connectors::HttpRequest out{"POST", std::string(request.path()), std::string(request.query()),
@@ -183,6 +183,7 @@ asio::awaitable<Response> RerankService::msearchWith(const Runtime& rt, const Re
     histories = std::move(read);
     auto& answer = timed.answer;
     t_answered = timed.at;
+    t_joined = Clock::now();  // the profile reads' answers in too: parsing starts
     if (!answer) co_return detail::upstreamFailure(metrics_, answer.error());
     if (answer->status != 200) co_return detail::fromEngine(std::move(*answer));
     engine_headers = std::move(answer->headers);
@@ -229,7 +230,7 @@ asio::awaitable<Response> RerankService::msearchWith(const Runtime& rt, const Re
     }
     const auto& cfg = *item.sf->config;
     metrics_.observeStage(cfg.name, "upstream", seconds(t_answered - t_sent));
-    metrics_.observeStage(cfg.name, "parse", seconds(t_up - t_answered));
+    metrics_.observeStage(cfg.name, "parse", seconds(t_up - t_joined));
     const Shopper& who = item.who;
     const std::string& request_id = item.request_id;
     const std::string& bucket = item.bucket;
