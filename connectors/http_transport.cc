@@ -1,7 +1,5 @@
 #include "connectors/http_transport.h"
 
-#include "connectors/aws_credentials.h"
-
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -11,6 +9,8 @@
 #include <mutex>
 #include <random>
 #include <thread>
+
+#include "connectors/aws_credentials.h"
 
 namespace rr::connectors {
 namespace {

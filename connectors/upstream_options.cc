@@ -1,7 +1,5 @@
 #include "connectors/upstream_options.h"
 
-#include "connectors/aws_credentials.h"
-
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -11,6 +9,8 @@
 #include <algorithm>
 #include <memory>
 #include <string>
+
+#include "connectors/aws_credentials.h"
 
 namespace rr::connectors {
 

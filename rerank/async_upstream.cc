@@ -1,7 +1,5 @@
 #include "rerank/async_upstream.h"
 
-#include "connectors/aws_credentials.h"
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -14,6 +12,8 @@
 
 #include <algorithm>
 #include <random>
+
+#include "connectors/aws_credentials.h"
 
 namespace rr::rerank {
 namespace {
