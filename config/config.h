@@ -62,8 +62,8 @@ struct UpstreamConfig {
   int pool_size = 16;  // kept-alive connections, >= 1
   // Or AWS Signature Version 4 (an Amazon OpenSearch Service domain, or
   // OpenSearch Serverless): every request signed for `region` and
-  // `service`, with credentials from the environment, the shared
-  // credentials file, the container role or the instance role
+  // `service`, with credentials from the environment, a web identity, the
+  // shared credentials file, the container role or the instance role
   // (connectors/aws_credentials.h); not with user or api_key.
   struct AwsSigV4 {
     std::string region;

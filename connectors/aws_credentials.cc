@@ -2,11 +2,13 @@
 
 #include <curl/curl.h>
 #include <simdjson.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <utility>
 #include <vector>
@@ -54,7 +56,8 @@ size_t collect(char* data, size_t size, size_t n, void* out) {
 // One blocking HTTP call to a local credentials endpoint (never through a
 // proxy): its status and body, or why it failed.
 std::expected<std::pair<long, std::string>, std::string> httpCall(
-    const char* method, const std::string& url, const std::vector<std::string>& headers) {
+    const char* method, const std::string& url, const std::vector<std::string>& headers,
+    const std::string& request_body = "") {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   CURL* h = curl_easy_init();
@@ -67,7 +70,10 @@ std::expected<std::pair<long, std::string>, std::string> httpCall(
   curl_easy_setopt(h, CURLOPT_PROXY, "");
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-  if (std::string_view(method) == "PUT") curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+  if (std::string_view(method) != "GET") {
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, request_body.c_str());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(request_body.size()));
+  }
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 3000L);
@@ -108,7 +114,44 @@ std::optional<SysClock::time_point> parseIsoUtc(std::string_view s) {
   return SysClock::from_time_t(t);
 }
 
+// The text of the first <tag>...</tag> in `xml`, or nullopt.
+std::optional<std::string_view> xmlValue(std::string_view xml, std::string_view tag) {
+  const std::string open = "<" + std::string(tag) + ">", close = "</" + std::string(tag) + ">";
+  const std::size_t start = xml.find(open);
+  if (start == std::string_view::npos) return std::nullopt;
+  const std::size_t end = xml.find(close, start + open.size());
+  if (end == std::string_view::npos) return std::nullopt;
+  return xml.substr(start + open.size(), end - start - open.size());
+}
+
 }  // namespace
+
+std::expected<std::pair<AwsCredentials, SysClock::time_point>, std::string>
+parseStsCredentialsXml(std::string_view xml) {
+  if (auto code = xmlValue(xml, "Code")) {
+    return std::unexpected("STS refused: " + std::string(*code) + ": " +
+                           std::string(xmlValue(xml, "Message").value_or("")));
+  }
+  const auto credentials = xmlValue(xml, "Credentials");
+  if (!credentials) return std::unexpected("no Credentials in STS's answer");
+  AwsCredentials c;
+  const std::pair<const char*, std::string*> fields[] = {{"AccessKeyId", &c.access_key_id},
+                                                         {"SecretAccessKey", &c.secret_access_key},
+                                                         {"SessionToken", &c.session_token}};
+  for (const auto& [name, out] : fields) {
+    const auto v = xmlValue(*credentials, name);
+    if (!v || v->empty()) return std::unexpected(std::string("no ") + name + " in STS's answer");
+    *out = std::string(trim(*v));
+  }
+  const auto expiration = xmlValue(*credentials, "Expiration");
+  if (!expiration) return std::unexpected("no Expiration in STS's answer");
+  const auto expires = parseIsoUtc(trim(*expiration));
+  if (!expires) {
+    return std::unexpected("Expiration '" + std::string(*expiration) +
+                           "' is not an ISO 8601 UTC time");
+  }
+  return std::pair<AwsCredentials, SysClock::time_point>(std::move(c), *expires);
+}
 
 std::expected<AwsCredentials, std::string> parseAwsCredentialsFile(std::string_view text,
                                                                   std::string_view profile) {
@@ -183,6 +226,22 @@ AwsCredentialSource::AwsCredentialSource() : from_file_(std::unexpected("not rea
     provider_ = Provider::kEnvironment;
     return;
   }
+  if (!env("AWS_WEB_IDENTITY_TOKEN_FILE").empty() && !env("AWS_ROLE_ARN").empty()) {
+    provider_ = Provider::kWebIdentity;
+    web_token_file_ = env("AWS_WEB_IDENTITY_TOKEN_FILE");
+    role_arn_ = env("AWS_ROLE_ARN");
+    session_name_ = env("AWS_ROLE_SESSION_NAME").empty() ? "rerankd-" + std::to_string(::getpid())
+                                                         : env("AWS_ROLE_SESSION_NAME");
+    const std::string region =
+        !env("AWS_REGION").empty() ? env("AWS_REGION") : env("AWS_DEFAULT_REGION");
+    endpoint_ = !env("AWS_ENDPOINT_URL_STS").empty() ? env("AWS_ENDPOINT_URL_STS")
+                : !region.empty() ? "https://sts." + region + ".amazonaws.com"
+                                  : "https://sts.amazonaws.com";
+    while (!endpoint_.empty() && endpoint_.back() == '/') endpoint_.pop_back();
+    fetched_ = fetch();
+    refresher_ = std::thread([this] { refreshLoop(); });
+    return;
+  }
   const std::string named = env("AWS_SHARED_CREDENTIALS_FILE");
   const std::string home = env("HOME");
   file_ = !named.empty() ? std::filesystem::path(named)
@@ -241,6 +300,7 @@ std::shared_ptr<AwsCredentialSource> AwsCredentialSource::shared() {
 std::string_view AwsCredentialSource::provider() const {
   switch (provider_) {
     case Provider::kEnvironment: return "environment";
+    case Provider::kWebIdentity: return "web_identity";
     case Provider::kFile: return "file";
     case Provider::kContainer: return "container";
     case Provider::kInstance: return "instance";
@@ -261,6 +321,7 @@ std::expected<AwsCredentials, std::string> AwsCredentialSource::current() {
     }
     case Provider::kFile:
       return fromFile();
+    case Provider::kWebIdentity:
     case Provider::kContainer:
     case Provider::kInstance: {
       std::lock_guard lock(mu_);
@@ -300,6 +361,28 @@ std::expected<AwsCredentials, std::string> AwsCredentialSource::fromFile() {
 std::expected<AwsCredentialSource::Fetched, std::string> AwsCredentialSource::fetch() const {
   std::string body;
   std::string from = endpoint_;
+  if (provider_ == Provider::kWebIdentity) {
+    // Read each time: the cluster rotates the token in the file.
+    bool ok = false;
+    const std::string token(trim(readFile(web_token_file_, ok)));
+    if (!ok || token.empty()) {
+      return std::unexpected("AWS_WEB_IDENTITY_TOKEN_FILE " + web_token_file_ +
+                             " cannot be read or is empty");
+    }
+    const std::string form = "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=" +
+                             awsUriEncode(role_arn_) +
+                             "&RoleSessionName=" + awsUriEncode(session_name_) +
+                             "&WebIdentityToken=" + awsUriEncode(token);
+    auto got = httpCall("POST", endpoint_ + "/",
+                        {"Content-Type: application/x-www-form-urlencoded"}, form);
+    if (!got) return std::unexpected("STS at " + from + ": " + got.error());
+    auto parsed = parseStsCredentialsXml(got->second);
+    if (!parsed) {
+      return std::unexpected("STS at " + from + " (status " + std::to_string(got->first) +
+                             "): " + parsed.error());
+    }
+    return Fetched{std::move(parsed->first), parsed->second};
+  }
   if (provider_ == Provider::kContainer) {
     std::vector<std::string> headers;
     std::string token = container_token_;

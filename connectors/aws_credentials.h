@@ -2,21 +2,25 @@
 // (connectors/aws_sigv4.h), looked up in the order the AWS SDKs use:
 //   1. the environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and, for
 //      temporary keys, AWS_SESSION_TOKEN;
-//   2. the shared credentials file: AWS_SHARED_CREDENTIALS_FILE, else
+//   2. web identity (EKS IAM roles for service accounts): the token in the
+//      file AWS_WEB_IDENTITY_TOKEN_FILE names exchanged for AWS_ROLE_ARN's
+//      credentials with STS AssumeRoleWithWebIdentity (AWS_ENDPOINT_URL_STS,
+//      else the regional endpoint of AWS_REGION or AWS_DEFAULT_REGION, else
+//      the global one; session name AWS_ROLE_SESSION_NAME or rerankd-PID);
+//   3. the shared credentials file: AWS_SHARED_CREDENTIALS_FILE, else
 //      ~/.aws/credentials, profile AWS_PROFILE or "default"; read again
 //      whenever it changes, so keys an agent rotates there are used;
-//   3. the container credentials endpoint (ECS task roles, EKS Pod
+//   4. the container credentials endpoint (ECS task roles, EKS Pod
 //      Identity): AWS_CONTAINER_CREDENTIALS_FULL_URI, or
 //      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI on 169.254.170.2, with the
 //      Authorization value in AWS_CONTAINER_AUTHORIZATION_TOKEN or the file
 //      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE names;
-//   4. the EC2 instance metadata service (IMDSv2, the instance's role):
+//   5. the EC2 instance metadata service (IMDSv2, the instance's role):
 //      AWS_EC2_METADATA_SERVICE_ENDPOINT, else http://169.254.169.254; not
 //      with AWS_EC2_METADATA_DISABLED=true.
-// The first that is configured is used (3 and 4 are tried in turn when
-// neither 1 nor 2 is). Web identity (IRSA's token file) is not read.
+// The first that is configured is used.
 //
-// Temporary credentials from 3 and 4 are fetched when the source is made
+// Temporary credentials from 2, 4 and 5 are fetched when the source is made
 // (blocking, a few seconds at most) and then refreshed by a thread of the
 // source's own, five minutes before they expire (every minute while a
 // refresh fails): current() never waits on the network, so an I/O thread
@@ -54,12 +58,12 @@ class AwsCredentialSource {
   // variables, file or endpoint looked at). Thread-safe; never blocks on
   // the network.
   std::expected<AwsCredentials, std::string> current();
-  // Which provider: "environment", "file", "container", "instance" or
-  // "none".
+  // Which provider: "environment", "web_identity", "file", "container",
+  // "instance" or "none".
   std::string_view provider() const;
 
  private:
-  enum class Provider { kEnvironment, kFile, kContainer, kInstance, kNone };
+  enum class Provider { kEnvironment, kWebIdentity, kFile, kContainer, kInstance, kNone };
   std::expected<AwsCredentials, std::string> fromFile();
   // One fetch from the container endpoint or the instance metadata
   // service, with when the credentials expire.
@@ -78,9 +82,10 @@ class AwsCredentialSource {
   std::string profile_;
   std::filesystem::file_time_type read_at_{};
   std::expected<AwsCredentials, std::string> from_file_;
-  // kContainer, kInstance
-  std::string endpoint_;  // the credentials URL, or IMDS's base
+  // kWebIdentity, kContainer, kInstance
+  std::string endpoint_;  // STS, the credentials URL, or IMDS's base
   std::string container_token_, container_token_file_;
+  std::string web_token_file_, role_arn_, session_name_;
   std::expected<Fetched, std::string> fetched_;
   std::condition_variable wake_;
   bool stopping_ = false;
@@ -92,6 +97,12 @@ class AwsCredentialSource {
 // why not (naming the line or the missing key).
 std::expected<AwsCredentials, std::string> parseAwsCredentialsFile(std::string_view text,
                                                                   std::string_view profile);
+
+// The credentials in STS's AssumeRoleWithWebIdentity answer (XML:
+// Credentials/AccessKeyId, SecretAccessKey, SessionToken, Expiration), or
+// why not (STS's error code and message when it refused).
+std::expected<std::pair<AwsCredentials, std::chrono::system_clock::time_point>, std::string>
+parseStsCredentialsXml(std::string_view xml);
 
 // The credentials in a container endpoint's or IMDS's JSON answer
 // (AccessKeyId, SecretAccessKey, Token, Expiration as ISO 8601 UTC), or why

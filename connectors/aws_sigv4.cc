@@ -42,8 +42,9 @@ bool unreserved(unsigned char c) {
          c == '-' || c == '_' || c == '.' || c == '~';
 }
 
-// RFC 3986 percent-encoding: everything but the unreserved characters.
-std::string encode(std::string_view s) {
+}  // namespace
+
+std::string awsUriEncode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (unsigned char c : s) {
@@ -57,6 +58,8 @@ std::string encode(std::string_view s) {
   }
   return out;
 }
+
+namespace {
 
 int hexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -111,7 +114,7 @@ std::string sigV4CanonicalPath(std::string_view path) {
     start = slash + 1;
   }
   std::string out;
-  for (std::string_view segment : segments) out += "/" + encode(segment);
+  for (std::string_view segment : segments) out += "/" + awsUriEncode(segment);
   // A trailing slash stays: it is part of the resource.
   if (out.empty() || (path.size() > 1 && path.back() == '/')) out += "/";
   return out;
@@ -129,7 +132,7 @@ std::string sigV4CanonicalQuery(std::string_view query) {
       const std::string_view name = param.substr(0, eq);
       const std::string_view value =
           eq == std::string_view::npos ? std::string_view{} : param.substr(eq + 1);
-      if (!name.empty()) params.emplace_back(encode(decode(name)), encode(decode(value)));
+      if (!name.empty()) params.emplace_back(awsUriEncode(decode(name)), awsUriEncode(decode(value)));
     }
     start = end + 1;
   }

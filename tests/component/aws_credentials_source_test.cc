@@ -63,7 +63,11 @@ std::vector<std::pair<const char*, std::optional<std::string>>> nothingStatic() 
           {"AWS_CONTAINER_AUTHORIZATION_TOKEN", std::nullopt},
           {"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", std::nullopt},
           {"AWS_EC2_METADATA_SERVICE_ENDPOINT", std::nullopt},
-          {"AWS_EC2_METADATA_DISABLED", std::nullopt}};
+          {"AWS_EC2_METADATA_DISABLED", std::nullopt},
+          {"AWS_WEB_IDENTITY_TOKEN_FILE", std::nullopt},
+          {"AWS_ROLE_ARN", std::nullopt},
+          {"AWS_ROLE_SESSION_NAME", std::nullopt},
+          {"AWS_ENDPOINT_URL_STS", std::nullopt}};
 }
 
 std::string credentialsJson(const std::string& id, const std::string& expiration) {
@@ -197,4 +201,41 @@ TEST_CASE("with no provider, or one that fails, the source says what it looked a
                                  "are not both set, no credentials file at") &&
                    Catch::Contains("the instance metadata service at http://127.0.0.1:"));
   }
+}
+
+TEST_CASE("a web identity token is exchanged with STS for the role's credentials",
+          "[component][sigv4]") {
+  FakeUpstream sts({{200,
+                     "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult>"
+                     "<Credentials><AccessKeyId>ASIAIRSA</AccessKeyId>"
+                     "<SecretAccessKey>irsa-secret</SecretAccessKey>"
+                     "<SessionToken>irsa-token</SessionToken>"
+                     "<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>"
+                     "</AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>",
+                     "text/xml"}});
+  const auto dir = std::filesystem::temp_directory_path() / ("rr-aws-w-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "token") << "eyJhbGciOi.test-token_x\n";
+  auto vars = nothingStatic();
+  // Set too, and ignored: web identity comes before the file.
+  vars.push_back({"AWS_SHARED_CREDENTIALS_FILE", (dir / "no-such-credentials").string()});
+  vars.push_back({"AWS_WEB_IDENTITY_TOKEN_FILE", (dir / "token").string()});
+  vars.push_back({"AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/shop+rerankd"});
+  vars.push_back({"AWS_ROLE_SESSION_NAME", "rerankd-test"});
+  vars.push_back({"AWS_ENDPOINT_URL_STS", sts.url()});
+  ScopedEnv e(vars);
+  AwsCredentialSource source;
+  CHECK(source.provider() == "web_identity");
+  auto got = source.current();
+  REQUIRE(got);
+  CHECK(got->access_key_id == "ASIAIRSA");
+  CHECK(got->session_token == "irsa-token");
+  REQUIRE(sts.requestLines().size() == 1);
+  CHECK(sts.requestLines()[0] == "POST / HTTP/1.1");
+  CHECK_THAT(sts.requestHeads()[0], Catch::Contains("Content-Type: application/x-www-form-urlencoded"));
+  CHECK(sts.requestBodies()[0] ==
+        "Action=AssumeRoleWithWebIdentity&Version=2011-06-15"
+        "&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fshop%2Brerankd"
+        "&RoleSessionName=rerankd-test&WebIdentityToken=eyJhbGciOi.test-token_x");
+  std::filesystem::remove_all(dir);
 }

@@ -74,6 +74,11 @@ std::vector<std::string> FakeUpstream::requestHeads() const {
   return heads_;
 }
 
+std::vector<std::string> FakeUpstream::requestBodies() const {
+  std::lock_guard lock(mu_);
+  return bodies_;
+}
+
 std::vector<std::string> FakeUpstream::requestLines() const {
   std::lock_guard lock(mu_);
   return lines_;
@@ -122,6 +127,7 @@ bool FakeUpstream::handleConnection(int fd) {
     std::lock_guard lock(mu_);
     lines_.push_back(data.substr(0, data.find("\r\n")));
     heads_.push_back(data.substr(0, header_end));
+    bodies_.push_back(data.substr(header_end + 4, content_length));
   }
   const CannedResponse& r =
       script_[std::min<std::size_t>(static_cast<std::size_t>(index), script_.size() - 1)];

@@ -35,6 +35,8 @@ class FakeUpstream {
   std::vector<std::string> requestLines() const;
   // The header blocks of the requests seen so far, as received.
   std::vector<std::string> requestHeads() const;
+  // Their bodies (by Content-Length), as received.
+  std::vector<std::string> requestBodies() const;
 
  private:
   void serve();
@@ -48,6 +50,7 @@ class FakeUpstream {
   mutable std::mutex mu_;
   std::vector<std::string> lines_;
   std::vector<std::string> heads_;
+  std::vector<std::string> bodies_;
   std::thread thread_;
 };
 

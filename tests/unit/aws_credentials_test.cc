@@ -1,6 +1,6 @@
 // Where the AWS credentials come from, the parsing half: the shared
-// credentials file and the JSON the container endpoint and the instance
-// metadata service answer. The providers themselves:
+// credentials file, the XML STS answers for a web identity, and the JSON
+// the container endpoint and the instance metadata service answer. The providers themselves:
 // tests/component/aws_credentials_source_test.cc.
 #include <catch2/catch.hpp>
 
@@ -71,4 +71,32 @@ TEST_CASE("the JSON of the container endpoint and IMDS is read, naming what is m
         "Expiration 'tomorrow' is not an ISO 8601 UTC time");
   CHECK(parseAwsCredentialsJson(credentialsJson("A", "2026-12-07T18:30:00+02:00")).error() ==
         "Expiration '2026-12-07T18:30:00+02:00' is not an ISO 8601 UTC time");
+}
+
+TEST_CASE("STS's answer to AssumeRoleWithWebIdentity is read, and its refusal named",
+          "[unit][sigv4]") {
+  const std::string ok =
+      "<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n"
+      "  <AssumeRoleWithWebIdentityResult>\n"
+      "    <SubjectFromWebIdentityToken>system:serviceaccount:shop:rerankd</SubjectFromWebIdentityToken>\n"
+      "    <Credentials>\n"
+      "      <AccessKeyId>ASIAWEBID</AccessKeyId>\n"
+      "      <SecretAccessKey>web-secret</SecretAccessKey>\n"
+      "      <SessionToken>web-token</SessionToken>\n"
+      "      <Expiration>2026-12-07T18:30:00Z</Expiration>\n"
+      "    </Credentials>\n"
+      "  </AssumeRoleWithWebIdentityResult>\n"
+      "</AssumeRoleWithWebIdentityResponse>\n";
+  auto got = parseStsCredentialsXml(ok);
+  REQUIRE(got);
+  CHECK(got->first.access_key_id == "ASIAWEBID");
+  CHECK(got->first.secret_access_key == "web-secret");
+  CHECK(got->first.session_token == "web-token");
+  CHECK(std::chrono::system_clock::to_time_t(got->second) == 1796668200);
+  CHECK(parseStsCredentialsXml("<ErrorResponse><Error><Type>Sender</Type><Code>InvalidIdentityToken"
+                               "</Code><Message>Token expired</Message></Error></ErrorResponse>")
+            .error() == "STS refused: InvalidIdentityToken: Token expired");
+  CHECK(parseStsCredentialsXml("<x/>").error() == "no Credentials in STS's answer");
+  CHECK(parseStsCredentialsXml("<Credentials><AccessKeyId>A</AccessKeyId></Credentials>").error() ==
+        "no SecretAccessKey in STS's answer");
 }
