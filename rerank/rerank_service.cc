@@ -443,8 +443,9 @@ asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const Sto
   }
   const Shopper who = shopper(cfg, request, *plan);
   // Only for a search that is reranked: a passed-through one needs none of it.
-  std::string request_id, bucket, page_key;
+  std::string request_id, bucket, page_key, query_text;  // query_text: scorer, k-NN, log
   if (plan->rerank) {
+    query_text = queryText(request.body);
     request_id = newRequestId();
     bucket = bucketOf(cfg, who.user, who.session, request_id);
     page_key = pageKey(cfg, who, request.method + " " + std::string(request.path()), *plan);
@@ -457,11 +458,25 @@ asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const Sto
     profile_read = detail::Started<ReadHistory>::start(co_await asio::this_coro::executor,
                                                        readHistory(cfg.name, who.user, caller));
   }
-  auto [window_call, early_history] = co_await detail::joinAfter(
-      timedCall(caller, upstreamRequest(rt, request, *plan)), profile_read);
+  // So does the k-NN search for extra candidates: it needs the query and
+  // the client's filters, not the window (its answer is dropped when the
+  // window turns out empty and on_empty is off). The clicked-items search
+  // waits for the window: it leaves out what the window has, which most
+  // often is all of it, and then it is not sent at all.
+  std::string extra_note;
+  detail::Started<std::optional<connectors::SearchResponse>> knn;
+  if (plan->rerank && !control && cfg.extra_candidates.enabled) {
+    knn = detail::Started<std::optional<connectors::SearchResponse>>::start(
+        co_await asio::this_coro::executor,
+        extraCandidates(rt, sf, request, *plan, query_text, caller, extra_note));
+  }
+  auto [window_and_profile, knn_found] = co_await detail::joinAfter(
+      detail::joinAfter(timedCall(caller, upstreamRequest(rt, request, *plan)), profile_read),
+      knn);
+  auto& [window_call, early_history] = window_and_profile;
   auto& answer = window_call.answer;
   const auto t_up = window_call.at;
-  const auto t_joined = Clock::now();  // the profile read's answer in too: parsing starts
+  const auto t_joined = Clock::now();  // the other answers in too: parsing starts
   metrics_.observeStage(cfg.name, "upstream", std::chrono::duration<double>(t_up - t0).count());
   if (!answer) co_return upstreamFailure(metrics_, answer.error());
   if (!plan->rerank || answer->status != 200) {
@@ -472,7 +487,6 @@ asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const Sto
     r.set("X-Rerank", "skipped; reason=" + reason);
     co_return r;
   }
-  const std::string query_text = queryText(request.body);  // read once: scorer, k-NN, log
   // The fields scoring reads of a candidate with a vector come out of this
   // one pass over the window, not a second parse of every `_source`.
   const auto source_keys = hitSourceKeys(cfg.fields);
@@ -491,7 +505,7 @@ asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const Sto
   // query in the training log, then the items nearest the query's vector.
   // Each response stays alive while its hits sit in the window.
   std::optional<connectors::SearchResponse> clicked, extra;
-  std::string clicked_note, extra_note;
+  std::string clicked_note;
   std::unordered_set<std::string> seen;
   auto merge = [&](const connectors::SearchResponse& more) {
     if (seen.empty()) {
@@ -508,20 +522,13 @@ asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const Sto
   };
   const bool extras_allowed = (engine_count > 0 || cfg.extra_candidates.on_empty) && !control;
   if (extras_allowed) {
-    // The two searches go out together; both are merged once both are in
-    // (the clicked search reads the window's hits, which a merge moves).
-    detail::Started<std::optional<connectors::SearchResponse>> knn;
-    if (cfg.extra_candidates.enabled) {
-      knn = detail::Started<std::optional<connectors::SearchResponse>>::start(
-          co_await asio::this_coro::executor,
-          extraCandidates(rt, sf, request, *plan, query_text, caller, extra_note));
-    }
-    auto [clicked_found, knn_found] = co_await detail::joinAfter(
-        clickedCandidates(rt, sf, request, *plan, query_text, *window, caller, clicked_note), knn);
-    clicked = std::move(clicked_found);
-    if (knn_found) extra = std::move(*knn_found);
-    if (clicked) clicked_note = merge(*clicked);
+    clicked = co_await clickedCandidates(rt, sf, request, *plan, query_text, *window, caller,
+                                         clicked_note);
+    if (knn_found && *knn_found) extra = std::move(**knn_found);
+    if (clicked) clicked_note = merge(*clicked);  // clicked items first, as in training
     if (extra) extra_note = merge(*extra);
+  } else {
+    extra_note.clear();  // a k-NN answer this window takes none of
   }
   const auto t_extra = Clock::now();
   if (cfg.extra_candidates.enabled || clicked) {

@@ -1,7 +1,6 @@
 // rerankd's engine calls for one search that do not wait on each other go
-// out together: the shopper's profile from the shared store with the window
-// search, and the k-NN and clicked-items searches for extra candidates with
-// each other. In front of the real OpenSearch node, through a relay that
+// out together: the shopper's profile from the shared store, and the k-NN
+// search for extra candidates, with the window search. In front of the real OpenSearch node, through a relay that
 // holds every answer a while and counts the requests in flight at once
 // (one call after another never has two).
 #include <catch2/catch.hpp>
@@ -102,7 +101,7 @@ TEST_CASE("with the shared store the shopper's profile is read while the engine 
   CHECK_THAT(metrics.body, !Catch::Contains(R"(cause="profiles")"));
 }
 
-TEST_CASE("the k-NN and the clicked-items searches for extra candidates go out together",
+TEST_CASE("the k-NN search for extra candidates goes out with the window search",
           "[rerankd][opensearch]") {
   {
     auto engine = openSearchClient();
@@ -140,12 +139,26 @@ TEST_CASE("the k-NN and the clicked-items searches for extra candidates go out t
   const auto r = call(rerankd.client(), "POST", path, query);
   CHECK(r.status == 200);
   CHECK(r.header("X-Rerank") == "applied");
-  // Both found what they were asked for, and were merged.
+  // Both extra searches found what they were asked for, and were merged:
+  // the clicked one (sent once the window was in) and the k-NN one.
   CHECK(r.header("X-Rerank-Clicked") == "added=1");
   CHECK_THAT(std::string(r.header("X-Rerank-Extra")), Catch::StartsWith("added="));
   CHECK(r.header("X-Rerank-Extra") != "added=0");
   const auto got = ids(r.body);
   CHECK(std::find(got.begin(), got.end(), "sku-1010") != got.end());
   for (const auto& id : got) CHECK(shop.brandOf(id) == "Acme");
-  CHECK(relay.peakInFlight() == 2);  // the two extra searches; the window went before them
+  CHECK(relay.peakInFlight() == 2);
+
+  // A query with no clicked items: the window and the k-NN search only,
+  // both out at once.
+  relay.resetPeak();
+  const auto monitors = call(rerankd.client(), "POST", path,
+                             R"({"size":20,"query":{"bool":{"must":[{"match":{"title":"Monitors"}}],)"
+                             R"("filter":[{"term":{"brand":"Acme"}}]}}})");
+  CHECK(monitors.header("X-Rerank") == "applied");
+  CHECK(monitors.header("X-Rerank-Clicked") == "skipped; reason=no_clicks_for_query");
+  CHECK(monitors.header("X-Rerank-Extra") != "added=0");
+  CHECK_THAT(std::string(monitors.header("X-Rerank-Extra")), Catch::StartsWith("added="));
+  CHECK(relay.peakInFlight() == 2);
+  for (const auto& id : ids(monitors.body)) CHECK(shop.brandOf(id) == "Acme");
 }
