@@ -22,9 +22,10 @@
 //
 // Temporary credentials from 2, 4 and 5 are fetched when the source is made
 // (blocking, a few seconds at most) and then refreshed by a thread of the
-// source's own, five minutes before they expire (every minute while a
-// refresh fails): current() never waits on the network, so an I/O thread
-// may call it.
+// source's own, five minutes before they expire (a failed refresh is tried
+// again every 5 seconds, the old credentials kept until they expire, and
+// every minute while there are none): current() never waits on the
+// network, so an I/O thread may call it.
 #pragma once
 
 #include <chrono>
