@@ -458,16 +458,14 @@ asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const Sto
     profile_read = detail::Started<ReadHistory>::start(co_await asio::this_coro::executor,
                                                        readHistory(cfg.name, who.user, caller));
   }
-  // So does the k-NN search for extra candidates: it needs the query and
-  // the client's filters, not the window (its answer is dropped when the
-  // window turns out empty and on_empty is off). The clicked-items search
-  // waits for the window: it leaves out what the window has, which most
-  // often is all of it, and then it is not sent at all.
+  // So does the k-NN extras' search: it needs no window (its answer dropped
+  // if extras_allowed turns out false). The clicked-items search waits: it
+  // leaves out the window's hits, most often all of them, and is then not sent.
   std::string extra_note;
-  detail::Started<std::optional<connectors::SearchResponse>> knn;
+  using Found = std::optional<connectors::SearchResponse>;
+  detail::Started<Found> knn;
   if (plan->rerank && !control && cfg.extra_candidates.enabled) {
-    knn = detail::Started<std::optional<connectors::SearchResponse>>::start(
-        co_await asio::this_coro::executor,
+    knn = detail::Started<Found>::start(co_await asio::this_coro::executor,
         extraCandidates(rt, sf, request, *plan, query_text, caller, extra_note));
   }
   auto [window_and_profile, knn_found] = co_await detail::joinAfter(
@@ -501,10 +499,10 @@ asio::awaitable<Response> RerankService::searchWith(const Runtime& rt, const Sto
                              window.error().message);
   }
   const std::size_t engine_count = window->hits.size();
-  // Extra candidates, as training adds them: the items clicked for this
-  // query in the training log, then the items nearest the query's vector.
-  // Each response stays alive while its hits sit in the window.
-  std::optional<connectors::SearchResponse> clicked, extra;
+  // Extra candidates, as training adds them: the items clicked for this query
+  // in the training log, then the items nearest the query's vector. Each
+  // response stays alive while its hits sit in the window.
+  Found clicked, extra;
   std::string clicked_note;
   std::unordered_set<std::string> seen;
   auto merge = [&](const connectors::SearchResponse& more) {
