@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "connectors/percent_encoding.h"
+
 namespace rr::connectors {
 namespace {
 
@@ -370,9 +372,9 @@ std::expected<AwsCredentialSource::Fetched, std::string> AwsCredentialSource::fe
                              " cannot be read or is empty");
     }
     const std::string form = "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=" +
-                             awsUriEncode(role_arn_) +
-                             "&RoleSessionName=" + awsUriEncode(session_name_) +
-                             "&WebIdentityToken=" + awsUriEncode(token);
+                             percentEncode(role_arn_) +
+                             "&RoleSessionName=" + percentEncode(session_name_) +
+                             "&WebIdentityToken=" + percentEncode(token);
     auto got = httpCall("POST", endpoint_ + "/",
                         {"Content-Type: application/x-www-form-urlencoded"}, form);
     if (!got) return std::unexpected("STS at " + from + ": " + got.error());

@@ -8,6 +8,8 @@
 #include <ctime>
 #include <utility>
 
+#include "connectors/percent_encoding.h"
+
 namespace rr::connectors {
 namespace {
 
@@ -35,55 +37,6 @@ std::string hmac(std::string_view key, std::string_view data) {
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &n);
   return std::string(reinterpret_cast<const char*>(out), n);
-}
-
-bool unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '_' || c == '.' || c == '~';
-}
-
-}  // namespace
-
-std::string awsUriEncode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (unreserved(c)) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back("0123456789ABCDEF"[c >> 4]);
-      out.push_back("0123456789ABCDEF"[c & 15]);
-    }
-  }
-  return out;
-}
-
-namespace {
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// A query component as the server reads it: %XX decoded, '+' a space.
-std::string decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out.push_back(' ');
-    } else if (s[i] == '%' && i + 2 < s.size() && hexValue(s[i + 1]) >= 0 &&
-               hexValue(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hexValue(s[i + 1]) * 16 + hexValue(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
 }
 
 std::string_view trim(std::string_view s) {
@@ -114,7 +67,7 @@ std::string sigV4CanonicalPath(std::string_view path) {
     start = slash + 1;
   }
   std::string out;
-  for (std::string_view segment : segments) out += "/" + awsUriEncode(segment);
+  for (std::string_view segment : segments) out += "/" + percentEncode(segment);
   // A trailing slash stays: it is part of the resource.
   if (out.empty() || (path.size() > 1 && path.back() == '/')) out += "/";
   return out;
@@ -132,7 +85,8 @@ std::string sigV4CanonicalQuery(std::string_view query) {
       const std::string_view name = param.substr(0, eq);
       const std::string_view value =
           eq == std::string_view::npos ? std::string_view{} : param.substr(eq + 1);
-      if (!name.empty()) params.emplace_back(awsUriEncode(decode(name)), awsUriEncode(decode(value)));
+      if (!name.empty()) params.emplace_back(percentEncode(percentDecodeQuery(name)),
+                            percentEncode(percentDecodeQuery(value)));
     }
     start = end + 1;
   }

@@ -51,8 +51,4 @@ std::vector<Header> sigV4Headers(const SigV4Request& request, const AwsCredentia
 std::string sigV4CanonicalPath(std::string_view path);
 std::string sigV4CanonicalQuery(std::string_view query);
 
-// RFC 3986 percent-encoding, as SigV4 (and an AWS form body) wants it:
-// every byte but A-Z a-z 0-9 - _ . ~ as %XX.
-std::string awsUriEncode(std::string_view s);
-
 }  // namespace rr::connectors

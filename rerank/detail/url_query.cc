@@ -3,34 +3,9 @@
 #include <algorithm>
 #include <cctype>
 
+#include "connectors/percent_encoding.h"
+
 namespace rr::rerank::detail {
-namespace {
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out.push_back(' ');
-    } else if (s[i] == '%' && i + 2 < s.size() && hexValue(s[i + 1]) >= 0 &&
-               hexValue(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hexValue(s[i + 1]) * 16 + hexValue(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 std::vector<QueryParam> parseQuery(std::string_view query) {
   if (!query.empty() && query.front() == '?') query.remove_prefix(1);
@@ -43,9 +18,9 @@ std::vector<QueryParam> parseQuery(std::string_view query) {
     QueryParam p;
     p.raw = segment;
     const std::size_t eq = segment.find('=');
-    p.name = decode(segment.substr(0, eq));
+    p.name = connectors::percentDecodeQuery(segment.substr(0, eq));
     if (eq != std::string_view::npos) {
-      p.value = decode(segment.substr(eq + 1));
+      p.value = connectors::percentDecodeQuery(segment.substr(eq + 1));
       p.has_value = true;
     }
     params.push_back(std::move(p));
