@@ -77,23 +77,34 @@ class Started {
   std::shared_ptr<State> state_;
 };
 
+// `work` awaited to its end: its result, or the exception it threw.
+template <class R>
+struct Settled {
+  std::optional<R> value;
+  std::exception_ptr error;
+};
+template <class R>
+boost::asio::awaitable<Settled<R>> settle(boost::asio::awaitable<R> work) {
+  Settled<R> out;
+  try {
+    out.value.emplace(co_await std::move(work));
+  } catch (...) {
+    out.error = std::current_exception();
+  }
+  co_return out;
+}
+
 // co_await `work`, then join `started` (if pending) whatever `work` did,
 // throwing included: work's result, with started's joined result when it
 // was pending. An exception from `work` is rethrown after the join.
 template <class R, class T>
 boost::asio::awaitable<std::pair<R, std::optional<T>>> joinAfter(boost::asio::awaitable<R> work,
                                                                  Started<T>& started) {
-  std::exception_ptr failed;
-  std::optional<R> got;
-  try {
-    got.emplace(co_await std::move(work));
-  } catch (...) {
-    failed = std::current_exception();
-  }
+  Settled<R> got = co_await settle(std::move(work));
   std::optional<T> other;
   if (started.pending()) other.emplace(co_await started.join());
-  if (failed) std::rethrow_exception(failed);
-  co_return std::pair<R, std::optional<T>>(std::move(*got), std::move(other));
+  if (got.error) std::rethrow_exception(got.error);
+  co_return std::pair<R, std::optional<T>>(std::move(*got.value), std::move(other));
 }
 
 // joinAfter for many: `work`'s result, with the results of those of
@@ -102,24 +113,17 @@ boost::asio::awaitable<std::pair<R, std::optional<T>>> joinAfter(boost::asio::aw
 template <class R, class K, class T>
 boost::asio::awaitable<std::pair<R, std::map<K, T>>> joinAllAfter(
     boost::asio::awaitable<R> work, std::map<K, Started<T>>& started) {
-  std::exception_ptr failed;
-  std::optional<R> got;
-  try {
-    got.emplace(co_await std::move(work));
-  } catch (...) {
-    failed = std::current_exception();
-  }
+  Settled<R> got = co_await settle(std::move(work));
+  std::exception_ptr failed = got.error;
   std::map<K, T> joined;
   for (auto& [key, one] : started) {
     if (!one.pending()) continue;
-    try {
-      joined.emplace(key, co_await one.join());
-    } catch (...) {
-      if (!failed) failed = std::current_exception();
-    }
+    Settled<T> result = co_await settle(one.join());
+    if (result.value) joined.emplace(key, std::move(*result.value));
+    if (!failed) failed = result.error;
   }
   if (failed) std::rethrow_exception(failed);
-  co_return std::pair<R, std::map<K, T>>(std::move(*got), std::move(joined));
+  co_return std::pair<R, std::map<K, T>>(std::move(*got.value), std::move(joined));
 }
 
 }  // namespace rr::rerank::detail
