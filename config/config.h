@@ -45,7 +45,13 @@ struct ListenConfig {
 };
 
 struct UpstreamConfig {
-  std::string url;  // required, http(s)://host[:port], trailing '/' dropped
+  std::string url;  // required, http(s)://host[:port], trailing '/' dropped; urls[0]
+  // Every node of the engine, in the config's order: `url` alone, or the
+  // list `url` was given as (one scheme for all, no repeats). Requests go
+  // round-robin over the nodes that answer (connectors/node_set.h).
+  std::vector<std::string> urls;
+  // urls, or {url} for a config built in code with `url` alone.
+  std::vector<std::string> nodes() const { return urls.empty() ? std::vector{url} : urls; }
   std::optional<std::string> user;      // basic auth user
   std::optional<std::string> password;  // or password_env: the variable's value
   // Or an API key (or api_key_env), sent as `Authorization: ApiKey <key>`:

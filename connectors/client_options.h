@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace rr::connectors {
 
@@ -43,6 +44,9 @@ struct RetryPolicy {
 
 struct ClientOptions {
   std::string url;  // e.g. "http://127.0.0.1:9200", no trailing path
+  // Every node of the cluster (connectors/node_set.h), `url` among them;
+  // empty: `url` alone.
+  std::vector<std::string> urls;
   std::optional<BasicAuth> auth;
   // Or an API key: `Authorization: ApiKey <api_key>` on every request.
   std::optional<std::string> api_key;

@@ -150,10 +150,11 @@ Result<EngineInfo> parseEngineInfo(std::string body) {
 }
 
 Result<std::unique_ptr<EngineClient>> EngineClient::create(ClientOptions options) {
-  if (!validUrl(options.url)) {
-    return makeError(ErrorCode::kInvalidArgument,
-                     "upstream.url: expected http(s)://host[:port], got '" +
-                         options.url + "'");
+  for (const auto& url : options.urls.empty() ? std::vector{options.url} : options.urls) {
+    if (!validUrl(url)) {
+      return makeError(ErrorCode::kInvalidArgument,
+                       "upstream.url: expected http(s)://host[:port], got '" + url + "'");
+    }
   }
   auto transport = std::make_shared<CurlTransport>(options);
   return std::make_unique<EngineClient>(std::move(options), std::move(transport));

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "connectors/aws_credentials.h"
+#include "connectors/node_set.h"
 
 namespace rr::connectors {
 namespace {
@@ -141,6 +142,15 @@ bool retryableStatus(int status) {
   return status == 429 || status == 502 || status == 503;
 }
 
+// Every node's URL, without trailing '/'.
+std::vector<std::string> nodeUrls(const ClientOptions& options) {
+  std::vector<std::string> urls = options.urls.empty() ? std::vector{options.url} : options.urls;
+  for (auto& url : urls) {
+    while (!url.empty() && url.back() == '/') url.pop_back();
+  }
+  return urls;
+}
+
 }  // namespace
 
 std::string_view HttpResponse::header(std::string_view name) const {
@@ -152,15 +162,16 @@ std::string_view HttpResponse::header(std::string_view name) const {
 
 class CurlTransport::Impl {
  public:
-  explicit Impl(ClientOptions options) : options_(std::move(options)) {
+  explicit Impl(ClientOptions options)
+      : options_(std::move(options)), nodes_(nodeUrls(options_)) {
     initCurlOnce();
-    while (!options_.url.empty() && options_.url.back() == '/') {
-      options_.url.pop_back();
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+      // The Host header a signed request carries: the URL's host[:port].
+      const std::string& url = nodes_.url(i);
+      const std::size_t scheme = url.find("://");
+      std::string authority = scheme == std::string::npos ? url : url.substr(scheme + 3);
+      authorities_.push_back(authority.substr(0, authority.find('/')));
     }
-    // The Host header a signed request carries: the URL's host[:port].
-    const std::size_t scheme = options_.url.find("://");
-    authority_ = scheme == std::string::npos ? options_.url : options_.url.substr(scheme + 3);
-    authority_ = authority_.substr(0, authority_.find('/'));
   }
 
   ~Impl() {
@@ -168,19 +179,33 @@ class CurlTransport::Impl {
   }
 
   Result<HttpResponse> send(const HttpRequest& request, Deadline deadline) {
-    std::string url = options_.url + request.path;
     // Signed, the query goes as it is signed (see sigV4CanonicalQuery).
     const std::string query =
         options_.sigv4 ? sigV4CanonicalQuery(request.query) : request.query;
-    if (!query.empty()) url += "?" + query;
+    // The nodes in the order to try them (connectors/node_set.h): a node
+    // that cannot be reached is passed over at once, without using up a
+    // retry; a retry goes to the next node.
+    const std::vector<std::size_t> order = nodes_.order();
+    std::size_t at = 0;
+    std::size_t unreachable_in_a_row = 0;
     Result<HttpResponse> last = makeError(ErrorCode::kInternal, "no attempt");
-    for (int attempt = 0; attempt < std::max(1, options_.retry.max_attempts);
-         ++attempt) {
-      if (attempt > 0 && !sleepBeforeRetry(attempt, deadline)) break;
-      last = sendOnce(request, url, query, deadline);
-      bool retry = last ? retryableStatus(last->status)
-                        : retryableError(last.error());
-      if (!retry) break;
+    for (int attempt = 0; attempt < std::max(1, options_.retry.max_attempts);) {
+      const std::size_t node = order[at % order.size()];
+      std::string url = nodes_.url(node) + request.path;
+      if (!query.empty()) url += "?" + query;
+      bool unreachable = false;
+      last = sendOnce(request, node, url, query, deadline, unreachable);
+      ++at;
+      if (unreachable) {
+        nodes_.failed(node);
+        if (++unreachable_in_a_row < order.size()) continue;  // the next node, now
+      } else if (last || last.error().cause != TransportCause::kTimeout) {
+        nodes_.answered(node);
+      }
+      unreachable_in_a_row = 0;
+      const bool retry = last ? retryableStatus(last->status) : retryableError(last.error());
+      if (!retry || ++attempt >= std::max(1, options_.retry.max_attempts)) break;
+      if (!sleepBeforeRetry(attempt, deadline)) break;
     }
     return last;
   }
@@ -203,8 +228,12 @@ class CurlTransport::Impl {
     return true;
   }
 
-  Result<HttpResponse> sendOnce(const HttpRequest& request, const std::string& url,
-                                const std::string& query, Deadline deadline) {
+  // `unreachable`: set when nothing of the request went out (no address,
+  // refused, the connect or TLS handshake failed or timed out).
+  Result<HttpResponse> sendOnce(const HttpRequest& request, std::size_t node,
+                                const std::string& url, const std::string& query,
+                                Deadline deadline, bool& unreachable) {
+    const std::string& authority = authorities_[node];
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - Clock::now());
     if (remaining.count() <= 0) {
@@ -219,10 +248,10 @@ class CurlTransport::Impl {
     if (options_.sigv4) {
       auto credentials = options_.sigv4->credentials->current();
       if (!credentials) return makeError(ErrorCode::kInvalidArgument, credentials.error());
-      signature = sigV4Headers({request.method, request.path, query, authority_, request.body},
+      signature = sigV4Headers({request.method, request.path, query, authority, request.body},
                                *credentials, options_.sigv4->region, options_.sigv4->service,
                                std::chrono::system_clock::now());
-      signature.push_back({"Host", authority_});  // exactly as signed
+      signature.push_back({"Host", authority});  // exactly as signed
     }
     CURL* h = acquire();
     Transfer transfer;
@@ -297,6 +326,17 @@ class CurlTransport::Impl {
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &opened);
     connections_ += opened;
+    if (rc != CURLE_OK) {
+      // Until the connection (and its TLS handshake) is up, pretransfer
+      // time stays 0; a kept-alive connection found dead is another matter.
+      curl_off_t pretransfer = 0;
+      curl_easy_getinfo(h, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
+      // A connect cut short by the request's own deadline says nothing of
+      // the node.
+      unreachable = pretransfer == 0 && rc != CURLE_URL_MALFORMAT &&
+                    rc != CURLE_UNSUPPORTED_PROTOCOL &&
+                    (rc != CURLE_OPERATION_TIMEDOUT || Clock::now() < deadline);
+    }
     curl_slist_free_all(headers);
     release(h);
 
@@ -333,7 +373,8 @@ class CurlTransport::Impl {
   }
 
   ClientOptions options_;
-  std::string authority_;  // host[:port] of options_.url
+  NodeSet nodes_;
+  std::vector<std::string> authorities_;  // host[:port] of each node's URL
   std::mutex mu_;
   std::vector<CURL*> idle_;
   std::mt19937_64 rng_{std::random_device{}()};

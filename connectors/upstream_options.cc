@@ -17,6 +17,7 @@ namespace rr::connectors {
 ClientOptions clientOptions(const config::UpstreamConfig& upstream) {
   ClientOptions options;
   options.url = upstream.url;
+  options.urls = upstream.nodes();
   if (upstream.user) {
     options.auth = BasicAuth{*upstream.user, upstream.password.value_or("")};
   }

@@ -114,29 +114,40 @@ struct AsyncUpstream::Attempt {
   std::optional<connectors::HttpResponse> response;
   connectors::Error error;
   bool stale = false;
+  // Nothing of the request went out: no address, refused, the connect or
+  // the TLS handshake failed (not cut short by the request's deadline).
+  bool unreachable = false;
 };
 
 AsyncUpstream::AsyncUpstream(asio::io_context::executor_type executor,
-                             const config::UpstreamConfig& config)
-    : executor_(executor), config_(config) {
-  std::string_view url = config.url;
-  const bool https = url.starts_with("https://");
-  if (!https && !url.starts_with("http://")) return;
-  url.remove_prefix(https ? 8 : 7);
-  const auto slash = url.find('/');
-  const std::string_view authority = url.substr(0, slash);
-  if (authority.empty()) return;
-  const auto colon = authority.rfind(':');
-  const bool bracketed = authority.front() == '[';
-  if (colon != std::string_view::npos && (!bracketed || authority[colon - 1] == ']')) {
-    host_ = std::string(authority.substr(0, colon));
-    port_ = std::string(authority.substr(colon + 1));
-  } else {
-    host_ = std::string(authority);
-    port_ = https ? "443" : "80";
+                             const config::UpstreamConfig& config,
+                             std::shared_ptr<connectors::NodeSet> nodes)
+    : executor_(executor),
+      config_(config),
+      nodes_(nodes ? std::move(nodes) : std::make_shared<connectors::NodeSet>(config.nodes())) {
+  bool https = false;
+  for (std::size_t i = 0; i < nodes_->size(); ++i) {
+    std::string_view url = nodes_->url(i);
+    https = url.starts_with("https://");
+    if (!https && !url.starts_with("http://")) return;
+    url.remove_prefix(https ? 8 : 7);
+    const auto slash = url.find('/');
+    const std::string_view authority = url.substr(0, slash);
+    if (authority.empty()) return;
+    Node node;
+    const auto colon = authority.rfind(':');
+    const bool bracketed = authority.front() == '[';
+    if (colon != std::string_view::npos && (!bracketed || authority[colon - 1] == ']')) {
+      node.host = std::string(authority.substr(0, colon));
+      node.port = std::string(authority.substr(colon + 1));
+    } else {
+      node.host = std::string(authority);
+      node.port = https ? "443" : "80";
+    }
+    if (bracketed && node.host.size() >= 2) node.host = node.host.substr(1, node.host.size() - 2);
+    node.host_header = std::string(authority);
+    node_.push_back(std::move(node));
   }
-  if (bracketed && host_.size() >= 2) host_ = host_.substr(1, host_.size() - 2);
-  host_header_ = std::string(authority);
   if (config.user) authorization_ = "Basic " + base64(*config.user + ":" + config.password.value_or(""));
   if (config.api_key) authorization_ = "ApiKey " + *config.api_key;
   if (config.aws_sigv4) credentials_ = connectors::AwsCredentialSource::shared();
@@ -184,32 +195,37 @@ std::size_t AsyncUpstream::connectionsOpened() const {
   return opened_;
 }
 
-std::unique_ptr<AsyncUpstream::Connection> AsyncUpstream::takeIdle() {
+std::unique_ptr<AsyncUpstream::Connection> AsyncUpstream::takeIdle(std::size_t node) {
   std::lock_guard lock(mu_);
-  if (idle_.empty()) return nullptr;
-  auto c = std::move(idle_.back());
-  idle_.pop_back();
+  auto& idle = node_[node].idle;
+  if (idle.empty()) return nullptr;
+  auto c = std::move(idle.back());
+  idle.pop_back();
   return c;
 }
 
-void AsyncUpstream::dropIdle() {
+void AsyncUpstream::dropIdle(std::size_t node) {
   std::vector<std::unique_ptr<Connection>> dead;
   std::lock_guard lock(mu_);
-  dead.swap(idle_);
+  dead.swap(node_[node].idle);
 }
 
-void AsyncUpstream::giveBack(std::unique_ptr<Connection> connection) {
+void AsyncUpstream::giveBack(std::size_t node, std::unique_ptr<Connection> connection) {
   std::lock_guard lock(mu_);
-  if (idle_.size() < static_cast<std::size_t>(std::max(1, config_.pool_size))) {
-    idle_.push_back(std::move(connection));
+  auto& idle = node_[node].idle;
+  if (idle.size() < static_cast<std::size_t>(std::max(1, config_.pool_size))) {
+    idle.push_back(std::move(connection));
   }
 }
 
 asio::awaitable<AsyncUpstream::Attempt> AsyncUpstream::once(const connectors::HttpRequest& request,
+                                                            std::size_t node,
                                                             connectors::Deadline deadline,
                                                             bool fresh) {
   Attempt out;
-  const std::string where = config_.url + request.path;
+  const std::string where = nodes_->url(node) + request.path;
+  const std::string& host = node_[node].host;
+  const std::string& host_header = node_[node].host_header;
   // Signed at each attempt, as the libcurl client signs, the query sent as
   // it is signed (see sigV4CanonicalQuery).
   std::string query = request.query;
@@ -223,10 +239,10 @@ asio::awaitable<AsyncUpstream::Attempt> AsyncUpstream::once(const connectors::Ht
     }
     query = connectors::sigV4CanonicalQuery(request.query);
     signature = connectors::sigV4Headers(
-        {request.method, request.path, query, host_header_, request.body}, *credentials,
+        {request.method, request.path, query, host_header, request.body}, *credentials,
         config_.aws_sigv4->region, config_.aws_sigv4->service, std::chrono::system_clock::now());
   }
-  auto connection = fresh ? nullptr : takeIdle();
+  auto connection = fresh ? nullptr : takeIdle(node);
   const bool reused = connection != nullptr;
   beast::error_code ec;
   if (!connection) {
@@ -240,14 +256,15 @@ asio::awaitable<AsyncUpstream::Attempt> AsyncUpstream::once(const connectors::Ht
       if (!timer_ec) resolver->cancel();
     });
     auto endpoints = co_await resolver->async_resolve(
-        host_, port_, asio::redirect_error(asio::use_awaitable, ec));
+        host, node_[node].port, asio::redirect_error(asio::use_awaitable, ec));
     timer->cancel();
     if (ec) {
       const bool timed_out = ec == asio::error::operation_aborted;
       out.error = transportError(
           timed_out ? ErrorCode::kDeadlineExceeded : ErrorCode::kUnavailable,
           timed_out ? TransportCause::kTimeout : TransportCause::kDns,
-          (timed_out ? "timed out resolving " : "cannot resolve ") + host_ + ": " + ec.message());
+          (timed_out ? "timed out resolving " : "cannot resolve ") + host + ": " + ec.message());
+      out.unreachable = Clock::now() < deadline;
       co_return out;
     }
     connection->tcp().expires_at(connect_by);
@@ -261,6 +278,7 @@ asio::awaitable<AsyncUpstream::Attempt> AsyncUpstream::once(const connectors::Ht
           : ec == asio::error::connection_refused ? TransportCause::kConnectionRefused
                                                   : TransportCause::kOther,
           (timed_out ? "connect timeout to " : "cannot connect to ") + where + ": " + ec.message());
+      out.unreachable = Clock::now() < deadline;
       co_return out;
     }
     connection->tcp().socket().set_option(tcp::no_delay(true), ec);
@@ -268,15 +286,16 @@ asio::awaitable<AsyncUpstream::Attempt> AsyncUpstream::once(const connectors::Ht
       // SNI for a host name (not for an address), then the handshake, within
       // the connect timeout too.
       beast::error_code ip_ec;
-      asio::ip::make_address(host_, ip_ec);
+      asio::ip::make_address(host, ip_ec);
       // (SSL_set_tlsext_host_name, without the macro's C cast.)
       if (ip_ec && SSL_ctrl(secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
-                            TLSEXT_NAMETYPE_host_name, const_cast<char*>(host_.c_str())) != 1) {
+                            TLSEXT_NAMETYPE_host_name, const_cast<char*>(host.c_str())) != 1) {
         out.error = transportError(ErrorCode::kUnavailable, TransportCause::kTls,
                                    "TLS failure talking to " + where + ": cannot set the server name");
-        co_return out;
+        out.unreachable = Clock::now() < deadline;
+      co_return out;
       }
-      if (config_.tls_verify) secure->set_verify_callback(ssl::host_name_verification(host_));
+      if (config_.tls_verify) secure->set_verify_callback(ssl::host_name_verification(host));
       co_await secure->async_handshake(ssl::stream_base::client,
                                        asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
@@ -286,7 +305,8 @@ asio::awaitable<AsyncUpstream::Attempt> AsyncUpstream::once(const connectors::Ht
             timed_out ? TransportCause::kTimeout : TransportCause::kTls,
             (timed_out ? "TLS handshake timeout with " : "TLS failure talking to ") + where + ": " +
                 ec.message());
-        co_return out;
+        out.unreachable = Clock::now() < deadline;
+      co_return out;
       }
     }
     std::lock_guard lock(mu_);
@@ -297,7 +317,7 @@ asio::awaitable<AsyncUpstream::Attempt> AsyncUpstream::once(const connectors::Ht
   req.method_string(request.method);
   req.target(query.empty() ? request.path : request.path + "?" + query);
   req.version(11);
-  req.set(http::field::host, host_header_);
+  req.set(http::field::host, host_header);
   for (const auto& h : request.headers) {
     // A signed request carries only the signer's x-amz- headers.
     if (credentials_ && h.name.size() > 6 && beast::iequals(h.name.substr(0, 6), "x-amz-")) continue;
@@ -352,7 +372,7 @@ asio::awaitable<AsyncUpstream::Attempt> AsyncUpstream::once(const connectors::Ht
   response.body = std::move(message.body());
   if (message.keep_alive()) {
     connection->tcp().expires_never();
-    giveBack(std::move(connection));
+    giveBack(node, std::move(connection));
   }
   out.response = std::move(response);
   co_return out;
@@ -361,15 +381,29 @@ asio::awaitable<AsyncUpstream::Attempt> AsyncUpstream::once(const connectors::Ht
 asio::awaitable<connectors::Result<connectors::HttpResponse>> AsyncUpstream::send(
     connectors::HttpRequest request, connectors::Deadline deadline) {
   constexpr int kTries = 2;  // as rerankd's libcurl client: one retry at most
+  // The nodes in the order to try them: one that cannot be reached is
+  // passed over at once without using up the retry; the retry goes to the
+  // next node.
+  const std::vector<std::size_t> order = nodes_->order();
+  std::size_t at = 0;
+  std::size_t unreachable_in_a_row = 0;
   Attempt last;
-  for (int attempt = 0; attempt < kTries; ++attempt) {
-    last = co_await once(request, deadline, /*fresh=*/false);
+  for (int attempt = 0; attempt < kTries;) {
+    const std::size_t node = order[at++ % order.size()];
+    last = co_await once(request, node, deadline, /*fresh=*/false);
     if (!last.response && last.stale) {
       // The engine closed what was idle (a restart closes them all): the
       // others are as dead. Drop them and try once on a new connection.
-      dropIdle();
-      last = co_await once(request, deadline, /*fresh=*/true);
+      dropIdle(node);
+      last = co_await once(request, node, deadline, /*fresh=*/true);
     }
+    if (last.unreachable) {
+      nodes_->failed(node);
+      if (++unreachable_in_a_row < order.size()) continue;  // the next node, now
+    } else if (last.response || last.error.cause != TransportCause::kTimeout) {
+      nodes_->answered(node);
+    }
+    unreachable_in_a_row = 0;
     // As the libcurl client: a refused connection, a failed lookup, or an
     // engine that says it is busy.
     const bool retryable =
@@ -377,7 +411,7 @@ asio::awaitable<connectors::Result<connectors::HttpResponse>> AsyncUpstream::sen
                          last.response->status == 503)
                       : last.error.cause == TransportCause::kConnectionRefused ||
                             last.error.cause == TransportCause::kDns;
-    if (!retryable || attempt + 1 == kTries) break;
+    if (!retryable || ++attempt == kTries) break;
     // Full jitter up to 25 ms, and only when it leaves time to try.
     const auto pause = jitter();
     if (Clock::now() + pause >= deadline) break;

@@ -15,7 +15,9 @@
 // a new one without counting as a try (and the other idle ones, as likely
 // dead, are dropped). Errors carry the same codes and causes
 // (connectors/error.h), so the caller's 502/503/504 mapping is the same for
-// both clients.
+// both clients. With several nodes (`upstream.url` as a list) requests go
+// round-robin over those up, and one that cannot be reached is passed over
+// at once (connectors/node_set.h), as in the libcurl client.
 #pragma once
 
 // Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
@@ -34,6 +36,7 @@
 #include "config/config.h"
 #include "connectors/error.h"
 #include "connectors/http_transport.h"
+#include "connectors/node_set.h"
 
 namespace boost::asio::ssl {
 class context;  // OpenSSL's headers stay in async_upstream.cc
@@ -47,7 +50,10 @@ namespace rr::rerank {
 
 class AsyncUpstream {
  public:
-  AsyncUpstream(boost::asio::io_context::executor_type executor, const config::UpstreamConfig& config);
+  // `nodes`: the node set to share with the other threads' clients (null:
+  // one of its own, from `config`).
+  AsyncUpstream(boost::asio::io_context::executor_type executor, const config::UpstreamConfig& config,
+                std::shared_ptr<connectors::NodeSet> nodes = nullptr);
   ~AsyncUpstream();
   AsyncUpstream(const AsyncUpstream&) = delete;
   AsyncUpstream& operator=(const AsyncUpstream&) = delete;
@@ -63,27 +69,36 @@ class AsyncUpstream {
   // Connections opened so far (for the tests of reuse).
   std::size_t connectionsOpened() const;
 
+  // The engine's nodes, up or down (for /metrics).
+  const std::shared_ptr<connectors::NodeSet>& nodes() const { return nodes_; }
+
  private:
   struct Connection;
   struct Attempt;
-  // One try on an idle connection, or a new one (`fresh`: always new).
-  boost::asio::awaitable<Attempt> once(const connectors::HttpRequest& request,
+  // Where one node is, from its URL.
+  struct Node {
+    std::string host, port, host_header;
+    std::vector<std::unique_ptr<Connection>> idle;  // under mu_
+  };
+  // One try to `node` on an idle connection, or a new one (`fresh`: always new).
+  boost::asio::awaitable<Attempt> once(const connectors::HttpRequest& request, std::size_t node,
                                        connectors::Deadline deadline, bool fresh);
-  std::unique_ptr<Connection> takeIdle();
-  void dropIdle();
+  std::unique_ptr<Connection> takeIdle(std::size_t node);
+  void dropIdle(std::size_t node);
   // A pause before a retry: full jitter up to 25 ms. (Not a thread_local
   // generator: a coroutine may resume on another thread.)
   std::chrono::milliseconds jitter();
-  void giveBack(std::unique_ptr<Connection> connection);
+  void giveBack(std::size_t node, std::unique_ptr<Connection> connection);
 
   boost::asio::io_context::executor_type executor_;
   config::UpstreamConfig config_;
   bool usable_ = false;
   std::unique_ptr<boost::asio::ssl::context> tls_;  // https only
-  std::string host_, port_, host_header_, authorization_;
+  std::string authorization_;
   std::shared_ptr<connectors::AwsCredentialSource> credentials_;  // aws_sigv4 only
+  std::shared_ptr<connectors::NodeSet> nodes_;
   mutable std::mutex mu_;
-  std::vector<std::unique_ptr<Connection>> idle_;
+  std::vector<Node> node_;  // as nodes_
   std::size_t opened_ = 0;
   std::mt19937 rng_{std::random_device{}()};
 };

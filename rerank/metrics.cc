@@ -4,6 +4,8 @@
 #include <initializer_list>
 #include <utility>
 
+#include "connectors/node_set.h"
+
 namespace rr::rerank {
 namespace {
 
@@ -102,6 +104,11 @@ void Metrics::setModelVersion(const std::string& storefront, const std::string& 
   models_[storefront] = version;
 }
 
+void Metrics::setUpstreamNodes(std::shared_ptr<const connectors::NodeSet> nodes) {
+  std::lock_guard lock(mu_);
+  nodes_ = std::move(nodes);
+}
+
 std::string Metrics::render() const {
   std::lock_guard lock(mu_);
   std::string out;
@@ -119,6 +126,21 @@ std::string Metrics::render() const {
   out += "# TYPE rerank_upstream_errors_total counter\n";
   for (const auto& [labels, v] : upstream_errors_) {
     out += "rerank_upstream_errors_total{" + labels + "} " + std::to_string(v->load()) + "\n";
+  }
+  if (nodes_) {
+    out += "# HELP rerank_upstream_node_up Whether the engine node takes searches (1) or is\n"
+           "# passed over after failing to connect (0).\n";
+    out += "# TYPE rerank_upstream_node_up gauge\n";
+    for (std::size_t i = 0; i < nodes_->size(); ++i) {
+      out += "rerank_upstream_node_up{node=\"" + label(nodes_->url(i)) + "\"} " +
+             (nodes_->up(i) ? "1" : "0") + "\n";
+    }
+    out += "# HELP rerank_upstream_node_failures_total Times the node could not be reached.\n";
+    out += "# TYPE rerank_upstream_node_failures_total counter\n";
+    for (std::size_t i = 0; i < nodes_->size(); ++i) {
+      out += "rerank_upstream_node_failures_total{node=\"" + label(nodes_->url(i)) + "\"} " +
+             std::to_string(nodes_->failures(i)) + "\n";
+    }
   }
   out += "# HELP rerank_stage_seconds Time per request stage.\n";
   out += "# TYPE rerank_stage_seconds histogram\n";

@@ -10,6 +10,10 @@
 #include <string>
 #include <string_view>
 
+namespace rr::connectors {
+class NodeSet;
+}
+
 namespace rr::rerank {
 
 class Metrics {
@@ -25,6 +29,10 @@ class Metrics {
   void observeStage(const std::string& storefront, const std::string& stage, double seconds);
   // model_info{storefront, version} = 1
   void setModelVersion(const std::string& storefront, const std::string& version);
+
+  // upstream_node_up{node} and upstream_node_failures_total{node}: the
+  // engine's nodes as rerankd's search client sees them (the latest set).
+  void setUpstreamNodes(std::shared_ptr<const connectors::NodeSet> nodes);
 
   std::string render() const;
 
@@ -49,6 +57,7 @@ class Metrics {
   Counters live_clicks_;
   std::map<std::string, std::unique_ptr<Histogram>, std::less<>> stages_;
   std::map<std::string, std::string> models_;
+  std::shared_ptr<const connectors::NodeSet> nodes_;
 };
 
 }  // namespace rr::rerank

@@ -59,6 +59,9 @@ struct Server::Impl {
     std::shared_ptr<AsyncUpstream> client;
   };
   std::vector<std::unique_ptr<IoUpstream>> upstreams;
+  std::mutex nodes_mu;
+  std::vector<std::string> nodes_urls;
+  std::shared_ptr<connectors::NodeSet> nodes;
   // Per io_context, its connections for the idle sweep: each connection
   // keeps the deadline of the read or write it waits on, and a timer per
   // io_context compares them with the clock every `sweep_every`. A timeout
@@ -99,6 +102,18 @@ struct Server::Impl {
   // comes back after `sweep_every`.
   void sweep(std::size_t io);
 
+  // One view of the engine's nodes for every thread's client (a node found
+  // down is passed over by all), new when a reload changes the nodes.
+  std::shared_ptr<connectors::NodeSet> sharedNodes(const config::UpstreamConfig& c) {
+    std::lock_guard lock(nodes_mu);
+    if (!nodes || nodes_urls != c.nodes()) {
+      nodes_urls = c.nodes();
+      nodes = std::make_shared<connectors::NodeSet>(nodes_urls);
+      handler.metrics().setUpstreamNodes(nodes);
+    }
+    return nodes;
+  }
+
   // The client of io_context `io` for `rt`'s upstream; null when it cannot
   // serve it (a CA file OpenSSL cannot load).
   std::shared_ptr<AsyncUpstream> asyncUpstream(std::size_t io, const Runtime& rt) {
@@ -107,10 +122,10 @@ struct Server::Impl {
     // Compared only when a reload brought a new config.
     if (u.seen != rt.config) {
       const auto& c = rt.config->upstream;
-      if (!u.client || c.url != u.config.url || c.user != u.config.user ||
+      if (!u.client || c.nodes() != u.config.nodes() || c.user != u.config.user ||
           c.password != u.config.password || c.pool_size != u.config.pool_size ||
           c.connect_timeout != u.config.connect_timeout) {
-        u.client = std::make_shared<AsyncUpstream>(iocs[io]->get_executor(), c);
+        u.client = std::make_shared<AsyncUpstream>(iocs[io]->get_executor(), c, sharedNodes(c));
         u.config = c;
       }
       u.seen = rt.config;

@@ -180,10 +180,33 @@ bool readUpstream(Reader& r, const Field& f, std::string_view baseDir, UpstreamC
       f, {
              {"url",
               [&](const Field& x) {
-                std::string value;
-                if (!r.readString(x, value)) return false;
-                if (std::string why = checkUpstreamUrl(value); !why.empty()) return r.fail(x, why);
-                u.url = std::string(trimTrailingSlashes(value));
+                // One node (a string) or several (a list of them).
+                const auto readOne = [&](const Field& one) {
+                  std::string value;
+                  if (!r.readString(one, value)) return false;
+                  if (std::string why = checkUpstreamUrl(value); !why.empty()) {
+                    return r.fail(one, why);
+                  }
+                  std::string node(trimTrailingSlashes(value));
+                  if (std::find(u.urls.begin(), u.urls.end(), node) != u.urls.end()) {
+                    return r.fail(one, "lists " + node + " twice");
+                  }
+                  if (!u.urls.empty() &&
+                      node.starts_with("https://") != u.urls.front().starts_with("https://")) {
+                    return r.fail(one, "must use the same scheme as " + u.urls.front() +
+                                           " (one TLS setting for every node)");
+                  }
+                  u.urls.push_back(std::move(node));
+                  return true;
+                };
+                u.urls.clear();
+                if (x.node.IsSequence()) {
+                  if (x.node.size() == 0) return r.fail(x, "expected at least one node URL");
+                  if (!r.readList(x, readOne)) return false;
+                } else if (!readOne(x)) {
+                  return false;
+                }
+                u.url = u.urls.front();
                 hasUrl = true;
                 return true;
               }},

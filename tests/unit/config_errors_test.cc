@@ -316,3 +316,31 @@ TEST_CASE("no input makes parsing throw: every truncation and random mutations o
     if (!r) CHECK_FALSE(r.error().message.empty());
   }
 }
+
+TEST_CASE("upstream.url takes one node or a list of the cluster's nodes", "[unit][config]") {
+  const auto one = mustParse(yamlOf({.upstream = "url: http://n1:9200/\n"}));
+  CHECK(one->upstream.url == "http://n1:9200");
+  CHECK(one->upstream.nodes() == std::vector<std::string>{"http://n1:9200"});
+
+  const auto three = mustParse(yamlOf(
+      {.upstream = "url:\n  - http://n1:9200\n  - http://n2:9200/\n  - http://[::1]:9201\n"}));
+  CHECK(three->upstream.url == "http://n1:9200");
+  CHECK(three->upstream.nodes() ==
+        std::vector<std::string>{"http://n1:9200", "http://n2:9200", "http://[::1]:9201"});
+
+  const auto rejected = [](const std::string& lines, const std::string& field,
+                           const std::string& message) {
+    const auto r = parseConfig(yamlOf({.upstream = lines}));
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().field == field);
+    CHECK_THAT(r.error().message, Catch::Contains(message));
+  };
+  rejected("url: []\n", "upstream.url", "at least one node");
+  rejected("url: [http://n1:9200, ftp://n2]\n", "upstream.url[1]", "expected http(s)://host");
+  rejected("url: [http://n1:9200, http://n1:9200/]\n", "upstream.url[1]",
+           "lists http://n1:9200 twice");
+  rejected("url: [https://n1:9200, http://n2:9200]\n", "upstream.url[1]",
+           "must use the same scheme as https://n1:9200");
+  rejected("url: [http://n1:9200, [http://n2:9200]]\n", "upstream.url[1]", "expected a string");
+  rejected("url: {a: 1}\n", "upstream.url", "expected a string");
+}

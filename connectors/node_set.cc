@@ -1,0 +1,67 @@
+#include "connectors/node_set.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace rr::connectors {
+
+NodeSet::NodeSet(std::vector<std::string> urls) : urls_(std::move(urls)), state_(urls_.size()) {}
+
+std::vector<std::size_t> NodeSet::order(Clock::time_point now) {
+  std::vector<std::size_t> out;
+  std::vector<std::size_t> live;
+  std::vector<std::size_t> down;
+  out.reserve(urls_.size());
+  std::lock_guard lock(mu_);
+  const std::size_t start = next_;
+  next_ = (next_ + 1) % std::max<std::size_t>(1, urls_.size());
+  for (std::size_t k = 0; k < urls_.size(); ++k) {
+    const std::size_t node = (start + k) % urls_.size();
+    State& s = state_[node];
+    if (s.up) {
+      live.push_back(node);
+    } else if (s.retry_at <= now) {
+      // Its pause is over: this request tries it first, and claims the try
+      // (the next pause starts now), so requests arriving meanwhile do not
+      // all queue on a node that may still be down.
+      out.push_back(node);
+      s.retry_at = now + s.pause;
+    } else {
+      down.push_back(node);
+    }
+  }
+  std::stable_sort(down.begin(), down.end(), [&](std::size_t a, std::size_t b) {
+    return state_[a].retry_at < state_[b].retry_at;
+  });
+  out.insert(out.end(), live.begin(), live.end());
+  out.insert(out.end(), down.begin(), down.end());
+  return out;
+}
+
+void NodeSet::failed(std::size_t node, Clock::time_point now) {
+  std::lock_guard lock(mu_);
+  State& s = state_[node];
+  s.pause = s.up ? kFirstPause : std::min(kMaxPause, s.pause * 2);
+  s.up = false;
+  s.retry_at = now + s.pause;
+  ++s.failures;
+}
+
+void NodeSet::answered(std::size_t node) {
+  std::lock_guard lock(mu_);
+  State& s = state_[node];
+  s.up = true;
+  s.pause = std::chrono::milliseconds{0};
+}
+
+bool NodeSet::up(std::size_t node) const {
+  std::lock_guard lock(mu_);
+  return state_[node].up;
+}
+
+std::size_t NodeSet::failures(std::size_t node) const {
+  std::lock_guard lock(mu_);
+  return state_[node].failures;
+}
+
+}  // namespace rr::connectors

@@ -1,0 +1,68 @@
+// The engine's nodes as both clients see them: which one takes the next
+// request, and which are down.
+//
+// A shop's cluster has several nodes, and the official clients spread
+// requests over them and step around one that is down. Put in front of such
+// a cluster with one URL, rerankd would make a single node's outage the
+// shop's. So each client keeps a NodeSet: requests go round-robin over the
+// nodes that are up; a node that cannot be reached (refused, no address,
+// connect or TLS handshake timeout, TLS failure: nothing of the request was
+// sent) is marked down and the request goes on to the next node at once.
+// Once a down node's pause is over (1 s, doubling with each failure in a row
+// up to 60 s), the next request tries it first, and its first answer brings
+// it back; a node still down costs that request one failed connect. When
+// every node is down, they are tried in the order their pauses end: a
+// request never fails only because of the bookkeeping.
+//
+// Thread-safe. With one node every request goes to it, down or not.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace rr::connectors {
+
+class NodeSet {
+ public:
+  using Clock = std::chrono::steady_clock;
+  static constexpr std::chrono::milliseconds kFirstPause{1000};
+  static constexpr std::chrono::milliseconds kMaxPause{60000};
+
+  // `urls`: at least one, as the config gives them.
+  explicit NodeSet(std::vector<std::string> urls);
+
+  std::size_t size() const { return urls_.size(); }
+  const std::string& url(std::size_t node) const { return urls_[node]; }
+
+  // The nodes to try for one request, in order: those down whose pause is
+  // over (this request's try claims them until their next pause ends); then
+  // those up, starting one further round than the request before; then the
+  // other down ones, the soonest to be tried first. Every node appears once.
+  std::vector<std::size_t> order(Clock::time_point now = Clock::now());
+
+  // `node` could not be reached: down, with a pause twice the last one.
+  void failed(std::size_t node, Clock::time_point now = Clock::now());
+  // `node` answered (any HTTP status): up again.
+  void answered(std::size_t node);
+
+  bool up(std::size_t node) const;
+  // Times a node was marked down since start (for /metrics).
+  std::size_t failures(std::size_t node) const;
+
+ private:
+  struct State {
+    bool up = true;
+    Clock::time_point retry_at{};
+    std::chrono::milliseconds pause{0};
+    std::size_t failures = 0;
+  };
+  std::vector<std::string> urls_;
+  mutable std::mutex mu_;
+  std::vector<State> state_;
+  std::size_t next_ = 0;  // where the next request's round starts
+};
+
+}  // namespace rr::connectors
