@@ -128,8 +128,7 @@ std::string Metrics::render() const {
     out += "rerank_upstream_errors_total{" + labels + "} " + std::to_string(v->load()) + "\n";
   }
   if (nodes_) {
-    out += "# HELP rerank_upstream_node_up Whether the engine node takes searches (1) or is\n"
-           "# passed over after failing to connect (0).\n";
+    out += "# HELP rerank_upstream_node_up 1: the engine node takes requests; 0: passed over.\n";
     out += "# TYPE rerank_upstream_node_up gauge\n";
     for (std::size_t i = 0; i < nodes_->size(); ++i) {
       out += "rerank_upstream_node_up{node=\"" + label(nodes_->url(i)) + "\"} " +
