@@ -125,11 +125,11 @@ AsyncUpstream::AsyncUpstream(asio::io_context::executor_type executor,
     : executor_(executor),
       config_(config),
       nodes_(nodes ? std::move(nodes) : std::make_shared<connectors::NodeSet>(config.nodes())) {
-  bool https = false;
+  // One scheme for every node (the config checks it), so one TLS context.
+  const bool https = nodes_->size() > 0 && nodes_->url(0).starts_with("https://");
   for (std::size_t i = 0; i < nodes_->size(); ++i) {
     std::string_view url = nodes_->url(i);
-    https = url.starts_with("https://");
-    if (!https && !url.starts_with("http://")) return;
+    if (!url.starts_with(https ? "https://" : "http://")) return;
     url.remove_prefix(https ? 8 : 7);
     const auto slash = url.find('/');
     const std::string_view authority = url.substr(0, slash);
@@ -293,7 +293,7 @@ asio::awaitable<AsyncUpstream::Attempt> AsyncUpstream::once(const connectors::Ht
         out.error = transportError(ErrorCode::kUnavailable, TransportCause::kTls,
                                    "TLS failure talking to " + where + ": cannot set the server name");
         out.unreachable = Clock::now() < deadline;
-      co_return out;
+        co_return out;
       }
       if (config_.tls_verify) secure->set_verify_callback(ssl::host_name_verification(host));
       co_await secure->async_handshake(ssl::stream_base::client,
@@ -306,7 +306,7 @@ asio::awaitable<AsyncUpstream::Attempt> AsyncUpstream::once(const connectors::Ht
             (timed_out ? "TLS handshake timeout with " : "TLS failure talking to ") + where + ": " +
                 ec.message());
         out.unreachable = Clock::now() < deadline;
-      co_return out;
+        co_return out;
       }
     }
     std::lock_guard lock(mu_);
@@ -387,9 +387,11 @@ asio::awaitable<connectors::Result<connectors::HttpResponse>> AsyncUpstream::sen
   const std::vector<std::size_t> order = nodes_->order();
   std::size_t at = 0;
   std::size_t unreachable_in_a_row = 0;
+  std::vector<bool> counted(order.size(), false);  // a node's failure, once per request
   Attempt last;
   for (int attempt = 0; attempt < kTries;) {
-    const std::size_t node = order[at++ % order.size()];
+    const std::size_t slot = at++ % order.size();
+    const std::size_t node = order[slot];
     last = co_await once(request, node, deadline, /*fresh=*/false);
     if (!last.response && last.stale) {
       // The engine closed what was idle (a restart closes them all): the
@@ -398,7 +400,8 @@ asio::awaitable<connectors::Result<connectors::HttpResponse>> AsyncUpstream::sen
       last = co_await once(request, node, deadline, /*fresh=*/true);
     }
     if (last.unreachable) {
-      nodes_->failed(node);
+      if (!counted[slot]) nodes_->failed(node);
+      counted[slot] = true;
       if (++unreachable_in_a_row < order.size()) continue;  // the next node, now
     } else if (last.response || last.error.cause != TransportCause::kTimeout) {
       nodes_->answered(node);

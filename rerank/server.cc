@@ -403,6 +403,11 @@ void Server::start() {
   for (std::size_t io = 0; io < impl_->iocs.size(); ++io) {
     asio::post(*impl_->iocs[io], [this, io] { impl_->sweep(io); });
   }
+  // The engine clients now, not at the first request: /metrics shows the
+  // nodes from the start.
+  if (const auto rt = impl_->handler.runtime()) {
+    for (std::size_t io = 0; io < impl_->iocs.size(); ++io) impl_->asyncUpstream(io, *rt);
+  }
   impl_->accept();
   for (auto& ioc : impl_->iocs) {
     impl_->threads.emplace_back([io = ioc.get()] { io->run(); });
