@@ -1,10 +1,12 @@
 // The libcurl transport against sockets on loopback: deadlines, refused
-// connections, retries, truncated bodies. A fake upstream stands in only for
-// faults a real engine does not produce on demand.
+// connections, retries, truncated bodies, several nodes. A fake upstream
+// stands in only for faults a real engine does not produce on demand.
 #include <catch2/catch.hpp>
 
 #include <chrono>
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 #include "connectors/engine_client.h"
 #include "tests/support/fake_upstream.h"
@@ -203,4 +205,61 @@ TEST_CASE("a CA file that does not exist is a TLS error, not a silent fallback",
   auto r = (*client)->search("idx", "{}");
   REQUIRE_FALSE(r);
   CHECK(r.error().cause == TransportCause::kTls);
+}
+
+// Several nodes (upstream.url as a list, connectors/node_set.h).
+namespace {
+
+std::unique_ptr<EngineClient> clientForNodes(const std::vector<std::string>& urls,
+                                             int attempts) {
+  ClientOptions options;
+  options.url = urls.front();
+  options.urls = urls;
+  options.request_timeout = std::chrono::milliseconds(5000);
+  options.connect_timeout = std::chrono::milliseconds(500);
+  options.retry.max_attempts = attempts;
+  options.retry.base_backoff = std::chrono::milliseconds(5);
+  options.retry.max_backoff = std::chrono::milliseconds(20);
+  auto client = EngineClient::create(options);
+  REQUIRE(client);
+  return std::move(*client);
+}
+
+}  // namespace
+
+TEST_CASE("requests go round-robin over the nodes, an equal share to each",
+          "[component][transport]") {
+  FakeUpstream a({CannedResponse{.body = kEmptySearch}});
+  FakeUpstream b({CannedResponse{.body = kEmptySearch}});
+  auto client = clientForNodes({a.url(), b.url()}, 1);
+  for (int i = 0; i < 10; ++i) REQUIRE(client->search("idx", "{}"));
+  CHECK(a.requestsSeen() == 5);
+  CHECK(b.requestsSeen() == 5);
+}
+
+TEST_CASE("a node that refuses connections is passed over without using up an attempt",
+          "[component][transport]") {
+  // One attempt only: had the refused node used it, the first request (whose
+  // round starts at the first node) would fail.
+  FakeUpstream live({CannedResponse{.body = kEmptySearch}});
+  const std::string refused = "http://127.0.0.1:" + std::to_string(rr::testing::closedPort());
+  auto client = clientForNodes({refused, live.url()}, 1);
+  for (int i = 0; i < 4; ++i) {
+    auto r = client->search("idx", "{}");
+    INFO("request " << i << ": " << (r ? "ok" : r.error().message));
+    CHECK(r);
+  }
+  CHECK(live.requestsSeen() == 4);
+}
+
+TEST_CASE("a 503 from one node is retried on the next node, which answers",
+          "[component][transport]") {
+  FakeUpstream busy({CannedResponse{.status = 503, .body = "{}"}});
+  FakeUpstream ok({CannedResponse{.body = kEmptySearch}});
+  auto client = clientForNodes({busy.url(), ok.url()}, 2);
+  auto r = client->search("idx", "{}");
+  REQUIRE(r);
+  CHECK(r->hits.empty());
+  CHECK(busy.requestsSeen() == 1);
+  CHECK(ok.requestsSeen() == 1);
 }

@@ -1,0 +1,127 @@
+// rerankd in front of an engine of several nodes (`upstream.url` as a list):
+// searches are spread over them, a node that goes away is passed over
+// without one search failing and shown down in /metrics, and it takes
+// searches again once it is back. The two nodes are two addresses of the
+// same real OpenSearch node: a TCP relay (stopped and restarted on its port)
+// and the node itself. And --check-config refuses a list that repeats a
+// node or mixes http and https.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "tests/rerank/rerank_shop.h"
+#include "tests/rerank/tcp_relay.h"
+
+using namespace rr;
+using namespace rr::testing;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string nodesConfig(const Shop& shop, const std::string& nodes) {
+  return configFor(nodes, shop.index, shop.model,
+                   "    fields: {title: title, description: description, brand: brand, "
+                   "category: category, price: price}\n");
+}
+
+// The value of `metric{node="URL"}` in /metrics, or -1 when there is none.
+long nodeMetric(RerankdProcess& rerankd, const std::string& metric, const std::string& url) {
+  const auto body = call(rerankd.client(), "GET", "/metrics").body;
+  const std::string prefix = metric + "{node=\"" + url + "\"} ";
+  const auto at = body.find(prefix);
+  if (at == std::string::npos) return -1;
+  return std::stol(body.substr(at + prefix.size()));
+}
+
+// A search as a shopper sends it: reranked, 10 hits, or the test fails.
+void searchReranked(RerankdProcess& rerankd, const Shop& shop) {
+  const auto r = call(rerankd.client(), "POST", "/" + shop.index + "/_search", kQuery);
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  REQUIRE(r.header("X-Rerank") == "applied");
+  REQUIRE(ids(r.body).size() == 10);
+}
+
+}  // namespace
+
+TEST_CASE("searches go to every node, step around one that goes away, and return to it",
+          "[rerankd][opensearch]") {
+  Shop shop;
+  TcpRelay relay(openSearchUrl());
+  relay.start();
+  const std::string direct = openSearchUrl();
+  RerankdProcess rerankd(shop.dir, nodesConfig(shop, "[" + relay.url() + ", " + direct + "]"));
+
+  // /metrics lists the nodes from the start, before any search.
+  CHECK(nodeMetric(rerankd, "rerank_upstream_node_up", relay.url()) == 1);
+  CHECK(nodeMetric(rerankd, "rerank_upstream_node_up", direct) == 1);
+
+  // Both addresses carry searches.
+  for (int i = 0; i < 10; ++i) searchReranked(rerankd, shop);
+  CHECK(relay.connectionsAccepted() > 0);
+  CHECK(nodeMetric(rerankd, "rerank_upstream_node_up", relay.url()) == 1);
+  CHECK(nodeMetric(rerankd, "rerank_upstream_node_up", direct) == 1);
+  CHECK(nodeMetric(rerankd, "rerank_upstream_node_failures_total", relay.url()) == 0);
+
+  // The relay goes away: its kept-alive connections close and its port
+  // refuses. Not one search fails; each is still reranked.
+  const int port = relay.port();
+  relay.stop();
+  const long accepted_at_stop = relay.connectionsAccepted();
+  for (int i = 0; i < 10; ++i) searchReranked(rerankd, shop);
+  CHECK(nodeMetric(rerankd, "rerank_upstream_node_up", relay.url()) == 0);
+  CHECK(nodeMetric(rerankd, "rerank_upstream_node_failures_total", relay.url()) >= 1);
+  CHECK(nodeMetric(rerankd, "rerank_upstream_node_up", direct) == 1);
+  CHECK(nodeMetric(rerankd, "rerank_upstream_node_failures_total", direct) == 0);
+
+  // Back on the same port: once its pause is over (1 s, doubling with each
+  // failed try) a search tries it, and it takes searches again.
+  relay.start();
+  REQUIRE(relay.port() == port);
+  const auto until = Clock::now() + std::chrono::seconds(15);
+  while (Clock::now() < until &&
+         (relay.connectionsAccepted() == accepted_at_stop ||
+          nodeMetric(rerankd, "rerank_upstream_node_up", relay.url()) != 1)) {
+    searchReranked(rerankd, shop);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(relay.connectionsAccepted() > accepted_at_stop);
+  CHECK(nodeMetric(rerankd, "rerank_upstream_node_up", relay.url()) == 1);
+  // And the searches after it are shared again: the relay carries some.
+  const long from_clients = relay.bytesFromClients();
+  for (int i = 0; i < 4; ++i) searchReranked(rerankd, shop);
+  CHECK(relay.bytesFromClients() > from_clients);
+  CHECK(rerankd.stop() == 0);
+}
+
+TEST_CASE("rerankd --check-config refuses a node list that repeats a node or mixes http and "
+          "https, naming the entry", "[rerankd][opensearch]") {
+  Shop shop(/*sync_vectors=*/false);
+  const std::string node = openSearchUrl();
+  const std::string other = "http://127.0.0.1:1";
+  std::string nodes, why;
+  SECTION("a node twice (a trailing / is the same node)") {
+    nodes = "[" + node + ", " + node + "/]";
+    why = "twice";
+  }
+  SECTION("http and https") {
+    nodes = "[" + node + ", https://127.0.0.1:1]";
+    why = "same scheme";
+  }
+  const auto bad = shop.dir / "bad.yaml";
+  std::ofstream(bad) << nodesConfig(shop, nodes);
+  auto [code, text] = checkConfig(bad.string());
+  CHECK(code != 0);
+  CHECK_THAT(text, Catch::Contains("upstream.url[1]"));
+  CHECK_THAT(text, Catch::Contains(why));
+
+  // Two distinct nodes of one scheme are a valid list.
+  const auto good = shop.dir / "good.yaml";
+  std::ofstream(good) << nodesConfig(shop, "[" + node + ", " + other + "]");
+  std::tie(code, text) = checkConfig(good.string());
+  INFO(text);
+  CHECK(code == 0);
+}
