@@ -23,7 +23,6 @@ using Clock = std::chrono::steady_clock;
 using connectors::jsonString;
 using detail::ms;
 
-constexpr std::size_t kMaxCachedItems = 200000;  // item texts looked up for events
 constexpr std::size_t kItemLookupChunk = 1000;    // item ids per engine search
 
 // A 404 for a storefront name the config does not have; nullopt when known.
@@ -102,17 +101,11 @@ RerankService::ItemTexts RerankService::itemTexts(const Runtime& rt, const Store
   const auto& cfg = *sf.config;
   ItemTexts out;
   std::vector<std::string> missing;
-  {
-    std::lock_guard lock(items_mu_);
-    for (const auto& id : item_ids) {
-      if (out.contains(id)) continue;
-      if (auto it = items_.find(cfg.name + '\n' + id); it != items_.end()) {
-        out.emplace(id, it->second);
-      } else {
-        out.emplace(id, nullptr);
-        missing.push_back(id);
-      }
-    }
+  for (const auto& id : item_ids) {
+    if (out.contains(id)) continue;
+    auto text = items_.find(cfg.name + '\n' + id);
+    if (!text) missing.push_back(id);
+    out.emplace(id, std::move(text));
   }
   const std::string index = cfg.sync_index.empty() ? cfg.indices.front() : cfg.sync_index;
   for (std::size_t start = 0; start < missing.size(); start += kItemLookupChunk) {
@@ -130,13 +123,11 @@ RerankService::ItemTexts RerankService::itemTexts(const Runtime& rt, const Store
     auto found = rt.upstream->search(
         index, "{\"size\":" + std::to_string(2 * (end - start)) + ",\"query\":" + query + "}");
     if (!found) continue;  // the events keep their ids; their texts are looked up next time
-    std::lock_guard lock(items_mu_);
     for (const auto& hit : found->hits) {
       auto text = std::make_shared<const scoring::ItemText>(hitText(hit.id, hit.source, cfg.fields));
       auto slot = out.find(text->id);
       if (slot == out.end() || slot->second) continue;  // not asked for, or seen already
-      if (items_.size() >= kMaxCachedItems) items_.clear();  // crude bound; rebuilt on demand
-      items_[cfg.name + '\n' + text->id] = text;
+      items_.put(cfg.name + '\n' + text->id, text);
       slot->second = std::move(text);
     }
   }

@@ -27,6 +27,7 @@
 #include "rerank/event_log.h"
 #include "rerank/events.h"
 #include "rerank/http_types.h"
+#include "rerank/item_text_cache.h"
 #include "rerank/live_stats.h"
 #include "rerank/metrics.h"
 #include "rerank/profile_store.h"
@@ -257,8 +258,7 @@ class RerankService {
   std::unique_ptr<SharedProfiles> shared_;  // set: profiles live in the engine
   std::unique_ptr<ActivityLog> activity_;  // null: not recorded
   int snapshot_every_ = 10000;
-  std::mutex items_mu_;
-  std::unordered_map<std::string, std::shared_ptr<const scoring::ItemText>> items_;  // sf\nid
+  ItemTextCache items_{200000, std::chrono::hours(1)};  // by "storefront\nid"
   // Storefront + model version -> when to try the k-NN search again after
   // the engine refused it (no knn_vector field: vectors synced in stored mode).
   std::mutex knn_mu_;
