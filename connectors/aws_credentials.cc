@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "connectors/aws_profile.h"
 #include "connectors/percent_encoding.h"
 
 namespace rr::connectors {
@@ -22,6 +23,7 @@ using SysClock = std::chrono::system_clock;
 constexpr auto kRefreshBefore = std::chrono::minutes(5);
 constexpr auto kRetryAfter = std::chrono::seconds(60);
 constexpr auto kSoonest = std::chrono::seconds(5);
+constexpr auto kProcessTimeout = std::chrono::milliseconds(30000);
 constexpr char kImdsDefault[] = "http://169.254.169.254";
 constexpr char kContainerHost[] = "http://169.254.170.2";
 
@@ -93,29 +95,6 @@ std::expected<std::pair<long, std::string>, std::string> httpCall(
   return std::pair<long, std::string>(status, std::move(body));
 }
 
-// "2026-12-07T18:00:00Z" (fractions of a second and an offset of +00:00
-// accepted) as a time point.
-std::optional<SysClock::time_point> parseIsoUtc(std::string_view s) {
-  std::tm tm{};
-  int consumed = 0;
-  const std::string text(s);
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
-                  &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
-    return std::nullopt;
-  }
-  std::string_view rest = std::string_view(text).substr(static_cast<std::size_t>(consumed));
-  if (!rest.empty() && rest.front() == '.') {
-    rest.remove_prefix(1);
-    while (!rest.empty() && rest.front() >= '0' && rest.front() <= '9') rest.remove_prefix(1);
-  }
-  if (rest != "Z" && rest != "+00:00") return std::nullopt;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  const std::time_t t = ::timegm(&tm);
-  if (t == static_cast<std::time_t>(-1)) return std::nullopt;
-  return SysClock::from_time_t(t);
-}
-
 // The text of the first <tag>...</tag> in `xml`, or nullopt.
 std::optional<std::string_view> xmlValue(std::string_view xml, std::string_view tag) {
   const std::string open = "<" + std::string(tag) + ">", close = "</" + std::string(tag) + ">";
@@ -147,7 +126,7 @@ parseStsCredentialsXml(std::string_view xml) {
   }
   const auto expiration = xmlValue(*credentials, "Expiration");
   if (!expiration) return std::unexpected("no Expiration in STS's answer");
-  const auto expires = parseIsoUtc(trim(*expiration));
+  const auto expires = parseAwsIsoUtc(trim(*expiration));
   if (!expires) {
     return std::unexpected("Expiration '" + std::string(*expiration) +
                            "' is not an ISO 8601 UTC time");
@@ -157,38 +136,16 @@ parseStsCredentialsXml(std::string_view xml) {
 
 std::expected<AwsCredentials, std::string> parseAwsCredentialsFile(std::string_view text,
                                                                   std::string_view profile) {
-  AwsCredentials found;
-  bool in_profile = false, seen_profile = false;
-  int line_no = 0;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    const std::string_view line = trim(text.substr(start, end - start));
-    ++line_no;
-    start = end + 1;
-    if (line.empty() || line.front() == '#' || line.front() == ';') continue;
-    if (line.front() == '[') {
-      if (line.back() != ']') {
-        return std::unexpected("line " + std::to_string(line_no) +
-                               ": a section header ends with ']'");
-      }
-      in_profile = trim(line.substr(1, line.size() - 2)) == profile;
-      seen_profile = seen_profile || in_profile;
-    } else if (in_profile) {
-      const std::size_t eq = line.find('=');
-      if (eq == std::string_view::npos) {
-        return std::unexpected("line " + std::to_string(line_no) + ": expected 'key = value'");
-      }
-      const std::string_view key = trim(line.substr(0, eq));
-      const std::string value(trim(line.substr(eq + 1)));
-      if (key == "aws_access_key_id") found.access_key_id = value;
-      if (key == "aws_secret_access_key") found.secret_access_key = value;
-      if (key == "aws_session_token") found.session_token = value;
-    }
-  }
+  const auto section = awsIniSection(text, profile);
+  if (!section) return std::unexpected(section.error());
   const std::string where = "profile [" + std::string(profile) + "]";
-  if (!seen_profile) return std::unexpected("no " + where);
+  if (!*section) return std::unexpected("no " + where);
+  const auto value = [&](std::string_view key) {
+    const auto it = (*section)->find(key);
+    return it == (*section)->end() ? std::string() : it->second;
+  };
+  AwsCredentials found{value("aws_access_key_id"), value("aws_secret_access_key"),
+                       value("aws_session_token")};
   if (found.access_key_id.empty()) return std::unexpected(where + " has no aws_access_key_id");
   if (found.secret_access_key.empty()) {
     return std::unexpected(where + " has no aws_secret_access_key");
@@ -214,7 +171,7 @@ parseAwsCredentialsJson(std::string_view json) {
     *out = std::string(v);
   }
   if (doc["Expiration"].get(expiration)) return std::unexpected("no Expiration");
-  const auto expires = parseIsoUtc(expiration);
+  const auto expires = parseAwsIsoUtc(expiration);
   if (!expires) {
     return std::unexpected("Expiration '" + std::string(expiration) + "' is not an ISO 8601 UTC time");
   }
@@ -250,6 +207,18 @@ AwsCredentialSource::AwsCredentialSource() : from_file_(std::unexpected("not rea
           : !home.empty() ? std::filesystem::path(home) / ".aws" / "credentials"
                           : std::filesystem::path();
   profile_ = env("AWS_PROFILE").empty() ? "default" : env("AWS_PROFILE");
+  // The profile's keys in the credentials file come first; else the
+  // credential_process it (or the config file's profile) names.
+  if (auto process = profileProcess(); !process) {
+    none_why_ = process.error();
+    return;
+  } else if (!process->empty()) {
+    provider_ = Provider::kProcess;
+    endpoint_ = *process;
+    fetched_ = fetch();
+    refresher_ = std::thread([this] { refreshLoop(); });
+    return;
+  }
   std::error_code ec;
   // A file named outright is used (and its absence reported); the default
   // one only when it is there.
@@ -304,6 +273,7 @@ std::string_view AwsCredentialSource::provider() const {
     case Provider::kEnvironment: return "environment";
     case Provider::kWebIdentity: return "web_identity";
     case Provider::kFile: return "file";
+    case Provider::kProcess: return "process";
     case Provider::kContainer: return "container";
     case Provider::kInstance: return "instance";
     case Provider::kNone: return "none";
@@ -324,6 +294,7 @@ std::expected<AwsCredentials, std::string> AwsCredentialSource::current() {
     case Provider::kFile:
       return fromFile();
     case Provider::kWebIdentity:
+    case Provider::kProcess:
     case Provider::kContainer:
     case Provider::kInstance: {
       std::lock_guard lock(mu_);
@@ -338,6 +309,58 @@ std::expected<AwsCredentials, std::string> AwsCredentialSource::current() {
       break;
   }
   return std::unexpected(none_why_);
+}
+
+std::expected<std::string, std::string> AwsCredentialSource::profileProcess() const {
+  const std::string config_named = env("AWS_CONFIG_FILE");
+  const std::string home = env("HOME");
+  const std::filesystem::path config =
+      !config_named.empty() ? std::filesystem::path(config_named)
+      : !home.empty()       ? std::filesystem::path(home) / ".aws" / "config"
+                            : std::filesystem::path();
+  // The profile's section in each file that is there: [NAME] in the
+  // credentials file; [profile NAME] in the config file ([default] too for
+  // the default profile).
+  std::optional<AwsIniSection> in_credentials, in_config;
+  bool ok = false;
+  if (!file_.empty()) {
+    const std::string text = readFile(file_, ok);
+    if (ok) {
+      auto section = awsIniSection(text, profile_);
+      if (!section) return std::unexpected(file_.string() + ": " + section.error());
+      in_credentials = std::move(*section);
+    }
+  }
+  if (!config.empty()) {
+    const std::string text = readFile(config, ok);
+    if (ok) {
+      auto section = awsIniSection(text, "profile " + profile_);
+      if (section && !*section && profile_ == "default") section = awsIniSection(text, "default");
+      if (!section) return std::unexpected(config.string() + ": " + section.error());
+      in_config = std::move(*section);
+    }
+  }
+  if (in_credentials && in_credentials->contains("aws_access_key_id")) return std::string();
+  for (const auto* section : {&in_credentials, &in_config}) {
+    if (!*section) continue;
+    if (auto it = (*section)->find("credential_process"); it != (*section)->end()) {
+      if (it->second.empty()) {
+        return std::unexpected("profile " + profile_ + ": credential_process is empty");
+      }
+      return it->second;
+    }
+  }
+  if (in_config && !in_config->contains("aws_access_key_id")) {
+    for (const char* key : {"role_arn", "sso_session", "sso_start_url", "web_identity_token_file"}) {
+      if (in_config->contains(key)) {
+        return std::unexpected("no AWS credentials: profile " + profile_ + " in " +
+                               config.string() + " uses " + key +
+                               ", which rerankd does not read (give it keys, a "
+                               "credential_process, or use the environment or a role)");
+      }
+    }
+  }
+  return std::string();
 }
 
 std::expected<AwsCredentials, std::string> AwsCredentialSource::fromFile() {
@@ -383,6 +406,13 @@ std::expected<AwsCredentialSource::Fetched, std::string> AwsCredentialSource::fe
       return std::unexpected("STS at " + from + " (status " + std::to_string(got->first) +
                              "): " + parsed.error());
     }
+    return Fetched{std::move(parsed->first), parsed->second};
+  }
+  if (provider_ == Provider::kProcess) {
+    auto out = runCredentialProcess(endpoint_, kProcessTimeout);
+    if (!out) return std::unexpected("credential_process '" + endpoint_ + "' " + out.error());
+    auto parsed = parseCredentialProcessJson(*out);
+    if (!parsed) return std::unexpected("credential_process '" + endpoint_ + "': " + parsed.error());
     return Fetched{std::move(parsed->first), parsed->second};
   }
   if (provider_ == Provider::kContainer) {
@@ -439,6 +469,11 @@ std::expected<AwsCredentialSource::Fetched, std::string> AwsCredentialSource::fe
 void AwsCredentialSource::refreshLoop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
+    if (fetched_ && fetched_->expires == SysClock::time_point::max()) {
+      // A credential_process's keys without an Expiration: never refreshed.
+      wake_.wait(lock, [this] { return stopping_; });
+      break;
+    }
     const auto now = SysClock::now();
     const auto next = fetched_ ? std::max(fetched_->expires - kRefreshBefore, now + kSoonest)
                                : now + kRetryAfter;

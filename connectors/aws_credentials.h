@@ -7,9 +7,15 @@
 //      credentials with STS AssumeRoleWithWebIdentity (AWS_ENDPOINT_URL_STS,
 //      else the regional endpoint of AWS_REGION or AWS_DEFAULT_REGION, else
 //      the global one; session name AWS_ROLE_SESSION_NAME or rerankd-PID);
-//   3. the shared credentials file: AWS_SHARED_CREDENTIALS_FILE, else
-//      ~/.aws/credentials, profile AWS_PROFILE or "default"; read again
-//      whenever it changes, so keys an agent rotates there are used;
+//   3. the profile AWS_PROFILE (or "default"): its keys in the shared
+//      credentials file (AWS_SHARED_CREDENTIALS_FILE, else
+//      ~/.aws/credentials), read again whenever the file changes, so keys
+//      an agent rotates there are used; else the `credential_process` it
+//      names there or in the config file (AWS_CONFIG_FILE, else
+//      ~/.aws/config, section [profile NAME]), run with /bin/sh -c (IAM
+//      Roles Anywhere's signing helper, a vault agent...) and run again
+//      before what it printed expires. A profile that only names a role_arn
+//      or SSO is refused, naming the key: rerankd does not read those;
 //   4. the container credentials endpoint (ECS task roles, EKS Pod
 //      Identity): AWS_CONTAINER_CREDENTIALS_FULL_URI, or
 //      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI on 169.254.170.2, with the
@@ -20,7 +26,7 @@
 //      with AWS_EC2_METADATA_DISABLED=true.
 // The first that is configured is used.
 //
-// Temporary credentials from 2, 4 and 5 are fetched when the source is made
+// Temporary credentials from 2, 3's process, 4 and 5 are fetched when the source is made
 // (blocking, a few seconds at most) and then refreshed by a thread of the
 // source's own, five minutes before they expire (a failed refresh is tried
 // again every 5 seconds, the old credentials kept until they expire, and
@@ -44,8 +50,8 @@ namespace rr::connectors {
 
 class AwsCredentialSource {
  public:
-  // Reads the environment now and picks the provider (fetching the first
-  // temporary credentials when it is 3 or 4).
+  // Reads the environment now and picks the provider (getting the first
+  // temporary credentials when they are: 2, 3's process, 4 and 5).
   AwsCredentialSource();
   ~AwsCredentialSource();  // stops the refresher
   AwsCredentialSource(const AwsCredentialSource&) = delete;
@@ -59,13 +65,16 @@ class AwsCredentialSource {
   // variables, file or endpoint looked at). Thread-safe; never blocks on
   // the network.
   std::expected<AwsCredentials, std::string> current();
-  // Which provider: "environment", "web_identity", "file", "container",
-  // "instance" or "none".
+  // Which provider: "environment", "web_identity", "file", "process",
+  // "container", "instance" or "none".
   std::string_view provider() const;
 
  private:
-  enum class Provider { kEnvironment, kWebIdentity, kFile, kContainer, kInstance, kNone };
+  enum class Provider { kEnvironment, kWebIdentity, kFile, kProcess, kContainer, kInstance, kNone };
   std::expected<AwsCredentials, std::string> fromFile();
+  // The credential_process of the profile, "" when it has keys in the
+  // credentials file or no process, or why the profile cannot be used.
+  std::expected<std::string, std::string> profileProcess() const;
   // One fetch from the container endpoint or the instance metadata
   // service, with when the credentials expire.
   struct Fetched {
@@ -83,8 +92,8 @@ class AwsCredentialSource {
   std::string profile_;
   std::filesystem::file_time_type read_at_{};
   std::expected<AwsCredentials, std::string> from_file_;
-  // kWebIdentity, kContainer, kInstance
-  std::string endpoint_;  // STS, the credentials URL, or IMDS's base
+  // kWebIdentity, kProcess, kContainer, kInstance
+  std::string endpoint_;  // STS, the command, the credentials URL, or IMDS's base
   std::string container_token_, container_token_file_;
   std::string web_token_file_, role_arn_, session_name_;
   std::expected<Fetched, std::string> fetched_;

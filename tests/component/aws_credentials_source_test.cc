@@ -1,5 +1,5 @@
 // AwsCredentialSource reading each provider in turn: the environment, the
-// credentials file, the container endpoint (ECS, EKS Pod Identity) and the
+// credentials file, a profile's credential_process, the container endpoint (ECS, EKS Pod Identity) and the
 // instance metadata service, the endpoints played by a scripted local
 // server (the real ones exist only on AWS).
 #include <catch2/catch.hpp>
@@ -57,6 +57,8 @@ std::vector<std::pair<const char*, std::optional<std::string>>> nothingStatic() 
           {"AWS_SECRET_ACCESS_KEY", std::nullopt},
           {"AWS_SESSION_TOKEN", std::nullopt},
           {"AWS_SHARED_CREDENTIALS_FILE", std::nullopt},
+          {"AWS_CONFIG_FILE", std::nullopt},
+          {"AWS_PROFILE", std::nullopt},
           {"HOME", "/nonexistent/rr-home"},
           {"AWS_CONTAINER_CREDENTIALS_FULL_URI", std::nullopt},
           {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", std::nullopt},
@@ -237,5 +239,91 @@ TEST_CASE("a web identity token is exchanged with STS for the role's credentials
         "Action=AssumeRoleWithWebIdentity&Version=2011-06-15"
         "&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fshop%2Brerankd"
         "&RoleSessionName=rerankd-test&WebIdentityToken=eyJhbGciOi.test-token_x");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a profile's credential_process gives the keys, and is run again before they expire",
+          "[component][sigv4]") {
+  const auto dir = std::filesystem::temp_directory_path() / ("rr-aws-p-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  // Each run prints the next key (a counter in a file); the first keys
+  // expire in five minutes and a second (inside the refresh margin), the
+  // second in an hour.
+  const auto script = dir / "helper.sh";
+  std::ofstream(script) << "n=$(cat " << (dir / "count").string() << " 2>/dev/null || echo 0)\n"
+                        << "n=$((n+1)); echo $n > " << (dir / "count").string() << "\n"
+                        << "if [ $n = 1 ]; then secs=301; else secs=3600; fi\n"
+                        << "exp=$(date -u -d \"+$secs seconds\" +%Y-%m-%dT%H:%M:%SZ)\n"
+                        << "printf '{\"Version\": 1, \"AccessKeyId\": \"ASIARUN%s\", "
+                           "\"SecretAccessKey\": \"s%s\", \"SessionToken\": \"t%s\", "
+                           "\"Expiration\": \"%s\"}' $n $n $n $exp\n";
+  std::ofstream(dir / "config") << "[default]\nregion = eu-west-1\n\n[profile shop]\n"
+                                   "region = eu-west-1\ncredential_process = /bin/sh "
+                                << script.string() << " --profile shop\n";
+  auto vars = nothingStatic();
+  vars.push_back({"AWS_CONFIG_FILE", (dir / "config").string()});
+  vars.push_back({"AWS_PROFILE", "shop"});
+  {
+    ScopedEnv e(vars);
+    AwsCredentialSource source;
+    CHECK(source.provider() == "process");
+    auto first = source.current();
+    REQUIRE(first);
+    CHECK(first->access_key_id == "ASIARUN1");
+    CHECK(first->secret_access_key == "s1");
+    CHECK(first->session_token == "t1");
+    // The refresher runs it again a few seconds later.
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < until &&
+           source.current()->access_key_id == "ASIARUN1") {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    CHECK(source.current()->access_key_id == "ASIARUN2");
+  }
+  // Keys for the profile in the credentials file come first.
+  std::ofstream(dir / "credentials") << "[shop]\naws_access_key_id = AKIDFILE\n"
+                                        "aws_secret_access_key = from-file\n";
+  vars.push_back({"AWS_SHARED_CREDENTIALS_FILE", (dir / "credentials").string()});
+  {
+    ScopedEnv e(vars);
+    AwsCredentialSource source;
+    CHECK(source.provider() == "file");
+    CHECK(source.current()->access_key_id == "AKIDFILE");
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a credential_process that fails, or a profile rerankd cannot use, is named",
+          "[component][sigv4]") {
+  const auto dir = std::filesystem::temp_directory_path() / ("rr-aws-q-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto vars = nothingStatic();
+  vars.push_back({"AWS_CONFIG_FILE", (dir / "config").string()});
+  SECTION("the process exits with an error") {
+    std::ofstream(dir / "config") << "[default]\ncredential_process = sh -c 'exit 3'\n";
+    ScopedEnv e(vars);
+    AwsCredentialSource source;
+    CHECK(source.provider() == "process");
+    REQUIRE_FALSE(source.current());
+    CHECK_THAT(source.current().error(), Catch::Contains("exited with status 3"));
+  }
+  SECTION("the process prints something else") {
+    std::ofstream(dir / "config") << "[default]\ncredential_process = echo '{\"Version\": 2}'\n";
+    ScopedEnv e(vars);
+    AwsCredentialSource source;
+    REQUIRE_FALSE(source.current());
+    CHECK_THAT(source.current().error(), Catch::Contains("no \"Version\": 1"));
+  }
+  SECTION("a profile that assumes a role") {
+    std::ofstream(dir / "config") << "[profile ops]\nrole_arn = arn:aws:iam::1:role/x\n"
+                                     "source_profile = default\n";
+    vars.push_back({"AWS_PROFILE", "ops"});
+    ScopedEnv e(vars);
+    AwsCredentialSource source;
+    CHECK(source.provider() == "none");
+    REQUIRE_FALSE(source.current());
+    CHECK_THAT(source.current().error(), Catch::Contains("profile ops"));
+    CHECK_THAT(source.current().error(), Catch::Contains("uses role_arn"));
+  }
   std::filesystem::remove_all(dir);
 }

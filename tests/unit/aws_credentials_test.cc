@@ -8,6 +8,7 @@
 #include <string>
 
 #include "connectors/aws_credentials.h"
+#include "connectors/aws_profile.h"
 
 using namespace rr::connectors;
 
@@ -99,4 +100,70 @@ TEST_CASE("STS's answer to AssumeRoleWithWebIdentity is read, and its refusal na
   CHECK(parseStsCredentialsXml("<x/>").error() == "no Credentials in STS's answer");
   CHECK(parseStsCredentialsXml("<Credentials><AccessKeyId>A</AccessKeyId></Credentials>").error() ==
         "no SecretAccessKey in STS's answer");
+}
+
+TEST_CASE("an INI section is read by name, indented continuations skipped, bad lines named",
+          "[unit][sigv4]") {
+  const std::string config =
+      "; the AWS config file\n"
+      "[default]\n"
+      "region = eu-west-1\n"
+      "[profile shop]\n"
+      "credential_process = /usr/bin/helper --arg \"a b\"\n"
+      "s3 =\n"
+      "  max_concurrent_requests = 20\n"
+      "\n"
+      "[profile other]\n"
+      "region=us-east-1\n";
+  const auto shop = awsIniSection(config, "profile shop");
+  REQUIRE(shop);
+  REQUIRE(*shop);
+  CHECK((*shop)->at("credential_process") == "/usr/bin/helper --arg \"a b\"");
+  CHECK((*shop)->at("s3").empty());
+  CHECK_FALSE((*shop)->contains("region"));
+  CHECK((*awsIniSection(config, "profile other"))->at("region") == "us-east-1");
+  const auto missing = awsIniSection(config, "profile nobody");
+  REQUIRE(missing);
+  CHECK_FALSE(*missing);
+  const auto bad = awsIniSection("[default]\nregion\n", "default");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error() == "line 2: expected 'key = value'");
+  CHECK(awsIniSection("[default\n", "default").error() == "line 1: a section header ends with ']'");
+}
+
+TEST_CASE("a credential_process's output is read, Version 1, the token and expiry optional",
+          "[unit][sigv4]") {
+  const auto full = parseCredentialProcessJson(
+      R"({"Version": 1, "AccessKeyId": "ASIA1", "SecretAccessKey": "s", "SessionToken": "t",)"
+      R"( "Expiration": "2026-12-07T18:00:00Z"})");
+  REQUIRE(full);
+  CHECK(full->first.access_key_id == "ASIA1");
+  CHECK(full->first.session_token == "t");
+  CHECK(std::chrono::system_clock::to_time_t(full->second) == 1796666400);
+  const auto forever =
+      parseCredentialProcessJson(R"({"Version": 1, "AccessKeyId": "AKID", "SecretAccessKey": "s"})");
+  REQUIRE(forever);
+  CHECK(forever->first.session_token.empty());
+  CHECK(forever->second == std::chrono::system_clock::time_point::max());
+  CHECK(parseCredentialProcessJson(R"({"AccessKeyId": "A", "SecretAccessKey": "s"})").error() ==
+        "its output has no \"Version\": 1");
+  CHECK(parseCredentialProcessJson(R"({"Version": 1, "AccessKeyId": "A"})").error() ==
+        "its output has no SecretAccessKey");
+  CHECK(parseCredentialProcessJson("not json").error() == "its output is not a JSON object");
+  CHECK_THAT(parseCredentialProcessJson(R"({"Version": 1, "AccessKeyId": "A", )"
+                                        R"("SecretAccessKey": "s", "Expiration": "tomorrow"})")
+                 .error(),
+             Catch::Contains("'tomorrow' is not an ISO 8601 UTC time"));
+}
+
+TEST_CASE("a credential_process is run by the shell, its failures named", "[unit][sigv4]") {
+  using std::chrono::milliseconds;
+  CHECK(runCredentialProcess("printf '%s' \"a b\"; echo >&2 to-stderr", milliseconds(5000)) ==
+        "a b");
+  CHECK(runCredentialProcess("exit 7", milliseconds(5000)).error() == "exited with status 7");
+  CHECK(runCredentialProcess("sleep 5", milliseconds(200)).error() == "ran longer than 200 ms");
+  CHECK(runCredentialProcess("head -c 70000 /dev/zero", milliseconds(5000)).error() ==
+        "printed more than 64 KB");
+  CHECK(runCredentialProcess("/nonexistent/helper", milliseconds(5000)).error() ==
+        "exited with status 127");
 }
