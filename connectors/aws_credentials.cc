@@ -44,6 +44,15 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// STS: AWS_ENDPOINT_URL_STS, else the region's endpoint, else the global one.
+std::string stsEndpoint(const std::string& region) {
+  std::string url = !env("AWS_ENDPOINT_URL_STS").empty() ? env("AWS_ENDPOINT_URL_STS")
+                    : !region.empty() ? "https://sts." + region + ".amazonaws.com"
+                                      : "https://sts.amazonaws.com";
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
 std::string readFile(const std::filesystem::path& path, bool& ok) {
   std::ifstream in(path);
   std::stringstream text;
@@ -191,12 +200,8 @@ AwsCredentialSource::AwsCredentialSource() : from_file_(std::unexpected("not rea
     role_arn_ = env("AWS_ROLE_ARN");
     session_name_ = env("AWS_ROLE_SESSION_NAME").empty() ? "rerankd-" + std::to_string(::getpid())
                                                          : env("AWS_ROLE_SESSION_NAME");
-    const std::string region =
-        !env("AWS_REGION").empty() ? env("AWS_REGION") : env("AWS_DEFAULT_REGION");
-    endpoint_ = !env("AWS_ENDPOINT_URL_STS").empty() ? env("AWS_ENDPOINT_URL_STS")
-                : !region.empty() ? "https://sts." + region + ".amazonaws.com"
-                                  : "https://sts.amazonaws.com";
-    while (!endpoint_.empty() && endpoint_.back() == '/') endpoint_.pop_back();
+    endpoint_ = stsEndpoint(!env("AWS_REGION").empty() ? env("AWS_REGION")
+                                                        : env("AWS_DEFAULT_REGION"));
     fetched_ = fetch();
     refresher_ = std::thread([this] { refreshLoop(); });
     return;
@@ -209,12 +214,26 @@ AwsCredentialSource::AwsCredentialSource() : from_file_(std::unexpected("not rea
   profile_ = env("AWS_PROFILE").empty() ? "default" : env("AWS_PROFILE");
   // The profile's keys in the credentials file come first; else the
   // credential_process it (or the config file's profile) names.
-  if (auto process = profileProcess(); !process) {
-    none_why_ = process.error();
+  if (auto profile = profileSource(); !profile) {
+    none_why_ = profile.error();
     return;
-  } else if (!process->empty()) {
-    provider_ = Provider::kProcess;
-    endpoint_ = *process;
+  } else if (!profile->process.empty() || !profile->role_arn.empty()) {
+    if (!profile->process.empty()) {
+      provider_ = Provider::kProcess;
+      endpoint_ = profile->process;
+    } else {
+      provider_ = Provider::kAssumeRole;
+      role_arn_ = profile->role_arn;
+      source_keys_ = profile->source_keys;
+      external_id_ = profile->external_id;
+      session_name_ = profile->session_name.empty() ? "rerankd-" + std::to_string(::getpid())
+                                                    : profile->session_name;
+      sts_region_ = !env("AWS_REGION").empty()         ? env("AWS_REGION")
+                    : !env("AWS_DEFAULT_REGION").empty() ? env("AWS_DEFAULT_REGION")
+                                                         : profile->region;
+      endpoint_ = stsEndpoint(sts_region_);
+      if (sts_region_.empty()) sts_region_ = "us-east-1";  // the global endpoint's
+    }
     fetched_ = fetch();
     refresher_ = std::thread([this] { refreshLoop(); });
     return;
@@ -273,6 +292,7 @@ std::string_view AwsCredentialSource::provider() const {
     case Provider::kEnvironment: return "environment";
     case Provider::kWebIdentity: return "web_identity";
     case Provider::kFile: return "file";
+    case Provider::kAssumeRole: return "assume_role";
     case Provider::kProcess: return "process";
     case Provider::kContainer: return "container";
     case Provider::kInstance: return "instance";
@@ -294,6 +314,7 @@ std::expected<AwsCredentials, std::string> AwsCredentialSource::current() {
     case Provider::kFile:
       return fromFile();
     case Provider::kWebIdentity:
+    case Provider::kAssumeRole:
     case Provider::kProcess:
     case Provider::kContainer:
     case Provider::kInstance: {
@@ -311,56 +332,93 @@ std::expected<AwsCredentials, std::string> AwsCredentialSource::current() {
   return std::unexpected(none_why_);
 }
 
-std::expected<std::string, std::string> AwsCredentialSource::profileProcess() const {
+std::expected<AwsCredentialSource::ProfileSource, std::string>
+AwsCredentialSource::profileSource() const {
   const std::string config_named = env("AWS_CONFIG_FILE");
   const std::string home = env("HOME");
   const std::filesystem::path config =
       !config_named.empty() ? std::filesystem::path(config_named)
       : !home.empty()       ? std::filesystem::path(home) / ".aws" / "config"
                             : std::filesystem::path();
-  // The profile's section in each file that is there: [NAME] in the
+  std::string credentials_text, config_text;
+  bool has_credentials = false, has_config = false;
+  if (!file_.empty()) credentials_text = readFile(file_, has_credentials);
+  if (!config.empty()) config_text = readFile(config, has_config);
+  // A profile's section in each file that is there: [NAME] in the
   // credentials file; [profile NAME] in the config file ([default] too for
   // the default profile).
-  std::optional<AwsIniSection> in_credentials, in_config;
-  bool ok = false;
-  if (!file_.empty()) {
-    const std::string text = readFile(file_, ok);
-    if (ok) {
-      auto section = awsIniSection(text, profile_);
+  const auto sections = [&](const std::string& profile)
+      -> std::expected<std::pair<std::optional<AwsIniSection>, std::optional<AwsIniSection>>,
+                       std::string> {
+    std::pair<std::optional<AwsIniSection>, std::optional<AwsIniSection>> out;
+    if (has_credentials) {
+      auto section = awsIniSection(credentials_text, profile);
       if (!section) return std::unexpected(file_.string() + ": " + section.error());
-      in_credentials = std::move(*section);
+      out.first = std::move(*section);
     }
-  }
-  if (!config.empty()) {
-    const std::string text = readFile(config, ok);
-    if (ok) {
-      auto section = awsIniSection(text, "profile " + profile_);
-      if (section && !*section && profile_ == "default") section = awsIniSection(text, "default");
-      if (!section) return std::unexpected(config.string() + ": " + section.error());
-      in_config = std::move(*section);
-    }
-  }
-  if (in_credentials && in_credentials->contains("aws_access_key_id")) return std::string();
-  for (const auto* section : {&in_credentials, &in_config}) {
-    if (!*section) continue;
-    if (auto it = (*section)->find("credential_process"); it != (*section)->end()) {
-      if (it->second.empty()) {
-        return std::unexpected("profile " + profile_ + ": credential_process is empty");
+    if (has_config) {
+      auto section = awsIniSection(config_text, "profile " + profile);
+      if (section && !*section && profile == "default") {
+        section = awsIniSection(config_text, "default");
       }
-      return it->second;
+      if (!section) return std::unexpected(config.string() + ": " + section.error());
+      out.second = std::move(*section);
     }
+    return out;
+  };
+  const auto value = [](const std::optional<AwsIniSection>& a,
+                        const std::optional<AwsIniSection>& b, std::string_view key) {
+    for (const auto* section : {&a, &b}) {
+      if (!*section) continue;
+      if (auto it = (*section)->find(key); it != (*section)->end()) return it->second;
+    }
+    return std::string();
+  };
+  auto mine = sections(profile_);
+  if (!mine) return std::unexpected(mine.error());
+  const auto& [in_credentials, in_config] = *mine;
+  ProfileSource out;
+  if (in_credentials && in_credentials->contains("aws_access_key_id")) return out;  // the file's
+  if (std::string process = value(in_credentials, in_config, "credential_process");
+      !process.empty()) {
+    out.process = std::move(process);
+    return out;
+  }
+  const std::string where = "no AWS credentials: profile " + profile_;
+  if (std::string role = value(in_credentials, in_config, "role_arn"); !role.empty()) {
+    const std::string source = value(in_credentials, in_config, "source_profile");
+    if (source.empty()) {
+      return std::unexpected(where + " has a role_arn without a source_profile (rerankd "
+                                     "does not read credential_source)");
+    }
+    auto theirs = sections(source);
+    if (!theirs) return std::unexpected(theirs.error());
+    AwsCredentials keys{value(theirs->first, theirs->second, "aws_access_key_id"),
+                        value(theirs->first, theirs->second, "aws_secret_access_key"),
+                        value(theirs->first, theirs->second, "aws_session_token")};
+    if (keys.access_key_id.empty() || keys.secret_access_key.empty()) {
+      return std::unexpected(where + "'s source_profile " + source +
+                             " has no aws_access_key_id and aws_secret_access_key (rerankd "
+                             "assumes a role from keys only, not from another role or process)");
+    }
+    out.role_arn = std::move(role);
+    out.source_keys = std::move(keys);
+    out.external_id = value(in_credentials, in_config, "external_id");
+    out.session_name = value(in_credentials, in_config, "role_session_name");
+    out.region = value(in_credentials, in_config, "region");
+    return out;
   }
   if (in_config && !in_config->contains("aws_access_key_id")) {
-    for (const char* key : {"role_arn", "sso_session", "sso_start_url", "web_identity_token_file"}) {
+    for (const char* key : {"sso_session", "sso_start_url", "web_identity_token_file"}) {
       if (in_config->contains(key)) {
-        return std::unexpected("no AWS credentials: profile " + profile_ + " in " +
-                               config.string() + " uses " + key +
+        return std::unexpected(where + " in " + config.string() + " uses " + key +
                                ", which rerankd does not read (give it keys, a "
-                               "credential_process, or use the environment or a role)");
+                               "credential_process, a role_arn with a source_profile, or use "
+                               "the environment or a role)");
       }
     }
   }
-  return std::string();
+  return out;
 }
 
 std::expected<AwsCredentials, std::string> AwsCredentialSource::fromFile() {
@@ -405,6 +463,28 @@ std::expected<AwsCredentialSource::Fetched, std::string> AwsCredentialSource::fe
     if (!parsed) {
       return std::unexpected("STS at " + from + " (status " + std::to_string(got->first) +
                              "): " + parsed.error());
+    }
+    return Fetched{std::move(parsed->first), parsed->second};
+  }
+  if (provider_ == Provider::kAssumeRole) {
+    // STS AssumeRole, signed with the source profile's keys.
+    std::string form = "Action=AssumeRole&Version=2011-06-15&RoleArn=" + percentEncode(role_arn_) +
+                       "&RoleSessionName=" + percentEncode(session_name_);
+    if (!external_id_.empty()) form += "&ExternalId=" + percentEncode(external_id_);
+    const std::size_t scheme = endpoint_.find("://");
+    const std::string host = scheme == std::string::npos ? endpoint_ : endpoint_.substr(scheme + 3);
+    std::vector<std::string> headers = {"Content-Type: application/x-www-form-urlencoded"};
+    for (const auto& h : sigV4Headers({"POST", "/", "", host, form}, source_keys_, sts_region_,
+                                      "sts", SysClock::now())) {
+      headers.push_back(h.name + ": " + h.value);
+    }
+    headers.push_back("Host: " + host);  // exactly as signed
+    auto got = httpCall("POST", endpoint_ + "/", headers, form);
+    if (!got) return std::unexpected("STS at " + from + ": " + got.error());
+    auto parsed = parseStsCredentialsXml(got->second);
+    if (!parsed) {
+      return std::unexpected("STS at " + from + " (status " + std::to_string(got->first) +
+                             "), assuming " + role_arn_ + ": " + parsed.error());
     }
     return Fetched{std::move(parsed->first), parsed->second};
   }

@@ -14,8 +14,12 @@
 //      names there or in the config file (AWS_CONFIG_FILE, else
 //      ~/.aws/config, section [profile NAME]), run with /bin/sh -c (IAM
 //      Roles Anywhere's signing helper, a vault agent...) and run again
-//      before what it printed expires. A profile that only names a role_arn
-//      or SSO is refused, naming the key: rerankd does not read those;
+//      before what it printed expires; else the role_arn it names,
+//      assumed with STS AssumeRole signed with its source_profile's keys
+//      (external_id and role_session_name read; STS as for 2, the profile's
+//      region after AWS_REGION). A profile that relies on SSO, a
+//      credential_source, or a source profile without keys is refused,
+//      naming what it lacks;
 //   4. the container credentials endpoint (ECS task roles, EKS Pod
 //      Identity): AWS_CONTAINER_CREDENTIALS_FULL_URI, or
 //      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI on 169.254.170.2, with the
@@ -26,7 +30,7 @@
 //      with AWS_EC2_METADATA_DISABLED=true.
 // The first that is configured is used.
 //
-// Temporary credentials from 2, 3's process, 4 and 5 are fetched when the source is made
+// Temporary credentials from 2, 3's role or process, 4 and 5 are fetched when the source is made
 // (blocking, a few seconds at most) and then refreshed by a thread of the
 // source's own, five minutes before they expire (a failed refresh is tried
 // again every 5 seconds, the old credentials kept until they expire, and
@@ -65,16 +69,27 @@ class AwsCredentialSource {
   // variables, file or endpoint looked at). Thread-safe; never blocks on
   // the network.
   std::expected<AwsCredentials, std::string> current();
-  // Which provider: "environment", "web_identity", "file", "process",
-  // "container", "instance" or "none".
+  // Which provider: "environment", "web_identity", "file", "assume_role",
+  // "process", "container", "instance" or "none".
   std::string_view provider() const;
 
  private:
-  enum class Provider { kEnvironment, kWebIdentity, kFile, kProcess, kContainer, kInstance, kNone };
+  enum class Provider {
+    kEnvironment, kWebIdentity, kFile, kAssumeRole, kProcess, kContainer, kInstance, kNone
+  };
   std::expected<AwsCredentials, std::string> fromFile();
-  // The credential_process of the profile, "" when it has keys in the
-  // credentials file or no process, or why the profile cannot be used.
-  std::expected<std::string, std::string> profileProcess() const;
+  // What the profile (AWS_PROFILE or default) gets its credentials from
+  // when it has no keys in the credentials file: its credential_process,
+  // or a role to assume with its source profile's keys; both empty when
+  // neither (then the credentials file, if there is one, is read as
+  // before). Or why the profile cannot be used.
+  struct ProfileSource {
+    std::string process;
+    std::string role_arn;
+    AwsCredentials source_keys;
+    std::string external_id, session_name, region;
+  };
+  std::expected<ProfileSource, std::string> profileSource() const;
   // One fetch from the container endpoint or the instance metadata
   // service, with when the credentials expire.
   struct Fetched {
@@ -96,6 +111,9 @@ class AwsCredentialSource {
   std::string endpoint_;  // STS, the command, the credentials URL, or IMDS's base
   std::string container_token_, container_token_file_;
   std::string web_token_file_, role_arn_, session_name_;
+  // kAssumeRole
+  AwsCredentials source_keys_;
+  std::string external_id_, sts_region_;
   std::expected<Fetched, std::string> fetched_;
   std::condition_variable wake_;
   bool stopping_ = false;

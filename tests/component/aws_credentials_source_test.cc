@@ -314,7 +314,7 @@ TEST_CASE("a credential_process that fails, or a profile rerankd cannot use, is 
     REQUIRE_FALSE(source.current());
     CHECK_THAT(source.current().error(), Catch::Contains("no \"Version\": 1"));
   }
-  SECTION("a profile that assumes a role") {
+  SECTION("a role whose source profile has no keys") {
     std::ofstream(dir / "config") << "[profile ops]\nrole_arn = arn:aws:iam::1:role/x\n"
                                      "source_profile = default\n";
     vars.push_back({"AWS_PROFILE", "ops"});
@@ -323,7 +323,63 @@ TEST_CASE("a credential_process that fails, or a profile rerankd cannot use, is 
     CHECK(source.provider() == "none");
     REQUIRE_FALSE(source.current());
     CHECK_THAT(source.current().error(), Catch::Contains("profile ops"));
-    CHECK_THAT(source.current().error(), Catch::Contains("uses role_arn"));
+    CHECK_THAT(source.current().error(),
+               Catch::Contains("source_profile default has no aws_access_key_id"));
   }
+  SECTION("a profile that signs in with SSO") {
+    std::ofstream(dir / "config") << "[profile dev]\nsso_session = corp\nregion = eu-west-1\n";
+    vars.push_back({"AWS_PROFILE", "dev"});
+    ScopedEnv e(vars);
+    AwsCredentialSource source;
+    CHECK(source.provider() == "none");
+    CHECK_THAT(source.current().error(), Catch::Contains("uses sso_session"));
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a profile's role_arn is assumed with STS, signed with its source profile's keys",
+          "[component][sigv4]") {
+  FakeUpstream sts({{200,
+                     "<AssumeRoleResponse><AssumeRoleResult>"
+                     "<Credentials><AccessKeyId>ASIAROLE</AccessKeyId>"
+                     "<SecretAccessKey>role-secret</SecretAccessKey>"
+                     "<SessionToken>role-token</SessionToken>"
+                     "<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>"
+                     "</AssumeRoleResult></AssumeRoleResponse>",
+                     "text/xml"}});
+  const auto dir = std::filesystem::temp_directory_path() / ("rr-aws-r-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "credentials") << "[base]\naws_access_key_id = AKIDSOURCE\n"
+                                        "aws_secret_access_key = source-secret\n";
+  std::ofstream(dir / "config") << "[profile search]\nrole_arn = arn:aws:iam::123456789012:role/search\n"
+                                   "source_profile = base\nexternal_id = shop-42\n"
+                                   "role_session_name = rerankd-eu\nregion = eu-west-1\n";
+  auto vars = nothingStatic();
+  vars.push_back({"AWS_SHARED_CREDENTIALS_FILE", (dir / "credentials").string()});
+  vars.push_back({"AWS_CONFIG_FILE", (dir / "config").string()});
+  vars.push_back({"AWS_PROFILE", "search"});
+  vars.push_back({"AWS_ENDPOINT_URL_STS", sts.url()});
+  vars.push_back({"AWS_REGION", std::nullopt});
+  vars.push_back({"AWS_DEFAULT_REGION", std::nullopt});
+  ScopedEnv e(vars);
+  AwsCredentialSource source;
+  CHECK(source.provider() == "assume_role");
+  auto got = source.current();
+  REQUIRE(got);
+  CHECK(got->access_key_id == "ASIAROLE");
+  CHECK(got->secret_access_key == "role-secret");
+  CHECK(got->session_token == "role-token");
+  REQUIRE(sts.requestLines().size() == 1);
+  CHECK(sts.requestLines()[0] == "POST / HTTP/1.1");
+  CHECK(sts.requestBodies()[0] ==
+        "Action=AssumeRole&Version=2011-06-15"
+        "&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fsearch"
+        "&RoleSessionName=rerankd-eu&ExternalId=shop-42");
+  // Signed with the source keys, for STS in the profile's region.
+  const std::string head = sts.requestHeads()[0];
+  CHECK_THAT(head, Catch::Contains("Authorization: AWS4-HMAC-SHA256 Credential=AKIDSOURCE/"));
+  CHECK_THAT(head, Catch::Contains("/eu-west-1/sts/aws4_request"));
+  CHECK_THAT(head, Catch::Contains("X-Amz-Date: "));
+  CHECK_THAT(head, Catch::Contains("X-Amz-Content-Sha256: "));
   std::filesystem::remove_all(dir);
 }
