@@ -163,11 +163,11 @@ std::string_view HttpResponse::header(std::string_view name) const {
 class CurlTransport::Impl {
  public:
   explicit Impl(ClientOptions options)
-      : options_(std::move(options)), nodes_(nodeUrls(options_)) {
+      : options_(std::move(options)), nodes_(NodeSet::shared(nodeUrls(options_))) {
     initCurlOnce();
-    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    for (std::size_t i = 0; i < nodes_->size(); ++i) {
       // The Host header a signed request carries: the URL's host[:port].
-      const std::string& url = nodes_.url(i);
+      const std::string& url = nodes_->url(i);
       const std::size_t scheme = url.find("://");
       std::string authority = scheme == std::string::npos ? url : url.substr(scheme + 3);
       authorities_.push_back(authority.substr(0, authority.find('/')));
@@ -185,7 +185,7 @@ class CurlTransport::Impl {
     // The nodes in the order to try them (connectors/node_set.h): a node
     // that cannot be reached is passed over at once, without using up a
     // retry; a retry goes to the next node.
-    const std::vector<std::size_t> order = nodes_.order();
+    const std::vector<std::size_t> order = nodes_->order();
     std::size_t at = 0;
     std::size_t unreachable_in_a_row = 0;
     std::vector<bool> counted(order.size(), false);  // a node's failure, once per request
@@ -193,17 +193,17 @@ class CurlTransport::Impl {
     for (int attempt = 0; attempt < std::max(1, options_.retry.max_attempts);) {
       const std::size_t slot = at % order.size();
       const std::size_t node = order[slot];
-      std::string url = nodes_.url(node) + request.path;
+      std::string url = nodes_->url(node) + request.path;
       if (!query.empty()) url += "?" + query;
       bool unreachable = false;
       last = sendOnce(request, node, url, query, deadline, unreachable);
       ++at;
       if (unreachable) {
-        if (!counted[slot]) nodes_.failed(node);
+        if (!counted[slot]) nodes_->failed(node);
         counted[slot] = true;
         if (++unreachable_in_a_row < order.size()) continue;  // the next node, now
       } else if (last || last.error().cause != TransportCause::kTimeout) {
-        nodes_.answered(node);
+        nodes_->answered(node);
       }
       unreachable_in_a_row = 0;
       const bool retry = last ? retryableStatus(last->status) : retryableError(last.error());
@@ -376,7 +376,7 @@ class CurlTransport::Impl {
   }
 
   ClientOptions options_;
-  NodeSet nodes_;
+  std::shared_ptr<NodeSet> nodes_;  // NodeSet::shared: the process's view
   std::vector<std::string> authorities_;  // host[:port] of each node's URL
   std::mutex mu_;
   std::vector<CURL*> idle_;

@@ -1,11 +1,23 @@
 #include "connectors/node_set.h"
 
 #include <algorithm>
+#include <map>
 #include <utility>
 
 namespace rr::connectors {
 
 NodeSet::NodeSet(std::vector<std::string> urls) : urls_(std::move(urls)), state_(urls_.size()) {}
+
+std::shared_ptr<NodeSet> NodeSet::shared(const std::vector<std::string>& urls) {
+  static std::mutex mu;
+  static std::map<std::vector<std::string>, std::weak_ptr<NodeSet>> views;
+  std::lock_guard lock(mu);
+  if (auto alive = views[urls].lock()) return alive;
+  std::erase_if(views, [](const auto& entry) { return entry.second.expired(); });
+  auto made = std::make_shared<NodeSet>(urls);
+  views[urls] = made;
+  return made;
+}
 
 std::vector<std::size_t> NodeSet::order(Clock::time_point now) {
   std::vector<std::size_t> out;

@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -33,6 +34,12 @@ class NodeSet {
 
   // `urls`: at least one, as the config gives them.
   explicit NodeSet(std::vector<std::string> urls);
+
+  // The process's one view of these nodes: every client built for the same
+  // list (rerankd's threads, its libcurl client, the next config's clients
+  // after a reload) shares it while any of them is alive, so a node one
+  // client found down is passed over by all.
+  static std::shared_ptr<NodeSet> shared(const std::vector<std::string>& urls);
 
   std::size_t size() const { return urls_.size(); }
   const std::string& url(std::size_t node) const { return urls_[node]; }

@@ -124,7 +124,7 @@ AsyncUpstream::AsyncUpstream(asio::io_context::executor_type executor,
                              std::shared_ptr<connectors::NodeSet> nodes)
     : executor_(executor),
       config_(config),
-      nodes_(nodes ? std::move(nodes) : std::make_shared<connectors::NodeSet>(config.nodes())) {
+      nodes_(nodes ? std::move(nodes) : connectors::NodeSet::shared(config.nodes())) {
   // One scheme for every node (the config checks it), so one TLS context.
   const bool https = nodes_->size() > 0 && nodes_->url(0).starts_with("https://");
   for (std::size_t i = 0; i < nodes_->size(); ++i) {

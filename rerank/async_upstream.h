@@ -50,8 +50,8 @@ namespace rr::rerank {
 
 class AsyncUpstream {
  public:
-  // `nodes`: the node set to share with the other threads' clients (null:
-  // one of its own, from `config`).
+  // `nodes`: the view of the engine's nodes to use; null: the process's
+  // (connectors::NodeSet::shared), shared with every client of these nodes.
   AsyncUpstream(boost::asio::io_context::executor_type executor, const config::UpstreamConfig& config,
                 std::shared_ptr<connectors::NodeSet> nodes = nullptr);
   ~AsyncUpstream();

@@ -59,9 +59,6 @@ struct Server::Impl {
     std::shared_ptr<AsyncUpstream> client;
   };
   std::vector<std::unique_ptr<IoUpstream>> upstreams;
-  std::mutex nodes_mu;
-  std::vector<std::string> nodes_urls;
-  std::shared_ptr<connectors::NodeSet> nodes;
   // Per io_context, its connections for the idle sweep: each connection
   // keeps the deadline of the read or write it waits on, and a timer per
   // io_context compares them with the clock every `sweep_every`. A timeout
@@ -102,15 +99,11 @@ struct Server::Impl {
   // comes back after `sweep_every`.
   void sweep(std::size_t io);
 
-  // One view of the engine's nodes for every thread's client (a node found
-  // down is passed over by all), new when a reload changes the nodes.
+  // The process's view of the engine's nodes (connectors::NodeSet::shared:
+  // every thread's client and the libcurl one share it), shown in /metrics.
   std::shared_ptr<connectors::NodeSet> sharedNodes(const config::UpstreamConfig& c) {
-    std::lock_guard lock(nodes_mu);
-    if (!nodes || nodes_urls != c.nodes()) {
-      nodes_urls = c.nodes();
-      nodes = std::make_shared<connectors::NodeSet>(nodes_urls);
-      handler.metrics().setUpstreamNodes(nodes);
-    }
+    auto nodes = connectors::NodeSet::shared(c.nodes());
+    handler.metrics().setUpstreamNodes(nodes);
     return nodes;
   }
 

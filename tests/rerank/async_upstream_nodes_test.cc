@@ -21,6 +21,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include "connectors/http_transport.h"
 #include "connectors/node_set.h"
 #include "rerank/async_upstream.h"
 #include "tests/support/fake_upstream.h"
@@ -248,4 +249,36 @@ TEST_CASE("with every node refusing, one call marks each node down once",
   CHECK(r.error().cause == rr::connectors::TransportCause::kConnectionRefused);
   CHECK(client.nodes().failures(0) == 1);
   CHECK(client.nodes().failures(1) == 1);
+}
+
+TEST_CASE("rerankd's async clients and its libcurl client of the same nodes share one view",
+          "[component][async_upstream]") {
+  // Neither is handed a NodeSet: both take the process's for their list
+  // (connectors::NodeSet::shared), so a node the libcurl client (events,
+  // readiness) found down is passed over by the searches too.
+  FakeUpstream live({CannedResponse{}, CannedResponse{}});
+  const auto config = configFor({closedUrl(), live.url()});
+  Client async(config);
+  rr::connectors::ClientOptions options;
+  options.url = config.url;
+  options.urls = config.urls;
+  options.retry.max_attempts = 1;
+  auto curl = std::make_unique<rr::connectors::CurlTransport>(options);
+  CHECK(&async.nodes() == rr::connectors::NodeSet::shared(config.nodes()).get());
+  HttpRequest request;
+  request.method = "GET";
+  request.path = "/";
+  // The libcurl client's round starts at the closed node: refused, passed over.
+  auto r = curl->send(request, Clock::now() + 5s);
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK_FALSE(async.nodes().up(0));
+  CHECK(async.nodes().failures(0) == 1);
+  // FakeUpstream serves one connection at a time: the libcurl one closes.
+  curl.reset();
+  // The async client's call goes to the live node without trying the closed one.
+  auto a = async.send();
+  REQUIRE(a);
+  CHECK(async.nodes().failures(0) == 1);
+  CHECK(live.requestsSeen() == 2);
 }
