@@ -21,12 +21,18 @@ std::shared_ptr<NodeSet> NodeSet::shared(const std::vector<std::string>& urls) {
 
 std::vector<std::size_t> NodeSet::order(Clock::time_point now) {
   std::vector<std::size_t> out;
+  out.reserve(urls_.size());
+  // Every node up (the usual case, and always with one node): the round
+  // alone, without the lock.
+  if (urls_.size() == 1 || down_.load(std::memory_order_acquire) == 0) {
+    const std::size_t start = next_.fetch_add(1, std::memory_order_relaxed) % urls_.size();
+    for (std::size_t k = 0; k < urls_.size(); ++k) out.push_back((start + k) % urls_.size());
+    return out;
+  }
   std::vector<std::size_t> live;
   std::vector<std::size_t> down;
-  out.reserve(urls_.size());
   std::lock_guard lock(mu_);
-  const std::size_t start = next_;
-  next_ = (next_ + 1) % std::max<std::size_t>(1, urls_.size());
+  const std::size_t start = next_.fetch_add(1, std::memory_order_relaxed) % urls_.size();
   for (std::size_t k = 0; k < urls_.size(); ++k) {
     const std::size_t node = (start + k) % urls_.size();
     State& s = state_[node];
@@ -54,14 +60,17 @@ void NodeSet::failed(std::size_t node, Clock::time_point now) {
   std::lock_guard lock(mu_);
   State& s = state_[node];
   s.pause = s.up ? kFirstPause : std::min(kMaxPause, s.pause * 2);
+  if (s.up) down_.fetch_add(1, std::memory_order_release);
   s.up = false;
   s.retry_at = now + s.pause;
   ++s.failures;
 }
 
 void NodeSet::answered(std::size_t node) {
+  if (down_.load(std::memory_order_acquire) == 0) return;  // up already
   std::lock_guard lock(mu_);
   State& s = state_[node];
+  if (!s.up) down_.fetch_sub(1, std::memory_order_release);
   s.up = true;
   s.pause = std::chrono::milliseconds{0};
 }

@@ -17,6 +17,7 @@
 // Thread-safe. With one node every request goes to it, down or not.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -69,7 +70,8 @@ class NodeSet {
   std::vector<std::string> urls_;
   mutable std::mutex mu_;
   std::vector<State> state_;
-  std::size_t next_ = 0;  // where the next request's round starts
+  std::atomic<std::size_t> next_{0};  // where the next request's round starts
+  std::atomic<std::size_t> down_{0};  // nodes down; 0: order() and answered() skip the lock
 };
 
 }  // namespace rr::connectors
