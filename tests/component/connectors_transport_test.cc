@@ -17,11 +17,13 @@ using rr::testing::FakeUpstream;
 
 namespace {
 
-std::unique_ptr<EngineClient> clientFor(const std::string& url,
+// A client of `urls` (one node, or several: connectors/node_set.h).
+std::unique_ptr<EngineClient> clientFor(const std::vector<std::string>& urls,
                                         std::chrono::milliseconds timeout,
                                         int attempts = 3) {
   ClientOptions options;
-  options.url = url;
+  options.url = urls.front();
+  options.urls = urls;
   options.request_timeout = timeout;
   options.connect_timeout = std::chrono::milliseconds(500);
   options.retry.max_attempts = attempts;
@@ -30,6 +32,11 @@ std::unique_ptr<EngineClient> clientFor(const std::string& url,
   auto client = EngineClient::create(options);
   REQUIRE(client);
   return std::move(*client);
+}
+
+std::unique_ptr<EngineClient> clientFor(const std::string& url, std::chrono::milliseconds timeout,
+                                        int attempts = 3) {
+  return clientFor(std::vector{url}, timeout, attempts);
 }
 
 const std::string kEmptySearch =
@@ -208,30 +215,12 @@ TEST_CASE("a CA file that does not exist is a TLS error, not a silent fallback",
 }
 
 // Several nodes (upstream.url as a list, connectors/node_set.h).
-namespace {
-
-std::unique_ptr<EngineClient> clientForNodes(const std::vector<std::string>& urls,
-                                             int attempts) {
-  ClientOptions options;
-  options.url = urls.front();
-  options.urls = urls;
-  options.request_timeout = std::chrono::milliseconds(5000);
-  options.connect_timeout = std::chrono::milliseconds(500);
-  options.retry.max_attempts = attempts;
-  options.retry.base_backoff = std::chrono::milliseconds(5);
-  options.retry.max_backoff = std::chrono::milliseconds(20);
-  auto client = EngineClient::create(options);
-  REQUIRE(client);
-  return std::move(*client);
-}
-
-}  // namespace
 
 TEST_CASE("requests go round-robin over the nodes, an equal share to each",
           "[component][transport]") {
   FakeUpstream a({CannedResponse{.body = kEmptySearch}});
   FakeUpstream b({CannedResponse{.body = kEmptySearch}});
-  auto client = clientForNodes({a.url(), b.url()}, 1);
+  auto client = clientFor({a.url(), b.url()}, std::chrono::milliseconds(5000), 1);
   for (int i = 0; i < 10; ++i) REQUIRE(client->search("idx", "{}"));
   CHECK(a.requestsSeen() == 5);
   CHECK(b.requestsSeen() == 5);
@@ -243,7 +232,7 @@ TEST_CASE("a node that refuses connections is passed over without using up an at
   // round starts at the first node) would fail.
   FakeUpstream live({CannedResponse{.body = kEmptySearch}});
   const std::string refused = "http://127.0.0.1:" + std::to_string(rr::testing::closedPort());
-  auto client = clientForNodes({refused, live.url()}, 1);
+  auto client = clientFor({refused, live.url()}, std::chrono::milliseconds(5000), 1);
   for (int i = 0; i < 4; ++i) {
     auto r = client->search("idx", "{}");
     INFO("request " << i << ": " << (r ? "ok" : r.error().message));
@@ -256,7 +245,7 @@ TEST_CASE("a 503 from one node is retried on the next node, which answers",
           "[component][transport]") {
   FakeUpstream busy({CannedResponse{.status = 503, .body = "{}"}});
   FakeUpstream ok({CannedResponse{.body = kEmptySearch}});
-  auto client = clientForNodes({busy.url(), ok.url()}, 2);
+  auto client = clientFor({busy.url(), ok.url()}, std::chrono::milliseconds(5000), 2);
   auto r = client->search("idx", "{}");
   REQUIRE(r);
   CHECK(r->hits.empty());

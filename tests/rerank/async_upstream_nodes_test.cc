@@ -24,6 +24,7 @@
 #include "connectors/http_transport.h"
 #include "connectors/node_set.h"
 #include "rerank/async_upstream.h"
+#include "tests/rerank/async_test_client.h"
 #include "tests/support/fake_upstream.h"
 
 namespace asio = boost::asio;
@@ -37,60 +38,22 @@ using rr::rerank::AsyncUpstream;
 using rr::testing::CannedResponse;
 using rr::testing::FakeUpstream;
 
-// A failed REQUIRE(r) shows the status or the error.
-namespace Catch {
-template <>
-struct StringMaker<Result<HttpResponse>> {
-  static std::string convert(const Result<HttpResponse>& r) {
-    if (r) return "HTTP " + std::to_string(r->status);
-    return std::string(rr::connectors::toString(r.error().code)) + "/" +
-           std::string(rr::connectors::toString(r.error().cause)) + ": " + r.error().message;
-  }
-};
-}  // namespace Catch
-
 namespace {
 
-// An io_context on a thread of its own and an AsyncUpstream on it. The
-// client goes first (its idle sockets close while the loop still runs), then
-// the loop stops.
-class Client {
+// The shared test client, with one kind of call (a search, 5 s deadline) and
+// the client's view of the nodes.
+class Client : public rr::testing::AsyncTestClient {
  public:
-  explicit Client(const rr::config::UpstreamConfig& config)
-      : guard_(asio::make_work_guard(ioc_)),
-        upstream_(std::make_unique<AsyncUpstream>(ioc_.get_executor(), config)),
-        thread_([this] { ioc_.run(); }) {}
-  ~Client() {
-    upstream_.reset();
-    guard_.reset();
-    ioc_.stop();
-    thread_.join();
-  }
-  Client(const Client&) = delete;
-  Client& operator=(const Client&) = delete;
-
-  AsyncUpstream& upstream() { return *upstream_; }
-  NodeSet& nodes() { return *upstream_->nodes(); }
-
-  // One call with a 5 s deadline, waited for; fails the test if it outlives
-  // its deadline by 10 s.
-  Result<HttpResponse> send() {
+  using AsyncTestClient::AsyncTestClient;
+  NodeSet& nodes() { return *upstream().nodes(); }
+  Result send() {
     HttpRequest request;
     request.method = "POST";
     request.path = "/products/_search";
     request.headers.push_back({"Content-Type", "application/json"});
     request.body = R"({"query":{"match_all":{}}})";
-    auto future = asio::co_spawn(ioc_, upstream_->send(std::move(request), Clock::now() + 5s),
-                                 asio::use_future);
-    REQUIRE(future.wait_for(15s) == std::future_status::ready);
-    return future.get();
+    return AsyncTestClient::send(std::move(request), 5s);
   }
-
- private:
-  asio::io_context ioc_;
-  asio::executor_work_guard<asio::io_context::executor_type> guard_;
-  std::unique_ptr<AsyncUpstream> upstream_;
-  std::thread thread_;
 };
 
 rr::config::UpstreamConfig configFor(const std::vector<std::string>& urls) {

@@ -35,6 +35,7 @@
 #include <boost/asio/use_future.hpp>
 
 #include "rerank/async_upstream.h"
+#include "tests/rerank/async_test_client.h"
 #include "tests/support/fake_upstream.h"
 
 namespace asio = boost::asio;
@@ -49,64 +50,9 @@ using rr::rerank::AsyncUpstream;
 using rr::testing::CannedResponse;
 using rr::testing::FakeUpstream;
 
-// A failed REQUIRE(r) shows the status or the error.
-namespace Catch {
-template <>
-struct StringMaker<Result<HttpResponse>> {
-  static std::string convert(const Result<HttpResponse>& r) {
-    if (r) return "HTTP " + std::to_string(r->status);
-    return std::string(rr::connectors::toString(r.error().code)) + "/" +
-           std::string(rr::connectors::toString(r.error().cause)) + ": " + r.error().message;
-  }
-};
-}  // namespace Catch
-
 namespace {
 
-// An io_context on `threads` threads of its own and an AsyncUpstream on it.
-// The client goes first (its idle sockets close while the loop still runs),
-// then the loop stops.
-class Client {
- public:
-  explicit Client(const rr::config::UpstreamConfig& config, int threads = 1)
-      : guard_(asio::make_work_guard(ioc_)),
-        upstream_(std::make_unique<AsyncUpstream>(ioc_.get_executor(), config)) {
-    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
-  }
-  ~Client() {
-    upstream_.reset();
-    guard_.reset();
-    ioc_.stop();
-    for (auto& t : threads_) t.join();
-  }
-  Client(const Client&) = delete;
-  Client& operator=(const Client&) = delete;
-
-  AsyncUpstream& upstream() { return *upstream_; }
-
-  // Starts one call with the deadline now + `timeout`.
-  std::future<Result<HttpResponse>> start(HttpRequest request, std::chrono::milliseconds timeout) {
-    return asio::co_spawn(ioc_, upstream_->send(std::move(request), Clock::now() + timeout),
-                          asio::use_future);
-  }
-
-  // One call, waited for; fails the test if it outlives its deadline by 10 s.
-  Result<HttpResponse> send(HttpRequest request, std::chrono::milliseconds timeout) {
-    return wait(start(std::move(request), timeout), timeout);
-  }
-
-  static Result<HttpResponse> wait(std::future<Result<HttpResponse>> future,
-                                   std::chrono::milliseconds timeout) {
-    REQUIRE(future.wait_for(timeout + 10s) == std::future_status::ready);
-    return future.get();
-  }
-
- private:
-  asio::io_context ioc_;
-  asio::executor_work_guard<asio::io_context::executor_type> guard_;
-  std::unique_ptr<AsyncUpstream> upstream_;
-  std::vector<std::thread> threads_;
-};
+using Client = rr::testing::AsyncTestClient;
 
 rr::config::UpstreamConfig configFor(const std::string& url) {
   rr::config::UpstreamConfig config;

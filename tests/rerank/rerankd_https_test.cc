@@ -10,57 +10,32 @@
 // Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
 #include <utility>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <fstream>
-#include <future>
-#include <thread>
 #include <vector>
 
 #include "connectors/upstream_options.h"
 #include "rerank/async_upstream.h"
+#include "tests/rerank/async_test_client.h"
 #include "tests/rerank/rerank_shop.h"
 #include "tests/support/tls_front.h"
 
 using namespace rr;
 using namespace rr::testing;
 using namespace std::chrono_literals;
-namespace asio = boost::asio;
 
 namespace {
 
-// One call of a fresh-or-kept AsyncUpstream on an io_context run by a thread
-// of the test; fails the test if it outlives its deadline by 10 s.
-class Client {
+// The shared test client (tests/rerank/async_test_client.h) with GET calls
+// of a 5 s deadline.
+class Client : public AsyncTestClient {
  public:
-  explicit Client(const config::UpstreamConfig& config)
-      : guard_(asio::make_work_guard(ioc_)),
-        upstream_(std::make_unique<rerank::AsyncUpstream>(ioc_.get_executor(), config)),
-        thread_([this] { ioc_.run(); }) {}
-  ~Client() {
-    upstream_.reset();
-    guard_.reset();
-    ioc_.stop();
-    thread_.join();
-  }
-  rerank::AsyncUpstream& upstream() { return *upstream_; }
-  connectors::Result<connectors::HttpResponse> get(const std::string& path) {
+  using AsyncTestClient::AsyncTestClient;
+  Result get(const std::string& path) {
     connectors::HttpRequest request;
     request.method = "GET";
     request.path = path;
-    auto future = asio::co_spawn(ioc_, upstream_->send(request, connectors::Clock::now() + 5s),
-                                 asio::use_future);
-    REQUIRE(future.wait_for(15s) == std::future_status::ready);
-    return future.get();
+    return send(std::move(request), 5s);
   }
-
- private:
-  asio::io_context ioc_;
-  asio::executor_work_guard<asio::io_context::executor_type> guard_;
-  std::unique_ptr<rerank::AsyncUpstream> upstream_;
-  std::thread thread_;
 };
 
 config::UpstreamConfig upstreamFor(const std::string& url, const std::string& ca_file,
