@@ -32,18 +32,6 @@ std::string env(const char* name) {
   return v ? v : "";
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' ||
-                        s.front() == '\n')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' ||
-                        s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 // STS: AWS_ENDPOINT_URL_STS, else the region's endpoint, else the global one.
 std::string stsEndpoint(const std::string& region) {
   std::string url = !env("AWS_ENDPOINT_URL_STS").empty() ? env("AWS_ENDPOINT_URL_STS")
@@ -131,11 +119,11 @@ parseStsCredentialsXml(std::string_view xml) {
   for (const auto& [name, out] : fields) {
     const auto v = xmlValue(*credentials, name);
     if (!v || v->empty()) return std::unexpected(std::string("no ") + name + " in STS's answer");
-    *out = std::string(trim(*v));
+    *out = std::string(awsTrim(*v));
   }
   const auto expiration = xmlValue(*credentials, "Expiration");
   if (!expiration) return std::unexpected("no Expiration in STS's answer");
-  const auto expires = parseAwsIsoUtc(trim(*expiration));
+  const auto expires = parseAwsIsoUtc(awsTrim(*expiration));
   if (!expires) {
     return std::unexpected("Expiration '" + std::string(*expiration) +
                            "' is not an ISO 8601 UTC time");
@@ -447,7 +435,7 @@ std::expected<AwsCredentialSource::Fetched, std::string> AwsCredentialSource::fe
   if (provider_ == Provider::kWebIdentity) {
     // Read each time: the cluster rotates the token in the file.
     bool ok = false;
-    const std::string token(trim(readFile(web_token_file_, ok)));
+    const std::string token(awsTrim(readFile(web_token_file_, ok)));
     if (!ok || token.empty()) {
       return std::unexpected("AWS_WEB_IDENTITY_TOKEN_FILE " + web_token_file_ +
                              " cannot be read or is empty");
@@ -500,7 +488,7 @@ std::expected<AwsCredentialSource::Fetched, std::string> AwsCredentialSource::fe
     std::string token = container_token_;
     if (!container_token_file_.empty()) {
       bool ok = false;
-      token = std::string(trim(readFile(container_token_file_, ok)));
+      token = std::string(awsTrim(readFile(container_token_file_, ok)));
       if (!ok) {
         return std::unexpected("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE " + container_token_file_ +
                                " cannot be read");
@@ -523,15 +511,15 @@ std::expected<AwsCredentialSource::Fetched, std::string> AwsCredentialSource::fe
                              (token ? " answered " + std::to_string(token->first)
                                     : " did not answer: " + token.error()));
     }
-    const std::string auth = "X-aws-ec2-metadata-token: " + std::string(trim(token->second));
+    const std::string auth = "X-aws-ec2-metadata-token: " + std::string(awsTrim(token->second));
     from = endpoint_ + "/latest/meta-data/iam/security-credentials/";
     auto role = httpCall("GET", from, {auth});
-    if (!role || role->first != 200 || trim(role->second).empty()) {
+    if (!role || role->first != 200 || awsTrim(role->second).empty()) {
       return std::unexpected("the instance metadata service names no role at " + from +
                              (role ? " (status " + std::to_string(role->first) + ")"
                                    : ": " + role.error()));
     }
-    std::string name(trim(role->second));
+    std::string name(awsTrim(role->second));
     name = name.substr(0, name.find('\n'));
     from += name;
     auto got = httpCall("GET", from, {auth});

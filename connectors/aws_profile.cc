@@ -16,14 +16,14 @@ namespace {
 using SysClock = std::chrono::system_clock;
 constexpr std::size_t kMaxProcessOutput = 64 << 10;
 
-std::string_view trim(std::string_view s) {
+}  // namespace
+
+std::string_view awsTrim(std::string_view s) {
   const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
   while (!s.empty() && blank(s.front())) s.remove_prefix(1);
   while (!s.empty() && blank(s.back())) s.remove_suffix(1);
   return s;
 }
-
-}  // namespace
 
 std::optional<SysClock::time_point> parseAwsIsoUtc(std::string_view s) {
   std::tm tm{};
@@ -56,7 +56,7 @@ std::expected<std::optional<AwsIniSection>, std::string> awsIniSection(std::stri
     std::size_t end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
     const std::string_view raw = text.substr(start, end - start);
-    const std::string_view line = trim(raw);
+    const std::string_view line = awsTrim(raw);
     ++line_no;
     start = end + 1;
     if (line.empty() || line.front() == '#' || line.front() == ';') continue;
@@ -65,7 +65,7 @@ std::expected<std::optional<AwsIniSection>, std::string> awsIniSection(std::stri
         return std::unexpected("line " + std::to_string(line_no) +
                                ": a section header ends with ']'");
       }
-      inside = trim(line.substr(1, line.size() - 2)) == name;
+      inside = awsTrim(line.substr(1, line.size() - 2)) == name;
       if (inside && !found) found.emplace();
       continue;
     }
@@ -75,7 +75,7 @@ std::expected<std::optional<AwsIniSection>, std::string> awsIniSection(std::stri
       if (raw.front() == ' ' || raw.front() == '\t') continue;
       return std::unexpected("line " + std::to_string(line_no) + ": expected 'key = value'");
     }
-    if (inside) (*found)[std::string(trim(line.substr(0, eq)))] = trim(line.substr(eq + 1));
+    if (inside) (*found)[std::string(awsTrim(line.substr(0, eq)))] = awsTrim(line.substr(eq + 1));
   }
   return found;
 }

@@ -37,6 +37,9 @@ parseCredentialProcessJson(std::string_view json);
 std::expected<std::string, std::string> runCredentialProcess(const std::string& command,
                                                              std::chrono::milliseconds timeout);
 
+// `s` without leading and trailing spaces, tabs, CR and LF.
+std::string_view awsTrim(std::string_view s);
+
 // "2026-12-07T18:00:00Z" (fractions of a second, or the offset +00:00,
 // accepted) as a time point, or nullopt.
 std::optional<std::chrono::system_clock::time_point> parseAwsIsoUtc(std::string_view s);

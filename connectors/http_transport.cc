@@ -188,19 +188,18 @@ class CurlTransport::Impl {
     const std::vector<std::size_t> order = nodes_->order();
     std::size_t at = 0;
     std::size_t unreachable_in_a_row = 0;
-    std::vector<bool> counted(order.size(), false);  // a node's failure, once per request
     Result<HttpResponse> last = makeError(ErrorCode::kInternal, "no attempt");
     for (int attempt = 0; attempt < std::max(1, options_.retry.max_attempts);) {
-      const std::size_t slot = at % order.size();
-      const std::size_t node = order[slot];
+      // A node's failure counts once per request: in its first round.
+      const bool first_round = at < order.size();
+      const std::size_t node = order[at % order.size()];
       std::string url = nodes_->url(node) + request.path;
       if (!query.empty()) url += "?" + query;
       bool unreachable = false;
       last = sendOnce(request, node, url, query, deadline, unreachable);
       ++at;
       if (unreachable) {
-        if (!counted[slot]) nodes_->failed(node);
-        counted[slot] = true;
+        if (first_round) nodes_->failed(node);
         if (++unreachable_in_a_row < order.size()) continue;  // the next node, now
       } else if (last || last.error().cause != TransportCause::kTimeout) {
         nodes_->answered(node);

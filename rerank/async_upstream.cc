@@ -387,11 +387,11 @@ asio::awaitable<connectors::Result<connectors::HttpResponse>> AsyncUpstream::sen
   const std::vector<std::size_t> order = nodes_->order();
   std::size_t at = 0;
   std::size_t unreachable_in_a_row = 0;
-  std::vector<bool> counted(order.size(), false);  // a node's failure, once per request
   Attempt last;
   for (int attempt = 0; attempt < kTries;) {
-    const std::size_t slot = at++ % order.size();
-    const std::size_t node = order[slot];
+    // A node's failure counts once per request: in its first round.
+    const bool first_round = at < order.size();
+    const std::size_t node = order[at++ % order.size()];
     last = co_await once(request, node, deadline, /*fresh=*/false);
     if (!last.response && last.stale) {
       // The engine closed what was idle (a restart closes them all): the
@@ -400,8 +400,7 @@ asio::awaitable<connectors::Result<connectors::HttpResponse>> AsyncUpstream::sen
       last = co_await once(request, node, deadline, /*fresh=*/true);
     }
     if (last.unreachable) {
-      if (!counted[slot]) nodes_->failed(node);
-      counted[slot] = true;
+      if (first_round) nodes_->failed(node);
       if (++unreachable_in_a_row < order.size()) continue;  // the next node, now
     } else if (last.response || last.error.cause != TransportCause::kTimeout) {
       nodes_->answered(node);
