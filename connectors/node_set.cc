@@ -31,6 +31,9 @@ std::vector<std::size_t> NodeSet::order(Clock::time_point now) {
   }
   std::vector<std::size_t> live;
   std::vector<std::size_t> down;
+  // Checked in the background: a request tries a down node first only when
+  // those checks seem to have stalled.
+  const auto grace = probed_.load(std::memory_order_relaxed) ? kProbeGrace : Clock::duration{0};
   std::lock_guard lock(mu_);
   const std::size_t start = next_.fetch_add(1, std::memory_order_relaxed) % urls_.size();
   for (std::size_t k = 0; k < urls_.size(); ++k) {
@@ -38,7 +41,7 @@ std::vector<std::size_t> NodeSet::order(Clock::time_point now) {
     State& s = state_[node];
     if (s.up) {
       live.push_back(node);
-    } else if (s.retry_at <= now) {
+    } else if (s.retry_at + grace <= now) {
       // Its pause is over: this request tries it first, and claims the try
       // (the next pause starts now), so requests arriving meanwhile do not
       // all queue on a node that may still be down.
@@ -53,6 +56,19 @@ std::vector<std::size_t> NodeSet::order(Clock::time_point now) {
   });
   out.insert(out.end(), live.begin(), live.end());
   out.insert(out.end(), down.begin(), down.end());
+  return out;
+}
+
+std::vector<std::size_t> NodeSet::dueForProbe(Clock::time_point now) {
+  std::vector<std::size_t> out;
+  if (down_.load(std::memory_order_acquire) == 0) return out;
+  std::lock_guard lock(mu_);
+  for (std::size_t node = 0; node < state_.size(); ++node) {
+    State& s = state_[node];
+    if (s.up || s.retry_at > now) continue;
+    out.push_back(node);
+    s.retry_at = now + s.pause;
+  }
   return out;
 }
 

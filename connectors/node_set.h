@@ -14,6 +14,13 @@
 // every node is down, they are tried in the order their pauses end: a
 // request never fails only because of the bookkeeping.
 //
+// A process that checks down nodes in the background (rerankd: a connect
+// to each node whose pause is over, see dueForProbe) calls setProbed():
+// requests then leave a down node to those checks and go to the nodes up,
+// so no shopper's search pays for a failed connect. Should the checks stall
+// (their node not claimed within kProbeGrace of its pause's end), requests
+// try it again themselves.
+//
 // Thread-safe. With one node every request goes to it, down or not.
 #pragma once
 
@@ -32,6 +39,7 @@ class NodeSet {
   using Clock = std::chrono::steady_clock;
   static constexpr std::chrono::milliseconds kFirstPause{1000};
   static constexpr std::chrono::milliseconds kMaxPause{60000};
+  static constexpr std::chrono::milliseconds kProbeGrace{2000};
 
   // `urls`: at least one, as the config gives them.
   explicit NodeSet(std::vector<std::string> urls);
@@ -51,13 +59,21 @@ class NodeSet {
   // other down ones, the soonest to be tried first. Every node appears once.
   std::vector<std::size_t> order(Clock::time_point now = Clock::now());
 
+  // Down nodes are checked in the background from now on (see above).
+  void setProbed() { probed_.store(true, std::memory_order_relaxed); }
+  // The down nodes whose pause is over, for the background check to try;
+  // the check claims them as a request would (their next pause starts now).
+  // Without the lock while every node is up.
+  std::vector<std::size_t> dueForProbe(Clock::time_point now = Clock::now());
+
   // `node` could not be reached: down, with a pause twice the last one.
   void failed(std::size_t node, Clock::time_point now = Clock::now());
   // `node` answered (any HTTP status): up again.
   void answered(std::size_t node);
 
   bool up(std::size_t node) const;
-  // Times a node was marked down since start (for /metrics).
+  // Failed tries to reach `node` since start, by requests or background
+  // checks (for /metrics).
   std::size_t failures(std::size_t node) const;
 
  private:
@@ -72,6 +88,7 @@ class NodeSet {
   std::vector<State> state_;
   std::atomic<std::size_t> next_{0};  // where the next request's round starts
   std::atomic<std::size_t> down_{0};  // nodes down; 0: order() and answered() skip the lock
+  std::atomic<bool> probed_{false};
 };
 
 }  // namespace rr::connectors

@@ -218,13 +218,99 @@ void AsyncUpstream::giveBack(std::size_t node, std::unique_ptr<Connection> conne
   }
 }
 
+asio::awaitable<std::unique_ptr<AsyncUpstream::Connection>> AsyncUpstream::open(
+    std::size_t node, const std::string& where, connectors::Deadline deadline, Attempt& out) {
+  const std::string& host = node_[node].host;
+  beast::error_code ec;
+  auto connection = std::make_unique<Connection>(executor_, tls_.get());
+  const auto connect_by = std::min(deadline, Clock::now() + config_.connect_timeout);
+  // The lookup is bounded like the connect: a timer cancels it. Both live
+  // in shared state, as the timer's handler may run after this returns.
+  auto resolver = std::make_shared<tcp::resolver>(executor_);
+  auto timer = std::make_shared<asio::steady_timer>(executor_, connect_by);
+  timer->async_wait([resolver](beast::error_code timer_ec) {
+    if (!timer_ec) resolver->cancel();
+  });
+  auto endpoints = co_await resolver->async_resolve(
+      host, node_[node].port, asio::redirect_error(asio::use_awaitable, ec));
+  timer->cancel();
+  if (ec) {
+    const bool timed_out = ec == asio::error::operation_aborted;
+    out.error = transportError(
+        timed_out ? ErrorCode::kDeadlineExceeded : ErrorCode::kUnavailable,
+        timed_out ? TransportCause::kTimeout : TransportCause::kDns,
+        (timed_out ? "timed out resolving " : "cannot resolve ") + host + ": " + ec.message());
+    out.unreachable = Clock::now() < deadline;
+    co_return nullptr;
+  }
+  connection->tcp().expires_at(connect_by);
+  co_await connection->tcp().async_connect(endpoints,
+                                           asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    const bool timed_out = ec == beast::error::timeout;
+    out.error = transportError(
+        timed_out ? ErrorCode::kDeadlineExceeded : ErrorCode::kUnavailable,
+        timed_out ? TransportCause::kTimeout
+        : ec == asio::error::connection_refused ? TransportCause::kConnectionRefused
+                                                : TransportCause::kOther,
+        (timed_out ? "connect timeout to " : "cannot connect to ") + where + ": " + ec.message());
+    out.unreachable = Clock::now() < deadline;
+    co_return nullptr;
+  }
+  connection->tcp().socket().set_option(tcp::no_delay(true), ec);
+  if (auto& secure = connection->secure) {
+    // SNI for a host name (not for an address), then the handshake, within
+    // the connect timeout too.
+    beast::error_code ip_ec;
+    asio::ip::make_address(host, ip_ec);
+    // (SSL_set_tlsext_host_name, without the macro's C cast.)
+    if (ip_ec && SSL_ctrl(secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
+                          TLSEXT_NAMETYPE_host_name, const_cast<char*>(host.c_str())) != 1) {
+      out.error = transportError(ErrorCode::kUnavailable, TransportCause::kTls,
+                                 "TLS failure talking to " + where + ": cannot set the server name");
+      out.unreachable = Clock::now() < deadline;
+      co_return nullptr;
+    }
+    if (config_.tls_verify) secure->set_verify_callback(ssl::host_name_verification(host));
+    co_await secure->async_handshake(ssl::stream_base::client,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      const bool timed_out = ec == beast::error::timeout;
+      out.error = transportError(
+          timed_out ? ErrorCode::kDeadlineExceeded : ErrorCode::kUnavailable,
+          timed_out ? TransportCause::kTimeout : TransportCause::kTls,
+          (timed_out ? "TLS handshake timeout with " : "TLS failure talking to ") + where + ": " +
+              ec.message());
+      out.unreachable = Clock::now() < deadline;
+      co_return nullptr;
+    }
+  }
+  {
+    std::lock_guard lock(mu_);
+    ++opened_;
+  }
+  co_return connection;
+}
+
+asio::awaitable<void> AsyncUpstream::probe(std::shared_ptr<AsyncUpstream> self, std::size_t node) {
+  Attempt out;
+  auto connection = co_await self->open(node, self->nodes_->url(node),
+                                        Clock::now() + self->config_.connect_timeout, out);
+  if (!connection) {
+    self->nodes_->failed(node);
+    co_return;
+  }
+  self->nodes_->answered(node);
+  // Kept for the next request to this node, which then needs no connect.
+  self->giveBack(node, std::move(connection));
+}
+
 asio::awaitable<AsyncUpstream::Attempt> AsyncUpstream::once(const connectors::HttpRequest& request,
                                                             std::size_t node,
                                                             connectors::Deadline deadline,
                                                             bool fresh) {
   Attempt out;
   const std::string where = nodes_->url(node) + request.path;
-  const std::string& host = node_[node].host;
   const std::string& host_header = node_[node].host_header;
   // Signed at each attempt, as the libcurl client signs, the query sent as
   // it is signed (see sigV4CanonicalQuery).
@@ -244,74 +330,11 @@ asio::awaitable<AsyncUpstream::Attempt> AsyncUpstream::once(const connectors::Ht
   }
   auto connection = fresh ? nullptr : takeIdle(node);
   const bool reused = connection != nullptr;
-  beast::error_code ec;
   if (!connection) {
-    connection = std::make_unique<Connection>(executor_, tls_.get());
-    const auto connect_by = std::min(deadline, Clock::now() + config_.connect_timeout);
-    // The lookup is bounded like the connect: a timer cancels it. Both live
-    // in shared state, as the timer's handler may run after this returns.
-    auto resolver = std::make_shared<tcp::resolver>(executor_);
-    auto timer = std::make_shared<asio::steady_timer>(executor_, connect_by);
-    timer->async_wait([resolver](beast::error_code timer_ec) {
-      if (!timer_ec) resolver->cancel();
-    });
-    auto endpoints = co_await resolver->async_resolve(
-        host, node_[node].port, asio::redirect_error(asio::use_awaitable, ec));
-    timer->cancel();
-    if (ec) {
-      const bool timed_out = ec == asio::error::operation_aborted;
-      out.error = transportError(
-          timed_out ? ErrorCode::kDeadlineExceeded : ErrorCode::kUnavailable,
-          timed_out ? TransportCause::kTimeout : TransportCause::kDns,
-          (timed_out ? "timed out resolving " : "cannot resolve ") + host + ": " + ec.message());
-      out.unreachable = Clock::now() < deadline;
-      co_return out;
-    }
-    connection->tcp().expires_at(connect_by);
-    co_await connection->tcp().async_connect(endpoints,
-                                             asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      const bool timed_out = ec == beast::error::timeout;
-      out.error = transportError(
-          timed_out ? ErrorCode::kDeadlineExceeded : ErrorCode::kUnavailable,
-          timed_out ? TransportCause::kTimeout
-          : ec == asio::error::connection_refused ? TransportCause::kConnectionRefused
-                                                  : TransportCause::kOther,
-          (timed_out ? "connect timeout to " : "cannot connect to ") + where + ": " + ec.message());
-      out.unreachable = Clock::now() < deadline;
-      co_return out;
-    }
-    connection->tcp().socket().set_option(tcp::no_delay(true), ec);
-    if (auto& secure = connection->secure) {
-      // SNI for a host name (not for an address), then the handshake, within
-      // the connect timeout too.
-      beast::error_code ip_ec;
-      asio::ip::make_address(host, ip_ec);
-      // (SSL_set_tlsext_host_name, without the macro's C cast.)
-      if (ip_ec && SSL_ctrl(secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
-                            TLSEXT_NAMETYPE_host_name, const_cast<char*>(host.c_str())) != 1) {
-        out.error = transportError(ErrorCode::kUnavailable, TransportCause::kTls,
-                                   "TLS failure talking to " + where + ": cannot set the server name");
-        out.unreachable = Clock::now() < deadline;
-        co_return out;
-      }
-      if (config_.tls_verify) secure->set_verify_callback(ssl::host_name_verification(host));
-      co_await secure->async_handshake(ssl::stream_base::client,
-                                       asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) {
-        const bool timed_out = ec == beast::error::timeout;
-        out.error = transportError(
-            timed_out ? ErrorCode::kDeadlineExceeded : ErrorCode::kUnavailable,
-            timed_out ? TransportCause::kTimeout : TransportCause::kTls,
-            (timed_out ? "TLS handshake timeout with " : "TLS failure talking to ") + where + ": " +
-                ec.message());
-        out.unreachable = Clock::now() < deadline;
-        co_return out;
-      }
-    }
-    std::lock_guard lock(mu_);
-    ++opened_;
+    connection = co_await open(node, where, deadline, out);
+    if (!connection) co_return out;
   }
+  beast::error_code ec;
 
   http::request<http::string_body> req;
   req.method_string(request.method);

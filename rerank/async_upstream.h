@@ -66,6 +66,13 @@ class AsyncUpstream {
   boost::asio::awaitable<connectors::Result<connectors::HttpResponse>> send(
       connectors::HttpRequest request, connectors::Deadline deadline);
 
+  // Checks a down node in the background (connectors::NodeSet::dueForProbe):
+  // a connect, and the TLS handshake for https, within the connect timeout.
+  // Reached: the node is up again, and the connection is kept for its next
+  // request. Not reached: still down, its pause doubled. `self` keeps the
+  // client alive while the check runs on its io_context.
+  static boost::asio::awaitable<void> probe(std::shared_ptr<AsyncUpstream> self, std::size_t node);
+
   // Connections opened so far (for the tests of reuse).
   std::size_t connectionsOpened() const;
 
@@ -83,6 +90,11 @@ class AsyncUpstream {
   // One try to `node` on an idle connection, or a new one (`fresh`: always new).
   boost::asio::awaitable<Attempt> once(const connectors::HttpRequest& request, std::size_t node,
                                        connectors::Deadline deadline, bool fresh);
+  // A new connection to `node` (lookup, connect, TLS handshake), or null
+  // with the error in `out`. `where`: the node's URL and path, for errors.
+  boost::asio::awaitable<std::unique_ptr<Connection>> open(std::size_t node, const std::string& where,
+                                                           connectors::Deadline deadline,
+                                                           Attempt& out);
   std::unique_ptr<Connection> takeIdle(std::size_t node);
   void dropIdle(std::size_t node);
   // A pause before a retry: full jitter up to 25 ms. (Not a thread_local

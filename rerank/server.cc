@@ -73,6 +73,12 @@ struct Server::Impl {
   };
   std::vector<std::unique_ptr<Sweep>> sweeps;
   Clock::duration sweep_every;
+  // Every kCheckEvery on the first io_context: the engine's down nodes whose
+  // pause is over get a connect from here (AsyncUpstream::probe) rather than
+  // from a shopper's search, and a reload's new client is made (so /metrics
+  // shows its nodes without waiting for a request).
+  static constexpr std::chrono::milliseconds kCheckEvery{250};
+  std::optional<asio::steady_timer> check_timer;
 
   Impl(const config::ListenConfig& l, Handler& h, int n,
        std::function<void(const std::string&)> log)
@@ -98,6 +104,7 @@ struct Server::Impl {
   // Closes io_context `io`'s connections whose deadline has passed, and
   // comes back after `sweep_every`.
   void sweep(std::size_t io);
+  void checkNodes();
 
   // The process's view of the engine's nodes (connectors::NodeSet::shared:
   // every thread's client and the libcurl one share it), shown in /metrics.
@@ -348,6 +355,22 @@ void Server::Impl::sweep(std::size_t io) {
   });
 }
 
+void Server::Impl::checkNodes() {
+  check_timer->expires_after(kCheckEvery);
+  check_timer->async_wait([this](beast::error_code ec) {
+    if (ec || stopping.load()) return;
+    if (const auto rt = handler.runtime()) {
+      if (auto client = asyncUpstream(0, *rt)) {
+        client->nodes()->setProbed();
+        for (const std::size_t node : client->nodes()->dueForProbe()) {
+          asio::co_spawn(*iocs.front(), AsyncUpstream::probe(client, node), asio::detached);
+        }
+      }
+    }
+    checkNodes();
+  });
+}
+
 void Server::Impl::accept() {
   const std::size_t io = next_io;
   next_io = (next_io + 1) % iocs.size();
@@ -401,6 +424,8 @@ void Server::start() {
   if (const auto rt = impl_->handler.runtime()) {
     for (std::size_t io = 0; io < impl_->iocs.size(); ++io) impl_->asyncUpstream(io, *rt);
   }
+  impl_->check_timer.emplace(*impl_->iocs.front());
+  asio::post(*impl_->iocs.front(), [this] { impl_->checkNodes(); });
   impl_->accept();
   for (auto& ioc : impl_->iocs) {
     impl_->threads.emplace_back([io = ioc.get()] { io->run(); });

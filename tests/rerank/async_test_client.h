@@ -46,7 +46,7 @@ class AsyncTestClient {
 
   explicit AsyncTestClient(const config::UpstreamConfig& config, int threads = 1)
       : guard_(boost::asio::make_work_guard(ioc_)),
-        upstream_(std::make_unique<rerank::AsyncUpstream>(ioc_.get_executor(), config)) {
+        upstream_(std::make_shared<rerank::AsyncUpstream>(ioc_.get_executor(), config)) {
     for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
   }
   ~AsyncTestClient() {
@@ -67,6 +67,14 @@ class AsyncTestClient {
         boost::asio::use_future);
   }
 
+  // One background check of `node` (AsyncUpstream::probe), waited for.
+  void probe(std::size_t node) {
+    auto done = boost::asio::co_spawn(ioc_, rerank::AsyncUpstream::probe(upstream_, node),
+                                      boost::asio::use_future);
+    REQUIRE(done.wait_for(std::chrono::seconds(15)) == std::future_status::ready);
+    done.get();
+  }
+
   // One call, waited for; fails the test if it outlives its deadline by 10 s.
   Result send(connectors::HttpRequest request, std::chrono::milliseconds timeout) {
     return wait(start(std::move(request), timeout), timeout);
@@ -80,7 +88,7 @@ class AsyncTestClient {
  private:
   boost::asio::io_context ioc_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
-  std::unique_ptr<rerank::AsyncUpstream> upstream_;
+  std::shared_ptr<rerank::AsyncUpstream> upstream_;
   std::vector<std::thread> threads_;
 };
 

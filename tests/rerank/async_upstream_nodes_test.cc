@@ -245,3 +245,37 @@ TEST_CASE("rerankd's async clients and its libcurl client of the same nodes shar
   CHECK(async.nodes().failures(0) == 1);
   CHECK(live.requestsSeen() == 2);
 }
+
+TEST_CASE("a background check brings a node back and leaves its connection for the next call",
+          "[component][async_upstream]") {
+  FakeUpstream live({CannedResponse{}});
+  Client client(configFor({live.url()}));
+  client.nodes().failed(0);  // as after a refused connect
+  REQUIRE_FALSE(client.nodes().up(0));
+  client.probe(0);
+  CHECK(client.nodes().up(0));
+  CHECK(client.upstream().connectionsOpened() == 1);
+  CHECK(live.requestsSeen() == 0);  // a connect, no request
+  // The call after it uses the check's connection.
+  auto r = client.send();
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(client.upstream().connectionsOpened() == 1);
+  CHECK(live.requestsSeen() == 1);
+}
+
+TEST_CASE("a background check of a node that still refuses keeps it down and doubles its pause",
+          "[component][async_upstream]") {
+  FakeUpstream live({CannedResponse{}});
+  Client client(configFor({closedUrl(), live.url()}));
+  const auto before = Clock::now();
+  client.nodes().failed(0, before);
+  client.probe(0);
+  const auto after = Clock::now();
+  CHECK_FALSE(client.nodes().up(0));
+  CHECK(client.nodes().failures(0) == 2);
+  CHECK(client.upstream().connectionsOpened() == 0);
+  // The next pause is 2 s from the check.
+  CHECK(client.nodes().dueForProbe(before + 1900ms).empty());
+  CHECK(client.nodes().dueForProbe(after + 2000ms) == std::vector<std::size_t>{0});
+}

@@ -99,5 +99,44 @@ TEST_CASE("a single node takes every request, down or not", "[unit][node_set]") 
   CHECK(nodes.url(0) == "http://only:9200");
 }
 
+TEST_CASE("a background check gets each down node once its pause is over, and claims it",
+          "[unit][node_set]") {
+  NodeSet nodes = threeNodes();
+  const auto t = NodeSet::Clock::now();
+  CHECK(nodes.dueForProbe(t).empty());  // every node up
+  nodes.failed(1, t);
+  nodes.failed(2, t);
+  nodes.failed(2, t);  // twice in a row: a 2 s pause
+  CHECK(nodes.dueForProbe(t + milliseconds(999)).empty());
+  CHECK(nodes.dueForProbe(t + milliseconds(1000)) == Order{1});
+  // Claimed: not given again until its next pause (1 s from the claim) ends.
+  CHECK(nodes.dueForProbe(t + milliseconds(1500)).empty());
+  CHECK(nodes.dueForProbe(t + milliseconds(2000)) == (Order{1, 2}));
+  // A node back up is not checked.
+  nodes.answered(1);
+  CHECK(nodes.dueForProbe(t + milliseconds(60000)) == Order{2});
+}
+
+TEST_CASE("with background checks, requests leave a down node to them unless they stall",
+          "[unit][node_set]") {
+  NodeSet nodes = threeNodes();
+  nodes.setProbed();
+  const auto t = NodeSet::Clock::now();
+  nodes.failed(0, t);
+  // Its pause is over, but the check will try it: requests go to the nodes
+  // up and keep the down one last.
+  for (int i = 0; i < 4; ++i) CHECK(nodes.order(t + milliseconds(1000)).back() == 0);
+  CHECK_FALSE(nodes.up(0));
+  // No check claimed it for kProbeGrace after its pause ended: a request
+  // tries it first, as without checks, and claims it.
+  const auto stalled = t + milliseconds(1000) + NodeSet::kProbeGrace;
+  CHECK(nodes.order(stalled).front() == 0);
+  CHECK(nodes.order(stalled).back() == 0);
+  // A check that claimed it on time keeps requests away for the next pause.
+  nodes.failed(1, t);
+  CHECK(nodes.dueForProbe(t + milliseconds(1000)) == Order{1});
+  CHECK(nodes.order(t + milliseconds(1000) + NodeSet::kProbeGrace).front() == 2);  // the one up
+}
+
 }  // namespace
 }  // namespace rr::connectors
