@@ -1,7 +1,7 @@
 // rerankd in front of an engine of several nodes (`upstream.url` as a list):
 // searches are spread over them, a node that goes away is passed over
-// without one search failing and shown down in /metrics, and it takes
-// searches again once it is back. The two nodes are two addresses of the
+// without one search failing and shown down in /metrics, checked in the
+// background while it is away, and it takes searches again once it is back. The two nodes are two addresses of the
 // same real OpenSearch node: a TCP relay (stopped and restarted on its port)
 // and the node itself. And --check-config refuses a list that repeats a
 // node or mixes http and https.
@@ -11,6 +11,7 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/rerank/rerank_shop.h"
 #include "tests/rerank/tcp_relay.h"
@@ -21,8 +22,11 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// A generous rerank deadline: the first searches of a new index can take
+// longer than the default 50 ms, and this test is about the nodes.
 std::string nodesConfig(const Shop& shop, const std::string& nodes) {
   return configFor(nodes, shop.index, shop.model,
+                   "    deadline_ms: 5000\n"
                    "    fields: {title: title, description: description, brand: brand, "
                    "category: category, price: price}\n");
 }
@@ -77,23 +81,59 @@ TEST_CASE("searches go to every node, step around one that goes away, and return
   CHECK(nodeMetric(rerankd, "rerank_upstream_node_up", direct) == 1);
   CHECK(nodeMetric(rerankd, "rerank_upstream_node_failures_total", direct) == 0);
 
-  // Back on the same port: once its pause is over (1 s, doubling with each
-  // failed try) a search tries it, and it takes searches again.
+  // While it is away, rerankd checks it in the background, not with
+  // shoppers' searches: a connect each time its pause is over (1 s, then
+  // 2 s, ...). Its failures grow with no search sent.
+  const long failures_at_stop =
+      nodeMetric(rerankd, "rerank_upstream_node_failures_total", relay.url());
+  auto waitFor = [](auto done) {
+    const auto until = Clock::now() + std::chrono::seconds(15);
+    while (Clock::now() < until && !done()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  };
+  waitFor([&] {
+    return nodeMetric(rerankd, "rerank_upstream_node_failures_total", relay.url()) >
+           failures_at_stop;
+  });
+  CHECK(nodeMetric(rerankd, "rerank_upstream_node_failures_total", relay.url()) >
+        failures_at_stop);
+  CHECK(nodeMetric(rerankd, "rerank_upstream_node_up", relay.url()) == 0);
+
+  // Back on the same port: the next check finds it, still with no search
+  // sent, and its connection is kept for the next search.
   relay.start();
   REQUIRE(relay.port() == port);
-  const auto until = Clock::now() + std::chrono::seconds(15);
-  while (Clock::now() < until &&
-         (relay.connectionsAccepted() == accepted_at_stop ||
-          nodeMetric(rerankd, "rerank_upstream_node_up", relay.url()) != 1)) {
-    searchReranked(rerankd, shop);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  CHECK(relay.connectionsAccepted() > accepted_at_stop);
+  waitFor([&] { return nodeMetric(rerankd, "rerank_upstream_node_up", relay.url()) == 1; });
   CHECK(nodeMetric(rerankd, "rerank_upstream_node_up", relay.url()) == 1);
+  CHECK(relay.connectionsAccepted() > accepted_at_stop);
   // And the searches after it are shared again: the relay carries some.
   const long from_clients = relay.bytesFromClients();
   for (int i = 0; i < 4; ++i) searchReranked(rerankd, shop);
   CHECK(relay.bytesFromClients() > from_clients);
+  CHECK(rerankd.stop() == 0);
+}
+
+TEST_CASE("after a reload that changes the node list, /metrics shows the new nodes at once",
+          "[rerankd][opensearch]") {
+  Shop shop;
+  const std::string direct = openSearchUrl();
+  RerankdProcess rerankd(shop.dir, nodesConfig(shop, direct));
+  CHECK(nodeMetric(rerankd, "rerank_upstream_node_up", direct) == 1);
+
+  // The same node under a second address (a relay), added by a reload. No
+  // search is sent: the new config's engine client is made in the
+  // background, and /metrics shows both nodes from it.
+  TcpRelay relay(direct);
+  relay.start();
+  std::ofstream(rerankd.configPath()) << nodesConfig(shop, "[" + direct + ", " + relay.url() + "]");
+  const std::vector<connectors::Header> admin{{"Authorization", "Bearer test-token-0123456789"}};
+  REQUIRE(call(rerankd.client(), "POST", "/_rerank/reload", "", "", admin).status == 200);
+  const auto until = Clock::now() + std::chrono::seconds(5);
+  while (Clock::now() < until && nodeMetric(rerankd, "rerank_upstream_node_up", relay.url()) != 1) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(nodeMetric(rerankd, "rerank_upstream_node_up", relay.url()) == 1);
+  CHECK(nodeMetric(rerankd, "rerank_upstream_node_up", direct) == 1);
+  CHECK(relay.connectionsAccepted() == 0);  // no search went there
   CHECK(rerankd.stop() == 0);
 }
 
