@@ -125,6 +125,12 @@ std::expected<std::string, std::string> runCredentialProcess(const std::string& 
   }
   if (pid == 0) {
     ::dup2(out[1], STDOUT_FILENO);
+    // Only stdin, stdout (the pipe) and stderr: not every socket of a
+    // multi-threaded rerankd is close-on-exec, and the helper would hold
+    // them open while it runs.
+    if (::close_range(3, ~0U, 0) != 0) {
+      for (int fd = 3; fd < 65536; ++fd) ::close(fd);
+    }
     ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }

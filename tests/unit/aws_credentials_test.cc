@@ -4,6 +4,9 @@
 // tests/component/aws_credentials_source_test.cc.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <string>
 
@@ -166,4 +169,18 @@ TEST_CASE("a credential_process is run by the shell, its failures named", "[unit
         "printed more than 64 KB");
   CHECK(runCredentialProcess("/nonexistent/helper", milliseconds(5000)).error() ==
         "exited with status 127");
+}
+
+TEST_CASE("a credential_process does not inherit rerankd's files and sockets", "[unit][sigv4]") {
+  // rerankd's sockets are not all close-on-exec; a helper that kept them
+  // open would hold shoppers' connections and the engine's while it runs.
+  const int fd = ::open("/dev/null", O_RDONLY);  // without O_CLOEXEC
+  REQUIRE(fd > 2);
+  const std::string fd_path = "/proc/$$/fd/" + std::to_string(fd);
+  CHECK(runCredentialProcess("test -e " + fd_path + " && echo open || echo closed",
+                             std::chrono::milliseconds(5000)) == "closed\n");
+  // Its standard output is still the pipe it answers on.
+  CHECK(runCredentialProcess("test -e /proc/$$/fd/1 && echo open", std::chrono::milliseconds(5000)) ==
+        "open\n");
+  ::close(fd);
 }
