@@ -135,12 +135,14 @@ bool FakeUpstream::handleConnection(int fd) {
     while (!stopping_) ::usleep(10000);
     return false;
   }
+  // The answer to a HEAD has the head alone.
+  const bool head_only = data.starts_with("HEAD ");
   std::size_t promised = r.body.size() + (r.cut_body ? 100 : 0);
   std::string head = "HTTP/1.1 " + std::to_string(r.status) + " " +
                      reasonPhrase(r.status) + "\r\nContent-Type: " +
                      r.content_type + "\r\nContent-Length: " +
                      std::to_string(promised) + "\r\n\r\n";
-  writeAll(fd, head + r.body);
+  writeAll(fd, head_only ? head : head + r.body);
   return !r.cut_body;
 }
 
