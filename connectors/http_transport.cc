@@ -201,7 +201,11 @@ class CurlTransport::Impl {
       if (unreachable) {
         if (first_round) nodes_->failed(node);
         if (++unreachable_in_a_row < order.size()) continue;  // the next node, now
-      } else if (last || last.error().cause != TransportCause::kTimeout) {
+      } else if (!last && last.error().cause == TransportCause::kTimeout) {
+        // Sent, no answer in time: a node that hangs is marked down so the
+        // next requests go elsewhere (this one is not sent again).
+        if (first_round) nodes_->failed(node);
+      } else {
         nodes_->answered(node);
       }
       unreachable_in_a_row = 0;

@@ -7,15 +7,17 @@
 // shop's. So each client keeps a NodeSet: requests go round-robin over the
 // nodes that are up; a node that cannot be reached (refused, no address,
 // connect or TLS handshake timeout, TLS failure: nothing of the request was
-// sent) is marked down and the request goes on to the next node at once.
+// sent) is marked down and the request goes on to the next node at once;
+// one that took a request and gave no answer in time (a node that hangs) is
+// marked down too, that request not sent again.
 // Once a down node's pause is over (1 s, doubling with each failure in a row
 // up to 60 s), the next request tries it first, and its first answer brings
 // it back; a node still down costs that request one failed connect. When
 // every node is down, they are tried in the order their pauses end: a
 // request never fails only because of the bookkeeping.
 //
-// A process that checks down nodes in the background (rerankd: a connect
-// to each node whose pause is over, see dueForProbe) calls setProbed():
+// A process that checks down nodes in the background (rerankd: `HEAD /` to
+// each node whose pause is over, see dueForProbe) calls setProbed():
 // requests then leave a down node to those checks and go to the nodes up,
 // so no shopper's search pays for a failed connect. Should the checks stall
 // (their node not claimed within kProbeGrace of its pause's end), requests
@@ -66,14 +68,15 @@ class NodeSet {
   // Without the lock while every node is up.
   std::vector<std::size_t> dueForProbe(Clock::time_point now = Clock::now());
 
-  // `node` could not be reached: down, with a pause twice the last one.
+  // `node` could not be reached, or did not answer in time: down, with a
+  // pause twice the last one.
   void failed(std::size_t node, Clock::time_point now = Clock::now());
   // `node` answered (any HTTP status): up again.
   void answered(std::size_t node);
 
   bool up(std::size_t node) const;
-  // Failed tries to reach `node` since start, by requests or background
-  // checks (for /metrics).
+  // Times `node` failed since start (not reached, or no answer in time),
+  // for requests or background checks (for /metrics).
   std::size_t failures(std::size_t node) const;
 
  private:

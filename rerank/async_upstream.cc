@@ -293,16 +293,18 @@ asio::awaitable<std::unique_ptr<AsyncUpstream::Connection>> AsyncUpstream::open(
 }
 
 asio::awaitable<void> AsyncUpstream::probe(std::shared_ptr<AsyncUpstream> self, std::size_t node) {
-  Attempt out;
-  auto connection = co_await self->open(node, self->nodes_->url(node),
-                                        Clock::now() + self->config_.connect_timeout, out);
-  if (!connection) {
+  connectors::HttpRequest ping;
+  ping.method = "HEAD";
+  ping.path = "/";
+  const auto within = std::max<Clock::duration>(self->config_.connect_timeout, std::chrono::seconds(1));
+  const Attempt out = co_await self->once(ping, node, Clock::now() + within, /*fresh=*/true);
+  if (out.response) {
+    // Any status: the node's HTTP layer answers. once() kept the
+    // connection for the node's next request.
+    self->nodes_->answered(node);
+  } else if (out.error.code != ErrorCode::kInvalidArgument) {  // not the signer's credentials
     self->nodes_->failed(node);
-    co_return;
   }
-  self->nodes_->answered(node);
-  // Kept for the next request to this node, which then needs no connect.
-  self->giveBack(node, std::move(connection));
 }
 
 asio::awaitable<AsyncUpstream::Attempt> AsyncUpstream::once(const connectors::HttpRequest& request,
@@ -425,7 +427,14 @@ asio::awaitable<connectors::Result<connectors::HttpResponse>> AsyncUpstream::sen
     if (last.unreachable) {
       if (first_round) nodes_->failed(node);
       if (++unreachable_in_a_row < order.size()) continue;  // the next node, now
-    } else if (last.response || last.error.cause != TransportCause::kTimeout) {
+    } else if (!last.response && last.error.cause == TransportCause::kTimeout) {
+      // Sent, and no answer in time. A node that hangs (a long GC pause, a
+      // full queue) would keep taking its share of searches and hold each
+      // until the timeout: it is marked down so the next ones go elsewhere,
+      // and checked again after its pause. This one is not sent again: the
+      // engine may still be running it.
+      if (first_round) nodes_->failed(node);
+    } else {
       nodes_->answered(node);
     }
     unreachable_in_a_row = 0;

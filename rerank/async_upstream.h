@@ -16,8 +16,9 @@
 // dead, are dropped). Errors carry the same codes and causes
 // (connectors/error.h), so the caller's 502/503/504 mapping is the same for
 // both clients. With several nodes (`upstream.url` as a list) requests go
-// round-robin over those up, and one that cannot be reached is passed over
-// at once (connectors/node_set.h), as in the libcurl client.
+// round-robin over those up; one that cannot be reached is passed over at
+// once, and one that took no answer in time is left alone for its pause
+// (connectors/node_set.h), as in the libcurl client.
 #pragma once
 
 // Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
@@ -67,10 +68,12 @@ class AsyncUpstream {
       connectors::HttpRequest request, connectors::Deadline deadline);
 
   // Checks a down node in the background (connectors::NodeSet::dueForProbe):
-  // a connect, and the TLS handshake for https, within the connect timeout.
-  // Reached: the node is up again, and the connection is kept for its next
-  // request. Not reached: still down, its pause doubled. `self` keeps the
-  // client alive while the check runs on its io_context.
+  // `HEAD /` on a new connection, authenticated or signed as any request,
+  // answered within the connect timeout (at least 1 s). Any answer: the
+  // node is up again, and the connection is kept for its next request.
+  // None (refused, or a node that accepts connections but hangs): still
+  // down, its pause doubled. `self` keeps the client alive while the check
+  // runs on its io_context.
   static boost::asio::awaitable<void> probe(std::shared_ptr<AsyncUpstream> self, std::size_t node);
 
   // Connections opened so far (for the tests of reuse).

@@ -134,7 +134,7 @@ std::string Metrics::render() const {
       out += "rerank_upstream_node_up{node=\"" + label(nodes_->url(i)) + "\"} " +
              (nodes_->up(i) ? "1" : "0") + "\n";
     }
-    out += "# HELP rerank_upstream_node_failures_total Times the node could not be reached.\n";
+    out += "# HELP rerank_upstream_node_failures_total Times the node could not be reached or gave no answer in time.\n";
     out += "# TYPE rerank_upstream_node_failures_total counter\n";
     for (std::size_t i = 0; i < nodes_->size(); ++i) {
       out += "rerank_upstream_node_failures_total{node=\"" + label(nodes_->url(i)) + "\"} " +

@@ -252,3 +252,23 @@ TEST_CASE("a 503 from one node is retried on the next node, which answers",
   CHECK(busy.requestsSeen() == 1);
   CHECK(ok.requestsSeen() == 1);
 }
+
+TEST_CASE("a node that takes a request and gives no answer in time is passed over after it",
+          "[component][transport]") {
+  // The hung node takes the first request (its round starts there): it times
+  // out and is not sent again. The next requests go to the node that answers.
+  FakeUpstream hung({CannedResponse{.stall = true}});
+  FakeUpstream ok({CannedResponse{.body = kEmptySearch}});
+  auto client = clientFor({hung.url(), ok.url()}, std::chrono::milliseconds(300), 2);
+  auto first = client->search("idx", "{}");
+  REQUIRE_FALSE(first);
+  CHECK(first.error().cause == TransportCause::kTimeout);
+  CHECK(ok.requestsSeen() == 0);
+  for (int i = 0; i < 4; ++i) {
+    auto r = client->search("idx", "{}");
+    INFO("request " << i << ": " << (r ? "ok" : r.error().message));
+    CHECK(r);
+  }
+  CHECK(ok.requestsSeen() == 4);
+  CHECK(hung.requestsSeen() == 1);
+}

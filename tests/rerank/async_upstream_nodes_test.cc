@@ -255,13 +255,48 @@ TEST_CASE("a background check brings a node back and leaves its connection for t
   client.probe(0);
   CHECK(client.nodes().up(0));
   CHECK(client.upstream().connectionsOpened() == 1);
-  CHECK(live.requestsSeen() == 0);  // a connect, no request
+  REQUIRE(live.requestsSeen() == 1);
+  CHECK(live.requestLines()[0] == "HEAD / HTTP/1.1");
   // The call after it uses the check's connection.
   auto r = client.send();
   REQUIRE(r);
   CHECK(r->status == 200);
   CHECK(client.upstream().connectionsOpened() == 1);
-  CHECK(live.requestsSeen() == 1);
+  CHECK(live.requestsSeen() == 2);
+}
+
+TEST_CASE("a node that takes a call and gives no answer in time is left alone for its pause",
+          "[component][async_upstream]") {
+  // A node that hangs (a long GC pause, a full queue) still accepts
+  // connections: without this, it would keep taking its share of calls and
+  // hold each until the timeout.
+  FakeUpstream hung({CannedResponse{.stall = true}});
+  FakeUpstream live({CannedResponse{}});
+  Client client(configFor({hung.url(), live.url()}));
+  HttpRequest request;
+  request.method = "GET";
+  request.path = "/products/_search";
+  // The first call's round starts at the hung node: it times out, and is
+  // not sent again (the engine may still be running it).
+  auto r = client.AsyncTestClient::send(request, 300ms);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().cause == rr::connectors::TransportCause::kTimeout);
+  CHECK(live.requestsSeen() == 0);
+  CHECK_FALSE(client.nodes().up(0));
+  CHECK(client.nodes().failures(0) == 1);
+  // The next calls go to the node that answers, each at once.
+  for (int i = 0; i < 4; ++i) {
+    auto next = client.AsyncTestClient::send(request, 300ms);
+    REQUIRE(next);
+    CHECK(next->status == 200);
+  }
+  CHECK(live.requestsSeen() == 4);
+  CHECK(hung.requestsSeen() == 1);
+
+  // A background check of it (HEAD /) gets no answer either: still down.
+  client.probe(0);
+  CHECK_FALSE(client.nodes().up(0));
+  CHECK(client.nodes().failures(0) == 2);
 }
 
 TEST_CASE("a background check of a node that still refuses keeps it down and doubles its pause",
