@@ -1,7 +1,9 @@
 // rerankd in front of an engine of several nodes (`upstream.url` as a list):
 // searches are spread over them, a node that goes away is passed over
 // without one search failing and shown down in /metrics, checked in the
-// background while it is away, and it takes searches again once it is back. The two nodes are two addresses of the
+// background while it is away, and it takes searches again once it is back.
+// A node that accepts connections but never answers is left alone after
+// the one search it held. The two nodes are two addresses of the
 // same real OpenSearch node: a TCP relay (stopped and restarted on its port)
 // and the node itself. And --check-config refuses a list that repeats a
 // node or mixes http and https.
@@ -15,6 +17,7 @@
 
 #include "tests/rerank/rerank_shop.h"
 #include "tests/rerank/tcp_relay.h"
+#include "tests/support/fake_upstream.h"
 
 using namespace rr;
 using namespace rr::testing;
@@ -109,6 +112,52 @@ TEST_CASE("searches go to every node, step around one that goes away, and return
   const long from_clients = relay.bytesFromClients();
   for (int i = 0; i < 4; ++i) searchReranked(rerankd, shop);
   CHECK(relay.bytesFromClients() > from_clients);
+  CHECK(rerankd.stop() == 0);
+}
+
+TEST_CASE("a node that accepts connections but never answers is left alone after one search",
+          "[rerankd][opensearch]") {
+  // A hung node (a long GC pause, a full queue): the kernel still accepts
+  // connections, nothing answers. Without this, it would take its share of
+  // searches and hold each until the request timeout.
+  Shop shop;
+  SilentListener hung;
+  const std::string direct = openSearchUrl();
+  std::string config = nodesConfig(shop, "[" + hung.url() + ", " + direct + "]");
+  const std::string timeout = "request_timeout_ms: 5000";
+  REQUIRE(config.find(timeout) != std::string::npos);
+  config.replace(config.find(timeout), timeout.size(), "request_timeout_ms: 500");
+  RerankdProcess rerankd(shop.dir, config);
+
+  // The first search's round starts at the hung node: it times out (an
+  // engine-shaped 504, not sent again). Every search after it is reranked.
+  int failed = 0;
+  for (int i = 0; i < 10; ++i) {
+    const auto r = call(rerankd.client(), "POST", "/" + shop.index + "/_search", kQuery);
+    INFO(r.body);
+    if (r.status != 200) {
+      CHECK(r.status == 504);
+      ++failed;
+      continue;
+    }
+    CHECK(r.header("X-Rerank") == "applied");
+  }
+  CHECK(failed <= 1);
+  CHECK(nodeMetric(rerankd, "rerank_upstream_node_up", hung.url()) == 0);
+  const long failures = nodeMetric(rerankd, "rerank_upstream_node_failures_total", hung.url());
+  CHECK(failures >= 1);
+  CHECK(nodeMetric(rerankd, "rerank_upstream_node_up", direct) == 1);
+
+  // The background check (HEAD /) gets no answer either: it stays down,
+  // its failures growing with no search sent.
+  const auto until = Clock::now() + std::chrono::seconds(10);
+  while (Clock::now() < until &&
+         nodeMetric(rerankd, "rerank_upstream_node_failures_total", hung.url()) == failures) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(nodeMetric(rerankd, "rerank_upstream_node_failures_total", hung.url()) > failures);
+  CHECK(nodeMetric(rerankd, "rerank_upstream_node_up", hung.url()) == 0);
+  for (int i = 0; i < 4; ++i) searchReranked(rerankd, shop);
   CHECK(rerankd.stop() == 0);
 }
 
