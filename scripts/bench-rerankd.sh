@@ -39,6 +39,10 @@
 #       shoppers' profiles in the engine (`profiles.store: shared`, an index
 #       of the run's own, deleted at the end): one more engine call per
 #       reranked search
+#   RR_BENCH_FACETS=1 scripts/bench-rerankd.sh
+#       every search also asks for a results page's facets (category and
+#       brand terms, price ranges and stats), as storefronts' searches do:
+#       the engine computes them over every match, rerankd passes them on
 #   RR_BENCH_DRY_RUN=1 scripts/bench-rerankd.sh
 #       checks the settings and says what it would run, then stops
 # Bad settings are refused (exit 2) before anything is built or started.
@@ -61,6 +65,7 @@ relay=$(bench_setting RR_BENCH_RELAY 1 '[01]' "1 (measure nginx too, the default
 rounds=$(bench_setting RR_BENCH_ROUNDS 3 '[1-9]|1[0-9]|20' "1 to 20 rounds of the two builds")
 pin=$(bench_setting RR_BENCH_PIN 0 '[01]' "1 (rerankd on a CPU of its own) or 0 (the default)")
 upstream=$(bench_setting RR_BENCH_UPSTREAM http 'https?' "http (the default) or https")
+facets=$(bench_setting RR_BENCH_FACETS 0 '[01]' "1 (searches with facets) or 0 (the default)")
 profiles=$(bench_setting RR_BENCH_PROFILES embedded 'embedded|shared' \
   "embedded (the default) or shared")
 cpus=$(nproc)
@@ -81,7 +86,8 @@ bench_settings_done "$requests requests per phase, windows $windows, $concurrenc
 at once, relay $([[ $relay == 1 ]] && echo nginx || echo none)${RR_BENCH_PERF:+, perf profile to $RR_BENCH_PERF}\
 ${against:+, against $against in $rounds alternating round(s)}\
 $([[ $pin == 1 ]] && echo ", rerankd pinned to CPU $((cpus - 1)), the engine to 0-$((cpus - 2))")\
-, rerankd to the engine over $upstream, $profiles profiles"
+, rerankd to the engine over $upstream, $profiles profiles\
+$([[ $facets == 1 ]] && echo ", searches with facets")"
 
 source scripts/lib/release-build.sh
 build_release rerankd rerankd_e2e
@@ -280,7 +286,7 @@ run_driver() {
   build-release/tests/bench/rerankd_e2e run --engine "$url" --rerankd "$rerankd_url" \
     --rerankd-pid "$rerankd_pid" --engine-pid "$engine_pid" --dir "$work" \
     --requests "$requests" --windows "$windows" \
-    --concurrency "$concurrency" "${relay_args[@]}"
+    --concurrency "$concurrency" --facets "$facets" "${relay_args[@]}"
 }
 # One turn without RR_BENCH_AGAINST; with it, this tree's rerankd and the
 # other in turns, each started afresh (the first is the one started above).

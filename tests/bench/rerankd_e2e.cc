@@ -12,7 +12,7 @@
 //       runs index-sync, and writes DIR/rerankd.yaml, DIR/queries.txt
 //   rerankd_e2e run --engine URL --rerankd URL --rerankd-pid PID --engine-pid PID
 //       --dir DIR [--requests N] [--windows 100,200,500]
-//       [--relay URL --relay-pids PID,PID] [--concurrency N]
+//       [--relay URL --relay-pids PID,PID] [--concurrency N] [--facets 1]
 //       posts histories for 50 shoppers, then measures; with --concurrency,
 //       N clients send at once (each its own connection) instead of one
 //       request at a time, and the throughput is reported too; with --relay, the
@@ -21,7 +21,10 @@
 //       and always through rerankd from a shopper who opted out ("pass"),
 //       relayed unchanged: rerankd's own cost as a proxy, without reranking;
 //       to a disabled storefront ("disabled"); and the shopper's page as a
-//       one-search `_msearch` ("msearch")
+//       one-search `_msearch` ("msearch"). With --facets 1 every search
+//       (direct, relayed and the shopper's) also asks for the facets of a
+//       storefront's results page: category and brand terms, price ranges
+//       and price stats, computed by the engine over every match
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -128,7 +131,9 @@ int prepare(const std::string& engine_url, const std::string& catalog, int gener
   auto created = engine->createIndex(
       kIndex, R"({"settings":{"number_of_shards":1,"number_of_replicas":0},"mappings":{)"
               R"("_source":{"excludes":["rr_vector*"]},"properties":{"title":{"type":"text"},)"
-              R"("description":{"type":"text"},"brand":{"type":"text"},"category":{"type":"keyword"},)"
+              R"("description":{"type":"text"},)"
+              R"("brand":{"type":"text","fields":{"keyword":{"type":"keyword","ignore_above":256}}},)"
+              R"("category":{"type":"keyword"},)"
               R"("price":{"type":"float"}}}})");
   if (!created) die("create index: " + created.error().message);
   for (std::size_t start = 0; start < items.size(); start += 1000) {
@@ -233,6 +238,7 @@ int main(int argc, char** argv) {
   std::string relay_url;
   std::vector<pid_t> relay_pids;
   int requests = 400, generate = 0, concurrency = 1;
+  bool facets = false;
   std::vector<int> windows = {100, 200, 500};
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string f = argv[i], v = argv[i + 1];
@@ -253,6 +259,7 @@ int main(int argc, char** argv) {
       concurrency = intFlag(f, v);
       if (concurrency < 1 || concurrency > 64) die("--concurrency: 1 to 64, got " + v);
     }
+    else if (f == "--facets") facets = intFlag(f, v) != 0;
     else if (f == "--windows") {
       windows.clear();
       std::stringstream list(v);
@@ -356,9 +363,18 @@ int main(int argc, char** argv) {
         req.headers.push_back({"Content-Type", "application/json"});
         // The shopper's own request (rerankd fetches the window), and what
         // rerankd asks the engine for.
-        const std::string page = "{\"size\":10,\"query\":" + match + "}";
+        // A results page's facets, when asked for: the engine computes them
+        // over every match, and rerankd passes them through as they are.
+        const std::string aggs =
+            facets ? ",\"aggs\":{\"category\":{\"terms\":{\"field\":\"category\",\"size\":20}},"
+                     "\"brand\":{\"terms\":{\"field\":\"brand.keyword\",\"size\":20}},"
+                     "\"price\":{\"range\":{\"field\":\"price\",\"ranges\":[{\"to\":25},"
+                     "{\"from\":25,\"to\":100},{\"from\":100,\"to\":500},{\"from\":500}]}},"
+                     "\"price_stats\":{\"stats\":{\"field\":\"price\"}}}"
+                   : "";
+        const std::string page = "{\"size\":10,\"query\":" + match + aggs + "}";
         const std::string window_request = "{\"size\":" + std::to_string(window) +
-                                           ",\"query\":" + match + ",\"docvalue_fields\":[" +
+                                           ",\"query\":" + match + aggs + ",\"docvalue_fields\":[" +
                                            connectors::jsonString(vector_field) + "]}";
         const std::string shopper = "shopper-" + std::to_string(i % 50);
         const std::string storefront = "w" + std::to_string(window);

@@ -46,6 +46,8 @@ run $rr 2 "RR_BENCH_PROFILES: embedded (the default) or shared, got 'redis'" RR_
 run $rr 0 "rerankd to the engine over http, embedded profiles"
 run $rr 0 "rerankd to the engine over https, shared profiles" RR_BENCH_UPSTREAM=https \
   RR_BENCH_PROFILES=shared
+run $rr 2 "RR_BENCH_FACETS: 1 (searches with facets) or 0 (the default), got 'yes'" RR_BENCH_FACETS=yes
+run $rr 0 "shared profiles, searches with facets" RR_BENCH_PROFILES=shared RR_BENCH_FACETS=1
 run $rr 2 "RR_BENCH_PIN: 1 (rerankd on a CPU of its own) or 0 (the default), got 'yes'" RR_BENCH_PIN=yes
 if [[ $(nproc) -ge 2 ]]; then
   run $rr 0 "rerankd pinned to CPU $(($(nproc) - 1)), the engine to 0-$(($(nproc) - 2))" RR_BENCH_PIN=1
