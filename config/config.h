@@ -66,6 +66,11 @@ struct UpstreamConfig {
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds request_timeout{30000};
   int pool_size = 16;  // kept-alive connections, >= 1
+  // rerankd asks the cluster for its nodes (`GET /_nodes/http`) at start and
+  // every `discover_interval`, and sends to those as well as to `urls`
+  // (rerank/node_discovery.h). Not with aws_sigv4.
+  bool discover_nodes = false;
+  std::chrono::seconds discover_interval{300};
   // Or AWS Signature Version 4 (an Amazon OpenSearch Service domain, or
   // OpenSearch Serverless): every request signed for `region` and
   // `service`, with credentials from the environment, a web identity, the

@@ -10,9 +10,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iostream>
 #include <mutex>
 #include <optional>
 
+#include "rerank/node_discovery.h"
 #include "rerank/request_body.h"
 
 namespace rr::rerank {
@@ -55,6 +57,7 @@ struct Server::Impl {
     std::mutex mu;
     // The config last checked against, held so its address stays its own.
     std::shared_ptr<const config::Config> seen;
+    std::uint64_t seen_found = 0;  // the discovery generation last checked against
     config::UpstreamConfig config;
     std::shared_ptr<AsyncUpstream> client;
   };
@@ -79,6 +82,14 @@ struct Server::Impl {
   // shows its nodes without waiting for a request).
   static constexpr std::chrono::milliseconds kCheckEvery{250};
   std::optional<asio::steady_timer> check_timer;
+  // The nodes `upstream.discover_nodes` found (rerank/node_discovery.h),
+  // asked for from the check above; `found_generation` moves when they
+  // change, and each thread's client is then made again with them.
+  std::mutex found_mu;
+  std::vector<std::string> found;  // under found_mu
+  std::atomic<std::uint64_t> found_generation{0};
+  Clock::time_point next_discovery{};  // the first io_context's thread only
+  bool discovering = false;            // the same
 
   Impl(const config::ListenConfig& l, Handler& h, int n,
        std::function<void(const std::string&)> log)
@@ -105,11 +116,22 @@ struct Server::Impl {
   // comes back after `sweep_every`.
   void sweep(std::size_t io);
   void checkNodes();
+  // Asks the cluster for its nodes through `client`; on an answer that
+  // changes them, the clients are made again with them.
+  asio::awaitable<void> discoverNodes(std::shared_ptr<AsyncUpstream> client, std::string scheme,
+                                      std::chrono::seconds every);
+
+  // The nodes to send to under `c`: its own, and those found when it asks.
+  std::vector<std::string> nodesFor(const config::UpstreamConfig& c) {
+    if (!c.discover_nodes) return c.nodes();
+    std::lock_guard lock(found_mu);
+    return withDiscovered(c.nodes(), found);
+  }
 
   // The process's view of the engine's nodes (connectors::NodeSet::shared:
   // every thread's client and the libcurl one share it), shown in /metrics.
-  std::shared_ptr<connectors::NodeSet> sharedNodes(const config::UpstreamConfig& c) {
-    auto nodes = connectors::NodeSet::shared(c.nodes());
+  std::shared_ptr<connectors::NodeSet> sharedNodes(const std::vector<std::string>& urls) {
+    auto nodes = connectors::NodeSet::shared(urls);
     handler.metrics().setUpstreamNodes(nodes);
     return nodes;
   }
@@ -119,16 +141,20 @@ struct Server::Impl {
   std::shared_ptr<AsyncUpstream> asyncUpstream(std::size_t io, const Runtime& rt) {
     IoUpstream& u = *upstreams[io];
     std::lock_guard lock(u.mu);
-    // Compared only when a reload brought a new config.
-    if (u.seen != rt.config) {
-      const auto& c = rt.config->upstream;
-      if (!u.client || c.nodes() != u.config.nodes() || c.user != u.config.user ||
+    // Compared only when a reload brought a new config, or discovery new nodes.
+    const std::uint64_t generation = found_generation.load(std::memory_order_acquire);
+    if (u.seen != rt.config || u.seen_found != generation) {
+      config::UpstreamConfig c = rt.config->upstream;
+      c.urls = nodesFor(c);
+      c.url = c.urls.front();
+      if (!u.client || c.urls != u.config.urls || c.user != u.config.user ||
           c.password != u.config.password || c.pool_size != u.config.pool_size ||
           c.connect_timeout != u.config.connect_timeout) {
-        u.client = std::make_shared<AsyncUpstream>(iocs[io]->get_executor(), c, sharedNodes(c));
+        u.client = std::make_shared<AsyncUpstream>(iocs[io]->get_executor(), c, sharedNodes(c.urls));
         u.config = c;
       }
       u.seen = rt.config;
+      u.seen_found = generation;
     }
     return u.client->usable() ? u.client : nullptr;
   }
@@ -365,10 +391,54 @@ void Server::Impl::checkNodes() {
         for (const std::size_t node : client->nodes()->dueForProbe()) {
           asio::co_spawn(*iocs.front(), AsyncUpstream::probe(client, node), asio::detached);
         }
+        const auto& upstream = rt->config->upstream;
+        if (upstream.discover_nodes && !discovering && Clock::now() >= next_discovery) {
+          discovering = true;
+          const std::string scheme = upstream.url.starts_with("https://") ? "https" : "http";
+          asio::co_spawn(*iocs.front(), discoverNodes(client, scheme, upstream.discover_interval),
+                         asio::detached);
+        }
       }
     }
     checkNodes();
   });
+}
+
+asio::awaitable<void> Server::Impl::discoverNodes(std::shared_ptr<AsyncUpstream> client,
+                                                   std::string scheme, std::chrono::seconds every) {
+  connectors::HttpRequest request;
+  request.method = "GET";
+  request.path = std::string(kNodesHttpPath);
+  request.query = std::string(kNodesHttpQuery);
+  auto answer = co_await client->send(std::move(request), Clock::now() + std::chrono::seconds(10));
+  std::expected<std::vector<std::string>, std::string> nodes =
+      std::unexpected(std::string("no answer"));
+  if (!answer) {
+    nodes = std::unexpected(answer.error().message);
+  } else if (answer->status != 200) {
+    nodes = std::unexpected("HTTP " + std::to_string(answer->status) + " from the engine");
+  } else {
+    nodes = parseNodesHttp(answer->body, scheme);
+    if (nodes && nodes->empty()) nodes = std::unexpected(std::string("no nodes listed"));
+  }
+  // Asked again after the interval; after a failure, within 10 s.
+  next_discovery = Clock::now() + (nodes ? every : std::min<Clock::duration>(every, std::chrono::seconds(10)));
+  discovering = false;
+  if (!nodes) {
+    std::cerr << "rerankd: upstream.discover_nodes: cannot list the cluster's nodes, keeping "
+                 "the ones known: "
+              << nodes.error() << "\n";
+    co_return;
+  }
+  {
+    std::lock_guard lock(found_mu);
+    if (*nodes == found) co_return;
+    found = *nodes;
+  }
+  std::string list;
+  for (const auto& url : *nodes) list += (list.empty() ? "" : ", ") + url;
+  std::cerr << "rerankd: upstream.discover_nodes: the cluster lists " << list << "\n";
+  found_generation.fetch_add(1, std::memory_order_release);
 }
 
 void Server::Impl::accept() {

@@ -114,6 +114,7 @@ bool readUpstream(Reader& r, const Field& f, std::string_view baseDir, UpstreamC
   int passwordLine = 0;
   int userLine = 0;
   int requestLine = f.line;
+  int discoverLine = f.line;
   const auto readPassword = [&](const Field& x, bool fromEnv) {
     if (!passwordPath.empty()) return r.fail(x, "give either password or password_env, not both");
     std::string value;
@@ -250,6 +251,18 @@ bool readUpstream(Reader& r, const Field& f, std::string_view baseDir, UpstreamC
                 return r.readMillis(x, 1, 3'600'000, u.request_timeout);
               }},
              {"pool_size", [&](const Field& x) { return r.readInt(x, 1, 1024, u.pool_size); }},
+             {"discover_nodes",
+              [&](const Field& x) {
+                discoverLine = x.line;
+                return r.readBool(x, u.discover_nodes);
+              }},
+             {"discover_interval_s",
+              [&](const Field& x) {
+                int seconds = 0;
+                if (!r.readInt(x, 10, 86'400, seconds)) return false;
+                u.discover_interval = std::chrono::seconds(seconds);
+                return true;
+              }},
              {"aws_sigv4", readSigV4},
          });
   if (!ok) return false;
@@ -281,6 +294,10 @@ bool readUpstream(Reader& r, const Field& f, std::string_view baseDir, UpstreamC
   if (!u.client_cert.empty() && !u.url.starts_with("https://")) {
     return r.fail(childPath(f.path, "client_cert"), certLine,
                   "needs an https upstream.url (a client certificate is only sent over TLS)");
+  }
+  if (u.discover_nodes && u.aws_sigv4) {
+    return r.fail(childPath(f.path, "discover_nodes"), discoverLine,
+                  "not with aws_sigv4: a managed domain's nodes are reached through its endpoint");
   }
   if (u.request_timeout < u.connect_timeout) {
     return r.fail(childPath(f.path, "request_timeout_ms"), requestLine,

@@ -344,3 +344,27 @@ TEST_CASE("upstream.url takes one node or a list of the cluster's nodes", "[unit
   rejected("url: [http://n1:9200, [http://n2:9200]]\n", "upstream.url[1]", "expected a string");
   rejected("url: {a: 1}\n", "upstream.url", "expected a string");
 }
+
+TEST_CASE("upstream.discover_nodes asks the cluster for its nodes, not with AWS signing",
+          "[unit][config]") {
+  const auto off = mustParse(yamlOf({.upstream = "url: http://n1:9200\n"}));
+  CHECK_FALSE(off->upstream.discover_nodes);
+  CHECK(off->upstream.discover_interval == std::chrono::seconds(300));
+  const auto on = mustParse(yamlOf(
+      {.upstream = "url: http://n1:9200\ndiscover_nodes: true\ndiscover_interval_s: 60\n"}));
+  CHECK(on->upstream.discover_nodes);
+  CHECK(on->upstream.discover_interval == std::chrono::seconds(60));
+
+  const auto rejected = [](const std::string& lines, const std::string& field,
+                           const std::string& message) {
+    const auto r = parseConfig(yamlOf({.upstream = lines}));
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().field == field);
+    CHECK_THAT(r.error().message, Catch::Contains(message));
+  };
+  rejected("url: https://n1:443\ndiscover_nodes: true\naws_sigv4: {region: eu-west-1}\n",
+           "upstream.discover_nodes", "not with aws_sigv4");
+  rejected("url: http://n1:9200\ndiscover_interval_s: 5\n", "upstream.discover_interval_s",
+           "10");
+  rejected("url: http://n1:9200\ndiscover_nodes: yes please\n", "upstream.discover_nodes", "");
+}
