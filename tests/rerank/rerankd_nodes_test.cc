@@ -11,6 +11,8 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -41,6 +43,17 @@ long nodeMetric(RerankdProcess& rerankd, const std::string& metric, const std::s
   const auto at = body.find(prefix);
   if (at == std::string::npos) return -1;
   return std::stol(body.substr(at + prefix.size()));
+}
+
+// The nodes /metrics lists, each with whether it is up.
+std::map<std::string, long> nodesUp(RerankdProcess& rerankd) {
+  const auto body = call(rerankd.client(), "GET", "/metrics").body;
+  std::map<std::string, long> out;
+  const std::regex line("rerank_upstream_node_up\\{node=\"([^\"]+)\"\\} ([0-9]+)");
+  for (std::sregex_iterator it(body.begin(), body.end(), line), end; it != end; ++it) {
+    out[(*it)[1].str()] = std::stol((*it)[2].str());
+  }
+  return out;
 }
 
 // A search as a shopper sends it: reranked, 10 hits, or the test fails.
@@ -158,6 +171,49 @@ TEST_CASE("a node that accepts connections but never answers is left alone after
   CHECK(nodeMetric(rerankd, "rerank_upstream_node_failures_total", hung.url()) > failures);
   CHECK(nodeMetric(rerankd, "rerank_upstream_node_up", hung.url()) == 0);
   for (int i = 0; i < 4; ++i) searchReranked(rerankd, shop);
+  CHECK(rerankd.stop() == 0);
+}
+
+TEST_CASE("with discover_nodes, rerankd finds the cluster's nodes and keeps serving without the "
+          "configured one", "[rerankd][opensearch]") {
+  // The config lists one address: a relay to the node. The cluster lists
+  // the node under its own address, which rerankd adds.
+  Shop shop;
+  TcpRelay relay(openSearchUrl());
+  relay.start();
+  std::string config = nodesConfig(shop, relay.url());
+  const std::string anchor = "\n  connect_timeout_ms:";
+  REQUIRE(config.find(anchor) != std::string::npos);
+  config.insert(config.find(anchor), "\n  discover_nodes: true");
+  RerankdProcess rerankd(shop.dir, config);
+
+  // Asked at start: /metrics soon lists a second node, up, with no search sent.
+  const auto until = Clock::now() + std::chrono::seconds(10);
+  while (Clock::now() < until && nodesUp(rerankd).size() < 2) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const auto nodes = nodesUp(rerankd);
+  REQUIRE(nodes.size() == 2);
+  CHECK(nodes.at(relay.url()) == 1);
+  std::string found;
+  for (const auto& [url, up] : nodes) {
+    if (url != relay.url()) found = url;
+  }
+  CHECK(nodes.at(found) == 1);
+  // The node's own address, as it publishes it (not the relay's port).
+  CHECK(found.starts_with("http://"));
+  const std::string engine = openSearchUrl();
+  CHECK(found.ends_with(engine.substr(engine.rfind(':'))));
+
+  // Both carry searches, and with the configured address gone every search
+  // is still reranked, through the node the cluster listed.
+  const long through_relay = relay.bytesFromClients();
+  for (int i = 0; i < 6; ++i) searchReranked(rerankd, shop);
+  CHECK(relay.bytesFromClients() > through_relay);
+  relay.stop();
+  for (int i = 0; i < 10; ++i) searchReranked(rerankd, shop);
+  CHECK(nodesUp(rerankd).at(relay.url()) == 0);
+  CHECK(nodesUp(rerankd).at(found) == 1);
   CHECK(rerankd.stop() == 0);
 }
 
