@@ -79,8 +79,13 @@ struct UpstreamConfig {
   struct AwsSigV4 {
     std::string region;
     std::string service = "es";  // "es" (a domain) or "aoss" (Serverless)
+    bool operator==(const AwsSigV4&) const = default;
   };
   std::optional<AwsSigV4> aws_sigv4;
+
+  // Every field alike (rerankd makes its engine clients again after a
+  // reload that changes any).
+  bool operator==(const UpstreamConfig&) const = default;
 
   // Whether rerankd sends credentials of its own (then a client's
   // Authorization header is not forwarded).

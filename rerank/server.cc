@@ -77,9 +77,9 @@ struct Server::Impl {
   std::vector<std::unique_ptr<Sweep>> sweeps;
   Clock::duration sweep_every;
   // Every kCheckEvery on the first io_context: the engine's down nodes whose
-  // pause is over get a connect from here (AsyncUpstream::probe) rather than
-  // from a shopper's search, and a reload's new client is made (so /metrics
-  // shows its nodes without waiting for a request).
+  // pause is over are checked from here (AsyncUpstream::probe, `HEAD /`)
+  // rather than by a shopper's search, and a reload's new client is made (so
+  // /metrics shows its nodes without waiting for a request).
   static constexpr std::chrono::milliseconds kCheckEvery{250};
   std::optional<asio::steady_timer> check_timer;
   // The nodes `upstream.discover_nodes` found (rerank/node_discovery.h),
@@ -147,9 +147,8 @@ struct Server::Impl {
       config::UpstreamConfig c = rt.config->upstream;
       c.urls = nodesFor(c);
       c.url = c.urls.front();
-      if (!u.client || c.urls != u.config.urls || c.user != u.config.user ||
-          c.password != u.config.password || c.pool_size != u.config.pool_size ||
-          c.connect_timeout != u.config.connect_timeout) {
+      // Any change (nodes, credentials, TLS files, timeouts): a new client.
+      if (!u.client || c != u.config) {
         u.client = std::make_shared<AsyncUpstream>(iocs[io]->get_executor(), c, sharedNodes(c.urls));
         u.config = c;
       }
