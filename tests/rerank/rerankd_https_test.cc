@@ -255,4 +255,24 @@ TEST_CASE("an engine that asks for a client certificate and an API key gets both
                           "", "", {{"Authorization", "ApiKey the-shops-own"}});
     CHECK(doc.status == 200);
   }
+  SECTION("rerankd: a reload with a new API key sends it from the next search on") {
+    Shop shop;
+    const auto yaml = [&](const std::string& api_key) {
+      return withCa(configFor(front.url(), shop.index, shop.model), front.caFile(),
+                    {"client_cert: " + guarded.client_cert, "client_key: " + guarded.client_key,
+                     "api_key: " + api_key});
+    };
+    RerankdProcess rerankd(shop.dir, yaml("d3Jvbmc6a2V5"));  // base64 "wrong:key"
+    const auto search = [&] {
+      return call(rerankd.client(), "POST", "/" + shop.index + "/_search", kQuery);
+    };
+    CHECK(search().status == 401);  // the front refuses the old key
+    std::ofstream(rerankd.configPath()) << yaml(key);
+    REQUIRE(call(rerankd.client(), "POST", "/_rerank/reload", "", "",
+                 {{"Authorization", "Bearer test-token-0123456789"}})
+                .status == 200);
+    const auto after = search();
+    CHECK(after.status == 200);
+    CHECK(after.header("X-Rerank") == "applied");
+  }
 }
