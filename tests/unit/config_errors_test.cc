@@ -328,21 +328,18 @@ TEST_CASE("upstream.url takes one node or a list of the cluster's nodes", "[unit
   CHECK(three->upstream.nodes() ==
         std::vector<std::string>{"http://n1:9200", "http://n2:9200", "http://[::1]:9201"});
 
-  const auto rejected = [](const std::string& lines, const std::string& field,
-                           const std::string& message) {
-    const auto r = parseConfig(yamlOf({.upstream = lines}));
-    REQUIRE_FALSE(r.has_value());
-    CHECK(r.error().field == field);
-    CHECK_THAT(r.error().message, Catch::Contains(message));
-  };
-  rejected("url: []\n", "upstream.url", "at least one node");
-  rejected("url: [http://n1:9200, ftp://n2]\n", "upstream.url[1]", "expected http(s)://host");
-  rejected("url: [http://n1:9200, http://n1:9200/]\n", "upstream.url[1]",
-           "lists http://n1:9200 twice");
-  rejected("url: [https://n1:9200, http://n2:9200]\n", "upstream.url[1]",
-           "must use the same scheme as https://n1:9200");
-  rejected("url: [http://n1:9200, [http://n2:9200]]\n", "upstream.url[1]", "expected a string");
-  rejected("url: {a: 1}\n", "upstream.url", "expected a string");
+  const auto upstream = [](std::string lines) { return yamlOf({.upstream = std::move(lines)}); };
+  checkRejected({
+      {upstream("url: []\n"), "upstream.url", "at least one node"},
+      {upstream("url: [http://n1:9200, ftp://n2]\n"), "upstream.url[1]", "expected http(s)://host"},
+      {upstream("url: [http://n1:9200, http://n1:9200/]\n"), "upstream.url[1]",
+       "lists http://n1:9200 twice"},
+      {upstream("url: [https://n1:9200, http://n2:9200]\n"), "upstream.url[1]",
+       "must use the same scheme as https://n1:9200"},
+      {upstream("url: [http://n1:9200, [http://n2:9200]]\n"), "upstream.url[1]",
+       "expected a string"},
+      {upstream("url: {a: 1}\n"), "upstream.url", "expected a string"},
+  });
 }
 
 TEST_CASE("upstream.discover_nodes asks the cluster for its nodes, not with AWS signing",
@@ -355,16 +352,11 @@ TEST_CASE("upstream.discover_nodes asks the cluster for its nodes, not with AWS 
   CHECK(on->upstream.discover_nodes);
   CHECK(on->upstream.discover_interval == std::chrono::seconds(60));
 
-  const auto rejected = [](const std::string& lines, const std::string& field,
-                           const std::string& message) {
-    const auto r = parseConfig(yamlOf({.upstream = lines}));
-    REQUIRE_FALSE(r.has_value());
-    CHECK(r.error().field == field);
-    CHECK_THAT(r.error().message, Catch::Contains(message));
-  };
-  rejected("url: https://n1:443\ndiscover_nodes: true\naws_sigv4: {region: eu-west-1}\n",
-           "upstream.discover_nodes", "not with aws_sigv4");
-  rejected("url: http://n1:9200\ndiscover_interval_s: 5\n", "upstream.discover_interval_s",
-           "10");
-  rejected("url: http://n1:9200\ndiscover_nodes: yes please\n", "upstream.discover_nodes", "");
+  checkRejected({
+      {yamlOf({.upstream = "url: https://n1:443\ndiscover_nodes: true\n"
+                           "aws_sigv4: {region: eu-west-1}\n"}),
+       "upstream.discover_nodes", "not with aws_sigv4"},
+      {upstreamWith("discover_interval_s: 5\n"), "upstream.discover_interval_s", "must be 10..86400, got 5"},
+      {upstreamWith("discover_nodes: yes please\n"), "upstream.discover_nodes", "expected true or false"},
+  });
 }
