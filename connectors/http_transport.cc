@@ -198,16 +198,14 @@ class CurlTransport::Impl {
       bool unreachable = false;
       last = sendOnce(request, node, url, query, deadline, unreachable);
       ++at;
-      if (unreachable) {
-        if (first_round) nodes_->failed(node);
-        if (++unreachable_in_a_row < order.size()) continue;  // the next node, now
-      } else if (!last && last.error().cause == TransportCause::kTimeout) {
-        // Sent, no answer in time: a node that hangs is marked down so the
-        // next requests go elsewhere (this one is not sent again).
-        if (first_round) nodes_->failed(node);
-      } else {
-        nodes_->answered(node);
-      }
+      // A request that timed out after it was sent is not sent again.
+      nodes_->settle(node,
+                     unreachable ? NodeSet::Outcome::kUnreachable
+                     : !last && last.error().cause == TransportCause::kTimeout
+                         ? NodeSet::Outcome::kNoAnswerInTime
+                         : NodeSet::Outcome::kAnswered,
+                     first_round);
+      if (unreachable && ++unreachable_in_a_row < order.size()) continue;  // the next node, now
       unreachable_in_a_row = 0;
       const bool retry = last ? retryableStatus(last->status) : retryableError(last.error());
       if (!retry || ++attempt >= std::max(1, options_.retry.max_attempts)) break;

@@ -68,6 +68,23 @@ class NodeSet {
   // Without the lock while every node is up.
   std::vector<std::size_t> dueForProbe(Clock::time_point now = Clock::now());
 
+  // What one try of a node came to.
+  enum class Outcome {
+    kUnreachable,     // nothing of the request went out
+    kNoAnswerInTime,  // sent, and no answer before the deadline
+    kAnswered,        // any answer (any status, or one cut short)
+  };
+  // A client's one place to note a try: down after either failure, up after
+  // an answer. A node that hangs (a long GC pause, a full queue) still
+  // accepts connections; marked down on the timeout, it stops taking its
+  // share of requests and holding each until the timeout. `first_round`:
+  // the try was in the request's first round of the nodes; a failure counts
+  // only there, so a node fails once per request however often it retried.
+  void settle(std::size_t node, Outcome outcome, bool first_round) {
+    if (outcome == Outcome::kAnswered) return answered(node);
+    if (first_round) failed(node);
+  }
+
   // `node` could not be reached, or did not answer in time: down, with a
   // pause twice the last one.
   void failed(std::size_t node, Clock::time_point now = Clock::now());

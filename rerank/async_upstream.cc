@@ -424,19 +424,16 @@ asio::awaitable<connectors::Result<connectors::HttpResponse>> AsyncUpstream::sen
       dropIdle(node);
       last = co_await once(request, node, deadline, /*fresh=*/true);
     }
-    if (last.unreachable) {
-      if (first_round) nodes_->failed(node);
-      if (++unreachable_in_a_row < order.size()) continue;  // the next node, now
-    } else if (!last.response && last.error.cause == TransportCause::kTimeout) {
-      // Sent, and no answer in time. A node that hangs (a long GC pause, a
-      // full queue) would keep taking its share of searches and hold each
-      // until the timeout: it is marked down so the next ones go elsewhere,
-      // and checked again after its pause. This one is not sent again: the
-      // engine may still be running it.
-      if (first_round) nodes_->failed(node);
-    } else {
-      nodes_->answered(node);
-    }
+    // A request that timed out after it was sent is not sent again: the
+    // engine may still be running it.
+    using Outcome = connectors::NodeSet::Outcome;
+    nodes_->settle(node,
+                   last.unreachable ? Outcome::kUnreachable
+                   : !last.response && last.error.cause == TransportCause::kTimeout
+                       ? Outcome::kNoAnswerInTime
+                       : Outcome::kAnswered,
+                   first_round);
+    if (last.unreachable && ++unreachable_in_a_row < order.size()) continue;  // the next node, now
     unreachable_in_a_row = 0;
     // As the libcurl client: a refused connection, a failed lookup, or an
     // engine that says it is busy.
