@@ -1,6 +1,7 @@
 #include "rerank/handler.h"
 
 #include "rerank/detail/engine_answers.h"
+#include "rerank/node_discovery.h"
 
 #include <openssl/crypto.h>
 
@@ -66,7 +67,25 @@ void Handler::swap(std::shared_ptr<const Runtime> runtime) {
   for (const auto& sf : runtime->storefronts) {
     metrics_.setModelVersion(sf.config->name, sf.model->version);
   }
-  runtime_.store(std::move(runtime));
+  std::lock_guard lock(swap_mu_);
+  runtime_.store(withDiscoveredNodes(std::move(runtime)));
+}
+
+void Handler::setDiscovered(std::vector<std::string> nodes) {
+  std::lock_guard lock(swap_mu_);
+  discovered_ = std::move(nodes);
+  runtime_.store(withDiscoveredNodes(runtime_.load()));
+}
+
+std::vector<std::string> Handler::discovered() const {
+  std::lock_guard lock(swap_mu_);
+  return discovered_;
+}
+
+std::shared_ptr<const Runtime> Handler::withDiscoveredNodes(std::shared_ptr<const Runtime> rt) const {
+  const auto& upstream = rt->config->upstream;
+  if (!upstream.discover_nodes) return rt;
+  return sendingTo(std::move(rt), withDiscovered(upstream.nodes(), discovered_));
 }
 
 std::shared_ptr<const Runtime> Handler::runtime() const { return runtime_.load(); }

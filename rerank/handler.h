@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "rerank/async_upstream.h"
 #include "rerank/http_types.h"
@@ -57,8 +58,15 @@ class Handler {
                                                std::shared_ptr<const Request> request,
                                                std::shared_ptr<AsyncUpstream> upstream);
 
+  // A reload's runtime, serving from the next request.
   void swap(std::shared_ptr<const Runtime> runtime);
   std::shared_ptr<const Runtime> runtime() const;
+  // The nodes `upstream.discover_nodes` found last (rerank/server.cc asks).
+  // Besides the I/O threads' clients, the libcurl one (readiness, the admin
+  // endpoints, events' engine calls) sends to them too, now and after each
+  // reload that keeps the option on.
+  void setDiscovered(std::vector<std::string> nodes);
+  std::vector<std::string> discovered() const;
   // The storefront a request belongs to (Host, else index), "" for none.
   std::string storefrontFor(const Request& request) const;
   Metrics& metrics() { return metrics_; }
@@ -87,7 +95,13 @@ class Handler {
 
   bool adminAllowed(const Runtime& rt, const Request& request, Response& refusal) const;
 
+  // `rt` with its libcurl client sending to the discovered nodes too, when
+  // its config asks for them. Under swap_mu_.
+  std::shared_ptr<const Runtime> withDiscoveredNodes(std::shared_ptr<const Runtime> rt) const;
+
   std::atomic<std::shared_ptr<const Runtime>> runtime_;
+  mutable std::mutex swap_mu_;            // swap() and setDiscovered() one at a time
+  std::vector<std::string> discovered_;  // under swap_mu_
   ReloadFn reload_;
   Metrics metrics_;
   RerankService service_{metrics_};

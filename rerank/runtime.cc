@@ -50,6 +50,20 @@ const StorefrontRuntime* Runtime::named(std::string_view name) const {
   return nullptr;
 }
 
+namespace {
+
+connectors::Result<std::unique_ptr<connectors::EngineClient>> engineClient(
+    const config::UpstreamConfig& upstream, const std::vector<std::string>& urls) {
+  connectors::ClientOptions options = connectors::clientOptions(upstream);
+  options.urls = urls;
+  options.url = urls.front();
+  // A shopper is waiting: one retry at most, never past the deadline.
+  options.retry.max_attempts = 2;
+  return connectors::EngineClient::create(options);
+}
+
+}  // namespace
+
 std::expected<std::shared_ptr<const Runtime>, std::string> buildRuntime(
     std::shared_ptr<const config::Config> config) {
   auto runtime = std::make_shared<Runtime>();
@@ -67,13 +81,22 @@ std::expected<std::shared_ptr<const Runtime>, std::string> buildRuntime(
   if (std::string why = connectors::checkAwsCredentials(config->upstream); !why.empty()) {
     return std::unexpected(why);
   }
-  connectors::ClientOptions options = connectors::clientOptions(config->upstream);
-  // A shopper is waiting: one retry at most, never past the deadline.
-  options.retry.max_attempts = 2;
-  auto client = connectors::EngineClient::create(options);
+  auto client = engineClient(config->upstream, config->upstream.nodes());
   if (!client) return std::unexpected("upstream.url: " + client.error().message);
   runtime->upstream = std::move(*client);
+  runtime->upstream_urls = config->upstream.nodes();
   return runtime;
+}
+
+std::shared_ptr<const Runtime> sendingTo(std::shared_ptr<const Runtime> rt,
+                                         const std::vector<std::string>& urls) {
+  if (urls.empty() || urls == rt->upstream_urls) return rt;
+  auto client = engineClient(rt->config->upstream, urls);
+  if (!client) return rt;
+  auto copy = std::make_shared<Runtime>(*rt);
+  copy->upstream = std::move(*client);
+  copy->upstream_urls = urls;
+  return copy;
 }
 
 }  // namespace rr::rerank

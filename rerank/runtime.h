@@ -23,6 +23,7 @@ struct Runtime {
   std::shared_ptr<const config::Config> config;
   std::vector<StorefrontRuntime> storefronts;  // same order as config->storefronts
   std::shared_ptr<connectors::EngineClient> upstream;
+  std::vector<std::string> upstream_urls;  // the nodes `upstream` sends to
 
   // The storefront a request belongs to: by Host header first (port
   // stripped), then by the indices of the path (every index of a comma list
@@ -36,5 +37,11 @@ struct Runtime {
 // name the storefront and the model file ("storefronts[demo].model: ...").
 std::expected<std::shared_ptr<const Runtime>, std::string> buildRuntime(
     std::shared_ptr<const config::Config> config);
+
+// `rt` with its libcurl client sending to `urls` (the configured nodes and
+// those `upstream.discover_nodes` found); `rt` itself when it already does,
+// or when no client can be made for them.
+std::shared_ptr<const Runtime> sendingTo(std::shared_ptr<const Runtime> rt,
+                                         const std::vector<std::string>& urls);
 
 }  // namespace rr::rerank

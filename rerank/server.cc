@@ -82,11 +82,10 @@ struct Server::Impl {
   // /metrics shows its nodes without waiting for a request).
   static constexpr std::chrono::milliseconds kCheckEvery{250};
   std::optional<asio::steady_timer> check_timer;
-  // The nodes `upstream.discover_nodes` found (rerank/node_discovery.h),
-  // asked for from the check above; `found_generation` moves when they
+  // The nodes `upstream.discover_nodes` finds (rerank/node_discovery.h)
+  // are asked for from the check above and kept by the handler (its
+  // libcurl client sends to them too); `found_generation` moves when they
   // change, and each thread's client is then made again with them.
-  std::mutex found_mu;
-  std::vector<std::string> found;  // under found_mu
   std::atomic<std::uint64_t> found_generation{0};
   Clock::time_point next_discovery{};  // the first io_context's thread only
   bool discovering = false;            // the same
@@ -124,8 +123,7 @@ struct Server::Impl {
   // The nodes to send to under `c`: its own, and those found when it asks.
   std::vector<std::string> nodesFor(const config::UpstreamConfig& c) {
     if (!c.discover_nodes) return c.nodes();
-    std::lock_guard lock(found_mu);
-    return withDiscovered(c.nodes(), found);
+    return withDiscovered(c.nodes(), handler.discovered());
   }
 
   // The process's view of the engine's nodes (connectors::NodeSet::shared:
@@ -429,11 +427,8 @@ asio::awaitable<void> Server::Impl::discoverNodes(std::shared_ptr<AsyncUpstream>
               << nodes.error() << "\n";
     co_return;
   }
-  {
-    std::lock_guard lock(found_mu);
-    if (*nodes == found) co_return;
-    found = *nodes;
-  }
+  if (*nodes == handler.discovered()) co_return;
+  handler.setDiscovered(*nodes);
   std::string list;
   for (const auto& url : *nodes) list += (list.empty() ? "" : ", ") + url;
   std::cerr << "rerankd: upstream.discover_nodes: the cluster lists " << list << "\n";
