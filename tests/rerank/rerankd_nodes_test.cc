@@ -5,7 +5,9 @@
 // A node that accepts connections but never answers is left alone after
 // the one search it held. The two nodes are two addresses of the
 // same real OpenSearch node: a TCP relay (stopped and restarted on its port)
-// and the node itself. And --check-config refuses a list that repeats a
+// and the node itself. With `discover_nodes`, the node the cluster lists
+// serves searches and readiness once the configured address is gone.
+// And --check-config refuses a list that repeats a
 // node or mixes http and https.
 #include <catch2/catch.hpp>
 
@@ -214,6 +216,15 @@ TEST_CASE("with discover_nodes, rerankd finds the cluster's nodes and keeps serv
   for (int i = 0; i < 10; ++i) searchReranked(rerankd, shop);
   CHECK(nodesUp(rerankd).at(relay.url()) == 0);
   CHECK(nodesUp(rerankd).at(found) == 1);
+
+  // Readiness and the admin endpoints (the libcurl client, on the worker
+  // pool) reach the engine through the listed node too, and still do after
+  // a reload of the same config.
+  CHECK(call(rerankd.client(), "GET", "/_rerank/ready").status == 200);
+  const std::vector<connectors::Header> admin{{"Authorization", "Bearer test-token-0123456789"}};
+  REQUIRE(call(rerankd.client(), "POST", "/_rerank/reload", "", "", admin).status == 200);
+  CHECK(call(rerankd.client(), "GET", "/_rerank/ready").status == 200);
+  searchReranked(rerankd, shop);
   CHECK(rerankd.stop() == 0);
 }
 
