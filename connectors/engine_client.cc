@@ -390,7 +390,10 @@ Result<ClusterHealth> EngineClient::health(std::string_view wait_for_status,
   }
   auto r = call("GET", "/_cluster/health", std::move(query), "", deadline);
   if (!r) return std::unexpected(r.error());
-  auto& body = r->body;
+  return parseClusterHealth(std::move(r->body));
+}
+
+Result<ClusterHealth> parseClusterHealth(std::string body) {
   detail::ensurePadding(body);
   od::parser parser;
   od::document doc;

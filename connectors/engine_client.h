@@ -150,5 +150,8 @@ Error engineErrorFromResponse(const HttpResponse& response);
 
 // Parses the body of GET / (pure; exposed for tests).
 Result<EngineInfo> parseEngineInfo(std::string body);
+// Parses the body of GET /_cluster/health (pure; rerankd's readiness reads
+// it from its asynchronous client too).
+Result<ClusterHealth> parseClusterHealth(std::string body);
 
 }  // namespace rr::connectors

@@ -239,6 +239,7 @@ Response Handler::forwarded(const Route& route,
 }
 
 Handler::IoWork Handler::ioWork(const Runtime& rt, const Request& request) const {
+  if (request.path() == "/_rerank/ready") return IoWork::kReady;
   if (ownEndpoint(request.path())) return IoWork::kNone;
   switch (routeOf(rt, request).kind) {
     case Route::kForward:
@@ -268,18 +269,41 @@ boost::asio::awaitable<Response> Handler::forwardOnIo(std::shared_ptr<const Runt
   co_return forwarded(route, std::move(answer), Clock::now() - start);
 }
 
-Response Handler::ready(const Runtime& rt) {
-  const auto deadline = Clock::now() + rt.config->upstream.connect_timeout * 2;
-  auto info = rt.upstream->health({}, deadline);
+namespace {
+
+// Readiness: the engine answered its cluster health (any status), or 503
+// with why not.
+Response readyResponse(const connectors::Result<connectors::ClusterHealth>& health) {
   Response r;
   r.set("Content-Type", "application/json");
-  if (!info) {
+  if (!health) {
     r.status = 503;
-    r.body = "{\"ready\":false,\"reason\":" + jsonString(info.error().message) + "}";
+    r.body = "{\"ready\":false,\"reason\":" + jsonString(health.error().message) + "}";
   } else {
-    r.body = "{\"ready\":true,\"engine_status\":" + jsonString(info->status) + "}";
+    r.body = "{\"ready\":true,\"engine_status\":" + jsonString(health->status) + "}";
   }
   return r;
+}
+
+}  // namespace
+
+Response Handler::ready(const Runtime& rt) {
+  const auto deadline = Clock::now() + rt.config->upstream.connect_timeout * 2;
+  return readyResponse(rt.upstream->health({}, deadline));
+}
+
+boost::asio::awaitable<Response> Handler::readyOnIo(std::shared_ptr<const Runtime> rt,
+                                                    std::shared_ptr<AsyncUpstream> upstream) {
+  connectors::HttpRequest request;
+  request.method = "GET";
+  request.path = "/_cluster/health";
+  auto answer = co_await upstream->send(std::move(request),
+                                        Clock::now() + rt->config->upstream.connect_timeout * 2);
+  if (!answer) co_return readyResponse(std::unexpected(answer.error()));
+  if (answer->status < 200 || answer->status >= 300) {
+    co_return readyResponse(std::unexpected(connectors::engineErrorFromResponse(*answer)));
+  }
+  co_return readyResponse(connectors::parseClusterHealth(std::move(answer->body)));
 }
 
 bool Handler::adminAllowed(const Runtime& rt, const Request& request, Response& refusal) const {

@@ -1,10 +1,10 @@
 // Request handling, top to bottom, without sockets: routing, the admin,
 // health and metrics endpoints, the passthrough allowlist, and forwarding to
 // the engine. handle() blocks on the engine: the server runs it on a worker
-// pool, never on an io thread. Rerank-path searches, `_msearch` and
-// requests passed through as they are can instead be awaited on the io
-// threads (ioSearch, searchOnIo; ioMsearch, msearchOnIo; ioForward,
-// forwardOnIo).
+// pool, never on an io thread. Rerank-path searches, `_msearch`, requests
+// passed through as they are and readiness can instead be awaited on the
+// io threads (ioSearch, searchOnIo; ioWork, then msearchOnIo, forwardOnIo
+// or readyOnIo).
 #pragma once
 
 #include <atomic>
@@ -49,7 +49,9 @@ class Handler {
   // (msearchOnIo), or a
   // request it would pass to the engine as it is (an allowed API, a
   // disabled storefront's search: forwardOnIo). One routing decision.
-  enum class IoWork { kNone, kMsearch, kForward };
+  // Readiness too (readyOnIo): it asks the engine, and should answer while
+  // the worker pool is busy.
+  enum class IoWork { kNone, kMsearch, kForward, kReady };
   IoWork ioWork(const Runtime& rt, const Request& request) const;
   boost::asio::awaitable<Response> msearchOnIo(std::shared_ptr<const Runtime> rt,
                                                std::shared_ptr<const Request> request,
@@ -57,14 +59,16 @@ class Handler {
   boost::asio::awaitable<Response> forwardOnIo(std::shared_ptr<const Runtime> rt,
                                                std::shared_ptr<const Request> request,
                                                std::shared_ptr<AsyncUpstream> upstream);
+  boost::asio::awaitable<Response> readyOnIo(std::shared_ptr<const Runtime> rt,
+                                             std::shared_ptr<AsyncUpstream> upstream);
 
   // A reload's runtime, serving from the next request.
   void swap(std::shared_ptr<const Runtime> runtime);
   std::shared_ptr<const Runtime> runtime() const;
   // The nodes `upstream.discover_nodes` found last (rerank/server.cc asks).
-  // Besides the I/O threads' clients, the libcurl one (readiness, the admin
-  // endpoints, events' engine calls) sends to them too, now and after each
-  // reload that keeps the option on.
+  // Besides the I/O threads' clients, the libcurl one (the admin endpoints,
+  // events' engine calls) sends to them too, now and after each reload that
+  // keeps the option on.
   void setDiscovered(std::vector<std::string> nodes);
   std::vector<std::string> discovered() const;
   // The storefront a request belongs to (Host, else index), "" for none.

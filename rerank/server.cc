@@ -269,19 +269,28 @@ class Session : public std::enable_shared_from_this<Session> {
         return;
       }
     }
-    // An `_msearch`, or a request passed to the engine as it is: the same,
-    // without blocking a worker on the engine.
+    // An `_msearch`, a request passed to the engine as it is, readiness:
+    // the same, without blocking a worker on the engine.
     const Handler::IoWork work_kind = server_.handler.ioWork(*rt, request);
     if (work_kind != Handler::IoWork::kNone) {
-      const bool msearch = work_kind == Handler::IoWork::kMsearch;
       if (auto upstream = server_.asyncUpstream(io_, *rt)) {
         auto shared = std::make_shared<const Request>(std::move(request));
         std::string storefront = server_.handler.storefrontFor(*shared);
-        auto work = msearch ? server_.handler.msearchOnIo(rt, shared, std::move(upstream))
-                            : server_.handler.forwardOnIo(rt, shared, std::move(upstream));
-        awaitOnIo(std::move(work), shared, keep_alive, std::move(storefront),
-                  msearch ? "the search failed inside rerankd" : "the request failed inside rerankd");
-        return;
+        Handler& h = server_.handler;
+        switch (work_kind) {
+          case Handler::IoWork::kMsearch:
+            awaitOnIo(h.msearchOnIo(rt, shared, std::move(upstream)), shared, keep_alive,
+                      std::move(storefront), "the search failed inside rerankd");
+            return;
+          case Handler::IoWork::kReady:
+            awaitOnIo(h.readyOnIo(rt, std::move(upstream)), shared, keep_alive,
+                      std::move(storefront), "the readiness check failed inside rerankd");
+            return;
+          default:
+            awaitOnIo(h.forwardOnIo(rt, shared, std::move(upstream)), shared, keep_alive,
+                      std::move(storefront), "the request failed inside rerankd");
+            return;
+        }
       }
     }
     // Everything else blocks on the engine: run it on the worker pool, then
