@@ -3,6 +3,11 @@
 // own errors, upstream failures, config checks and reloads.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <future>
+#include <thread>
+#include <vector>
+
 #include "tests/rerank/rerankd_opensearch_support.h"
 
 using namespace rr;
@@ -119,6 +124,49 @@ TEST_CASE("a stalled engine gets a 504 once the request timeout passes",
                  f.index + "]\n    model: " + f.model + "\n");
   const auto r = call(rerankd.client(), "GET", "/" + f.index + "/_count");
   CHECK(r.status == 504);
+}
+
+TEST_CASE("readiness answers while every worker waits on a stalled engine",
+          "[rerankd][opensearch]") {
+  // Events look their items up in the engine from the worker pool (4
+  // workers with one I/O thread). Six posts hold them all until the request
+  // timeout; readiness asks the engine from an I/O thread, so its answer
+  // (503, the engine gives none within twice the connect timeout) comes
+  // while every post is still waiting.
+  Fixture f;
+  SilentListener silent;
+  RerankdProcess rerankd(
+      f.dir, "upstream:\n  url: " + silent.url() +
+                 "\n  connect_timeout_ms: 300\n  request_timeout_ms: 4000\n"
+                 "listen:\n  port: 0\n  threads: 1\nstorefronts:\n  - name: shop\n    indices: [" +
+                 f.index + "]\n    model: " + f.model + "\n");
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  std::vector<std::future<connectors::HttpResponse>> posts;
+  for (int k = 0; k < 6; ++k) {
+    posts.push_back(std::async(std::launch::async, [&rerankd, k, now_ms] {
+      const std::string line = R"({"event_id":"e)" + std::to_string(k) +
+                               R"(","storefront":"shop","user_id":"u)" + std::to_string(k) +
+                               R"(","type":"click","item_id":"sku-)" + std::to_string(1000 + k) +
+                               R"(","ts":)" + std::to_string(now_ms) + "}\n";
+      return call(rerankd.client(), "POST", "/_rerank/events", line, "",
+                  {{"Content-Type", "application/x-ndjson"}});
+    }));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the posts reach the workers
+  const auto ready = call(rerankd.client(), "GET", "/_rerank/ready");
+  CHECK(ready.status == 503);
+  CHECK_THAT(ready.body, Catch::Contains("\"ready\":false"));
+  for (auto& post : posts) {
+    CHECK(post.wait_for(std::chrono::seconds(0)) == std::future_status::timeout);
+  }
+  // The posts are still accepted: an item's text is looked up again later.
+  for (auto& post : posts) {
+    const auto r = post.get();
+    CHECK(r.status == 200);
+    CHECK_THAT(r.body, Catch::Contains("\"accepted\":1"));
+  }
 }
 
 TEST_CASE("rerankd --check-config names the bad field and exits non-zero", "[rerankd][opensearch]") {
