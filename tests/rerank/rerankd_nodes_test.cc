@@ -6,7 +6,7 @@
 // the one search it held. The two nodes are two addresses of the
 // same real OpenSearch node: a TCP relay (stopped and restarted on its port)
 // and the node itself. With `discover_nodes`, the node the cluster lists
-// serves searches and readiness once the configured address is gone.
+// serves searches, readiness and events once the configured address is gone.
 // And --check-config refuses a list that repeats a
 // node or mixes http and https.
 #include <catch2/catch.hpp>
@@ -187,6 +187,11 @@ TEST_CASE("with discover_nodes, rerankd finds the cluster's nodes and keeps serv
   const std::string anchor = "\n  connect_timeout_ms:";
   REQUIRE(config.find(anchor) != std::string::npos);
   config.insert(config.find(anchor), "\n  discover_nodes: true");
+  // Profiles in the engine: posting events goes through rerankd's libcurl
+  // client, which sends to the found nodes too.
+  const std::string profiles_index = uniqueIndexName("rerank-profiles");
+  IndexGuard profiles_guard{*shop.engine, profiles_index};
+  config.insert(config.find("storefronts:"), "profiles:\n  store: shared\n  index: " + profiles_index + "\n");
   RerankdProcess rerankd(shop.dir, config);
 
   // Asked at start: /metrics soon lists a second node, up, with no search sent.
@@ -217,13 +222,15 @@ TEST_CASE("with discover_nodes, rerankd finds the cluster's nodes and keeps serv
   CHECK(nodesUp(rerankd).at(relay.url()) == 0);
   CHECK(nodesUp(rerankd).at(found) == 1);
 
-  // Readiness and the admin endpoints (the libcurl client, on the worker
-  // pool) reach the engine through the listed node too, and still do after
-  // a reload of the same config.
+  // Readiness, and events written to the profiles in the engine (the
+  // libcurl client, on the worker pool), reach it through the listed node
+  // too, and still do after a reload of the same config.
   CHECK(call(rerankd.client(), "GET", "/_rerank/ready").status == 200);
+  shop.buy(rerankd, "dana", "Initech");
   const std::vector<connectors::Header> admin{{"Authorization", "Bearer test-token-0123456789"}};
   REQUIRE(call(rerankd.client(), "POST", "/_rerank/reload", "", "", admin).status == 200);
   CHECK(call(rerankd.client(), "GET", "/_rerank/ready").status == 200);
+  shop.buy(rerankd, "erin", "Globex");
   searchReranked(rerankd, shop);
   CHECK(rerankd.stop() == 0);
 }
