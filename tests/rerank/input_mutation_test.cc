@@ -8,7 +8,6 @@
 // rerankd writes from an engine answer that was JSON is JSON.
 #include <catch2/catch.hpp>
 
-#include <random>
 #include <string>
 #include <vector>
 
@@ -16,54 +15,13 @@
 #include "rerank/events.h"
 #include "rerank/node_discovery.h"
 #include "rerank_core_test_support.h"
+#include "tests/support/mutations.h"
 
 using namespace rr::rerank;
 using namespace rr::rerank::test;
+using rr::testing::brokenCopies;
 
 namespace {
-
-// Broken copies of `seed`, the same ones every run.
-std::vector<std::string> mutations(const std::string& seed, std::uint32_t rng_seed,
-                                   int random_count) {
-  std::vector<std::string> out;
-  // Prefixes: at most ~300 of them, evenly spread, and the seed less its last byte.
-  const std::size_t step = std::max<std::size_t>(1, seed.size() / 300);
-  for (std::size_t n = 0; n < seed.size(); n += step) out.push_back(seed.substr(0, n));
-  if (!seed.empty()) out.push_back(seed.substr(0, seed.size() - 1));
-  std::mt19937 rng(rng_seed);
-  const std::string structural = "{}[]\",:\\ 0-e.tfn\x01\xff";
-  // A number in 0..most, inclusive.
-  auto at = [&](std::size_t most) {
-    return std::uniform_int_distribution<std::size_t>(0, most)(rng);
-  };
-  for (int k = 0; k < random_count && !seed.empty(); ++k) {
-    std::string m = seed;
-    switch (k % 5) {
-      case 0:  // one byte becomes a structural one
-        m[at(m.size() - 1)] = structural[at(structural.size() - 1)];
-        break;
-      case 1:  // a few random bytes
-        for (int i = 0; i < 3; ++i) m[at(m.size() - 1)] = static_cast<char>(at(255));
-        break;
-      case 2: {  // a slice dropped
-        const std::size_t from = at(m.size() - 1);
-        m.erase(from, at(std::min<std::size_t>(64, m.size() - from)));
-        break;
-      }
-      case 3: {  // a slice repeated
-        const std::size_t from = at(m.size() - 1);
-        const std::size_t len = at(std::min<std::size_t>(64, m.size() - from));
-        m.insert(from, m.substr(from, len));
-        break;
-      }
-      default:  // a byte inserted
-        m.insert(at(m.size()), 1, structural[at(structural.size() - 1)]);
-        break;
-    }
-    out.push_back(std::move(m));
-  }
-  return out;
-}
 
 bool validJson(std::string_view text) {
   simdjson::dom::parser parser;
@@ -79,7 +37,7 @@ TEST_CASE("broken engine answers are refused by name, or make a page that is JSO
                                           readFixture("window_pretty_total_int.json")};
   int accepted = 0, valid = 0;
   for (std::size_t s = 0; s < seeds.size(); ++s) {
-    for (const auto& body : mutations(seeds[s], 29 + static_cast<std::uint32_t>(s), 1500)) {
+    for (const auto& body : brokenCopies(seeds[s], 29 + static_cast<std::uint32_t>(s), 1500)) {
       auto parsed = rr::connectors::parseSearchResponse(body);
       if (!parsed) {
         CHECK_FALSE(parsed.error().message.empty());
@@ -115,7 +73,7 @@ TEST_CASE("broken events, node lists and health answers are judged without a cra
       R"({"event_id":"e2","storefront":"shop","user_id":"u1","session_id":"s1","type":"search","query":"halo 3","request_id":"r-9","ts":1765000000001})"
       "\n";
   int judged_ok = 0;
-  for (const auto& body : mutations(events, 43, 1500)) {
+  for (const auto& body : brokenCopies(events, 43, 1500)) {
     for (const auto& ev : parseEvents(body, 1765000000000)) {
       if (ev.ok) {
         ++judged_ok;
@@ -130,7 +88,7 @@ TEST_CASE("broken events, node lists and health answers are judged without a cra
 
   const std::string nodes =
       R"({"nodes":{"a1":{"roles":["data","ingest"],"http":{"publish_address":"10.0.0.1:9200"}},"b2":{"roles":["cluster_manager"],"http":{"publish_address":"search-2.shop.internal/10.0.0.2:9200"}},"c3":{"roles":["data"],"http":{"publish_address":"[::1]:9201"}}}})";
-  for (const auto& body : mutations(nodes, 47, 1500)) {
+  for (const auto& body : brokenCopies(nodes, 47, 1500)) {
     auto found = parseNodesHttp(body, "https");
     if (!found) {
       CHECK_FALSE(found.error().empty());
@@ -141,7 +99,7 @@ TEST_CASE("broken events, node lists and health answers are judged without a cra
 
   const std::string health =
       R"({"cluster_name":"shop","status":"yellow","timed_out":false,"number_of_nodes":3,"number_of_data_nodes":3})";
-  for (const auto& body : mutations(health, 53, 1000)) {
+  for (const auto& body : brokenCopies(health, 53, 1000)) {
     auto parsed = rr::connectors::parseClusterHealth(body);
     if (parsed) {
       CHECK_FALSE(parsed->status.empty());
