@@ -1,5 +1,5 @@
 // rerankd's own limits, on raw sockets: request body and header size, the
-// idle timeout and the connection cap. No engine is needed: nothing here
+// idle timeout, the connection cap, and requests broken in every way. No engine is needed: nothing here
 // reaches the upstream.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -12,6 +12,7 @@
 #include <string>
 
 #include "tests/rerank/rerankd_process.h"
+#include "tests/support/mutations.h"
 
 using namespace rr::testing;
 
@@ -197,4 +198,59 @@ TEST_CASE("connections over max_connections are refused while the others are ser
   CHECK(readUntilClosed(a, std::chrono::seconds(5)).starts_with("HTTP/1.1 200"));
   ::close(a);
   ::close(b);
+}
+
+TEST_CASE("broken requests get an HTTP answer or a closed connection, and rerankd serves on",
+          "[rerankd][component]") {
+  Limited r("broken", /*idle_timeout_ms=*/2000);
+  const std::string events_line =
+      R"({"event_id":"m1","storefront":"shop","user_id":"u1","type":"view","item_id":"sku-1","ts":1})"
+      "\n";
+  const std::vector<std::string> seeds = {
+      health("Accept: application/json\r\n"),
+      "POST /_rerank/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
+      "Content-Length: " + std::to_string(events_line.size()) + "\r\n\r\n" + events_line,
+      "POST /products/_search?rerank_explain=true HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+      "chunked\r\nContent-Type: application/json\r\n\r\n1a\r\n{\"query\":{\"match_all\":{}}}\r\n0\r\n\r\n",
+  };
+  int answered = 0, closed_silently = 0;
+  for (std::size_t s = 0; s < seeds.size(); ++s) {
+    for (const auto& request : brokenCopies(seeds[s], 61 + static_cast<std::uint32_t>(s), 120)) {
+      const int fd = connectTo(r.port);
+      sendAll(fd, request);
+      ::shutdown(fd, SHUT_WR);  // nothing more is coming: no wait for the idle timeout
+      bool closed = false;
+      const std::string answer = readUntilClosed(fd, std::chrono::seconds(10), &closed);
+      ::close(fd);
+      INFO("request: " << request << "\nanswer: " << answer);
+      CHECK(closed);
+      if (answer.empty()) {
+        ++closed_silently;
+        continue;
+      }
+      ++answered;
+      // One or more whole answers (a request may be followed by a second,
+      // broken one), each a status line with a 3-digit status.
+      CHECK(answer.starts_with("HTTP/1.1 "));
+      REQUIRE(answer.size() >= 12);
+      const int status = std::stoi(answer.substr(9, 3));
+      CHECK(status >= 200);
+      CHECK(status <= 599);
+      // Refused by rerankd (4xx) or by the engine that is not there (502):
+      // never rerankd failing inside (500), and always an engine-shaped
+      // error body that says why.
+      CHECK(status != 500);
+      if (status >= 400) CHECK(answer.find("{\"error\":{\"root_cause\":[") != std::string::npos);
+    }
+  }
+  // Nearly all are answered; a connection closed before a whole request
+  // line came (an empty request, say) is closed without one.
+  CHECK(answered > 500);
+  CHECK(closed_silently < answered / 10);
+  // Still serving, and it exits cleanly (a crash would not be exit code 0).
+  const int fd = connectTo(r.port);
+  sendAll(fd, health("Connection: close\r\n"));
+  CHECK(readUntilClosed(fd, std::chrono::seconds(5)).starts_with("HTTP/1.1 200"));
+  ::close(fd);
+  CHECK(r.rerankd->stop() == 0);
 }
