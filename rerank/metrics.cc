@@ -99,6 +99,11 @@ void Metrics::observeStage(const std::string& storefront, const std::string& sta
   }
 }
 
+void Metrics::countDiscovery(std::string_view outcome) {
+  counter(discoveries_, seriesLabels({{"outcome", outcome}}))
+      .fetch_add(1, std::memory_order_relaxed);
+}
+
 void Metrics::setModelVersion(const std::string& storefront, const std::string& version) {
   std::lock_guard lock(mu_);
   models_[storefront] = version;
@@ -126,6 +131,13 @@ std::string Metrics::render() const {
   out += "# TYPE rerank_upstream_errors_total counter\n";
   for (const auto& [labels, v] : upstream_errors_) {
     out += "rerank_upstream_errors_total{" + labels + "} " + std::to_string(v->load()) + "\n";
+  }
+  if (!discoveries_.empty()) {  // only with upstream.discover_nodes
+    out += "# HELP rerank_upstream_discoveries_total Asks for the cluster's nodes, by outcome.\n";
+    out += "# TYPE rerank_upstream_discoveries_total counter\n";
+    for (const auto& [labels, v] : discoveries_) {
+      out += "rerank_upstream_discoveries_total{" + labels + "} " + std::to_string(v->load()) + "\n";
+    }
   }
   if (nodes_) {
     out += "# HELP rerank_upstream_node_up 1: the engine node takes requests; 0: passed over.\n";

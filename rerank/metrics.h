@@ -25,6 +25,9 @@ class Metrics {
   void countUpstreamError(const std::string& cause);
   // live_clicks_total{storefront}: clicks the live click statistics learned
   void countLiveClick(const std::string& storefront);
+  // upstream_discoveries_total{outcome}: asks for the cluster's nodes
+  // (`upstream.discover_nodes`), "listed" or "failed"
+  void countDiscovery(std::string_view outcome);
   // stage_seconds{storefront, stage} histogram
   void observeStage(const std::string& storefront, const std::string& stage, double seconds);
   // model_info{storefront, version} = 1
@@ -55,6 +58,7 @@ class Metrics {
   Counters requests_;
   Counters upstream_errors_;
   Counters live_clicks_;
+  Counters discoveries_;
   std::map<std::string, std::unique_ptr<Histogram>, std::less<>> stages_;
   std::map<std::string, std::string> models_;
   std::shared_ptr<const connectors::NodeSet> nodes_;

@@ -57,3 +57,16 @@ TEST_CASE("stage histograms are cumulative per storefront and stage", "[metrics]
   CHECK(has(text, R"(rerank_stage_seconds_sum{storefront="shop",stage="score"} 2.0032)"));
   CHECK(has(text, R"(rerank_stage_seconds_count{storefront="shop",stage="write"} 1)"));
 }
+
+TEST_CASE("asks for the cluster's nodes are counted by outcome, shown once there is one",
+          "[metrics]") {
+  Metrics m;
+  CHECK(m.render().find("rerank_upstream_discoveries_total") == std::string::npos);
+  m.countDiscovery("listed");
+  m.countDiscovery("failed");
+  m.countDiscovery("listed");
+  const std::string text = m.render();
+  CHECK(has(text, "# TYPE rerank_upstream_discoveries_total counter"));
+  CHECK(has(text, R"(rerank_upstream_discoveries_total{outcome="listed"} 2)"));
+  CHECK(has(text, R"(rerank_upstream_discoveries_total{outcome="failed"} 1)"));
+}
