@@ -87,8 +87,16 @@ struct Server::Impl {
   // libcurl client sends to them too); `found_generation` moves when they
   // change, and each thread's client is then made again with them.
   std::atomic<std::uint64_t> found_generation{0};
-  Clock::time_point next_discovery{};  // the first io_context's thread only
-  bool discovering = false;            // the same
+  // The first io_context's thread only: when the next ask is due, when the
+  // last one was sent, and the node failures counted by then. A node that
+  // failed since brings the next ask forward, to kRediscoverAfter after the
+  // last: a cluster that replaced a node is followed within seconds, not at
+  // the next interval (as the official clients resniff on a failure).
+  static constexpr std::chrono::seconds kRediscoverAfter{10};
+  Clock::time_point next_discovery{};
+  Clock::time_point last_discovery{};
+  std::size_t failures_at_discovery = 0;
+  bool discovering = false;
 
   Impl(const config::ListenConfig& l, Handler& h, int n,
        std::function<void(const std::string&)> log)
@@ -119,6 +127,9 @@ struct Server::Impl {
   // changes them, the clients are made again with them.
   asio::awaitable<void> discoverNodes(std::shared_ptr<AsyncUpstream> client, std::string scheme,
                                       std::chrono::seconds every);
+  // Whether to ask now (the interval is over, or a node failed since the
+  // last ask); if so, notes the ask.
+  bool discoveryDue(const connectors::NodeSet& nodes);
 
   // The nodes to send to under `c`: its own, and those found when it asks.
   std::vector<std::string> nodesFor(const config::UpstreamConfig& c) {
@@ -398,7 +409,7 @@ void Server::Impl::checkNodes() {
           asio::co_spawn(*iocs.front(), AsyncUpstream::probe(client, node), asio::detached);
         }
         const auto& upstream = rt->config->upstream;
-        if (upstream.discover_nodes && !discovering && Clock::now() >= next_discovery) {
+        if (upstream.discover_nodes && !discovering && discoveryDue(*client->nodes())) {
           discovering = true;
           const std::string scheme = upstream.url.starts_with("https://") ? "https" : "http";
           asio::co_spawn(*iocs.front(), discoverNodes(client, scheme, upstream.discover_interval),
@@ -408,6 +419,21 @@ void Server::Impl::checkNodes() {
     }
     checkNodes();
   });
+}
+
+bool Server::Impl::discoveryDue(const connectors::NodeSet& nodes) {
+  std::size_t failures = 0;
+  for (std::size_t i = 0; i < nodes.size(); ++i) failures += nodes.failures(i);
+  // A new node list (a reload, a discovery) counts its failures from 0.
+  if (failures < failures_at_discovery) failures_at_discovery = failures;
+  const auto now = Clock::now();
+  const bool due = now >= next_discovery ||
+                   (failures > failures_at_discovery && now >= last_discovery + kRediscoverAfter);
+  if (due) {
+    last_discovery = now;
+    failures_at_discovery = failures;
+  }
+  return due;
 }
 
 asio::awaitable<void> Server::Impl::discoverNodes(std::shared_ptr<AsyncUpstream> client,
@@ -430,6 +456,7 @@ asio::awaitable<void> Server::Impl::discoverNodes(std::shared_ptr<AsyncUpstream>
   // Asked again after the interval; after a failure, within 10 s.
   next_discovery = Clock::now() + (nodes ? every : std::min<Clock::duration>(every, std::chrono::seconds(10)));
   discovering = false;
+  handler.metrics().countDiscovery(nodes ? "listed" : "failed");
   if (!nodes) {
     std::cerr << "rerankd: upstream.discover_nodes: cannot list the cluster's nodes, keeping "
                  "the ones known: "
