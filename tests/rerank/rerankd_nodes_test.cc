@@ -38,13 +38,23 @@ std::string nodesConfig(const Shop& shop, const std::string& nodes) {
                    "category: category, price: price}\n");
 }
 
+// The value of the series `series` (`name{labels}`) in /metrics, or -1
+// when there is none.
+long metricValue(RerankdProcess& rerankd, const std::string& series) {
+  const auto body = call(rerankd.client(), "GET", "/metrics").body;
+  const auto at = body.find(series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stol(body.substr(at + series.size() + 1));
+}
+
 // The value of `metric{node="URL"}` in /metrics, or -1 when there is none.
 long nodeMetric(RerankdProcess& rerankd, const std::string& metric, const std::string& url) {
-  const auto body = call(rerankd.client(), "GET", "/metrics").body;
-  const std::string prefix = metric + "{node=\"" + url + "\"} ";
-  const auto at = body.find(prefix);
-  if (at == std::string::npos) return -1;
-  return std::stol(body.substr(at + prefix.size()));
+  return metricValue(rerankd, metric + "{node=\"" + url + "\"}");
+}
+
+// rerank_upstream_discoveries_total{outcome}, or -1 when there is none.
+long discoveries(RerankdProcess& rerankd, const std::string& outcome) {
+  return metricValue(rerankd, "rerank_upstream_discoveries_total{outcome=\"" + outcome + "\"}");
 }
 
 // The nodes /metrics lists, each with whether it is up.
@@ -217,10 +227,19 @@ TEST_CASE("with discover_nodes, rerankd finds the cluster's nodes and keeps serv
   const long through_relay = relay.bytesFromClients();
   for (int i = 0; i < 6; ++i) searchReranked(rerankd, shop);
   CHECK(relay.bytesFromClients() > through_relay);
+  CHECK(discoveries(rerankd, "listed") == 1);  // at start; the next at 300 s
   relay.stop();
   for (int i = 0; i < 10; ++i) searchReranked(rerankd, shop);
   CHECK(nodesUp(rerankd).at(relay.url()) == 0);
   CHECK(nodesUp(rerankd).at(found) == 1);
+  // The failed node has rerankd ask the cluster again, 10 s after its last
+  // ask rather than at the interval.
+  const auto asked_again = Clock::now() + std::chrono::seconds(20);
+  while (Clock::now() < asked_again && discoveries(rerankd, "listed") < 2) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(discoveries(rerankd, "listed") == 2);
+  CHECK(discoveries(rerankd, "failed") == -1);  // none failed: no such series
 
   // Readiness, and events written to the profiles in the engine (the
   // libcurl client, on the worker pool), reach it through the listed node
