@@ -119,6 +119,27 @@ struct AsyncUpstream::Attempt {
   bool unreachable = false;
 };
 
+std::optional<AsyncUpstream::Address> AsyncUpstream::addressOf(std::string_view url) {
+  const bool https = url.starts_with("https://");
+  if (!https && !url.starts_with("http://")) return std::nullopt;
+  url.remove_prefix(https ? 8 : 7);
+  const std::string_view authority = url.substr(0, url.find('/'));
+  if (authority.empty()) return std::nullopt;
+  Address out;
+  const auto colon = authority.rfind(':');
+  const bool bracketed = authority.front() == '[';
+  if (colon != std::string_view::npos && (!bracketed || authority[colon - 1] == ']')) {
+    out.host = std::string(authority.substr(0, colon));
+    out.port = std::string(authority.substr(colon + 1));
+  } else {
+    out.host = std::string(authority);
+    out.port = https ? "443" : "80";
+  }
+  if (bracketed && out.host.size() >= 2) out.host = out.host.substr(1, out.host.size() - 2);
+  out.authority = std::string(authority);
+  return out;
+}
+
 AsyncUpstream::AsyncUpstream(asio::io_context::executor_type executor,
                              const config::UpstreamConfig& config,
                              std::shared_ptr<connectors::NodeSet> nodes)
@@ -128,24 +149,13 @@ AsyncUpstream::AsyncUpstream(asio::io_context::executor_type executor,
   // One scheme for every node (the config checks it), so one TLS context.
   const bool https = nodes_->size() > 0 && nodes_->url(0).starts_with("https://");
   for (std::size_t i = 0; i < nodes_->size(); ++i) {
-    std::string_view url = nodes_->url(i);
-    if (!url.starts_with(https ? "https://" : "http://")) return;
-    url.remove_prefix(https ? 8 : 7);
-    const auto slash = url.find('/');
-    const std::string_view authority = url.substr(0, slash);
-    if (authority.empty()) return;
+    const std::string& url = nodes_->url(i);
+    auto address = addressOf(url);
+    if (!address || !url.starts_with(https ? "https://" : "http://")) return;
     Node node;
-    const auto colon = authority.rfind(':');
-    const bool bracketed = authority.front() == '[';
-    if (colon != std::string_view::npos && (!bracketed || authority[colon - 1] == ']')) {
-      node.host = std::string(authority.substr(0, colon));
-      node.port = std::string(authority.substr(colon + 1));
-    } else {
-      node.host = std::string(authority);
-      node.port = https ? "443" : "80";
-    }
-    if (bracketed && node.host.size() >= 2) node.host = node.host.substr(1, node.host.size() - 2);
-    node.host_header = std::string(authority);
+    node.host = std::move(address->host);
+    node.port = std::move(address->port);
+    node.host_header = std::move(address->authority);
     node_.push_back(std::move(node));
   }
   if (config.user) authorization_ = "Basic " + base64(*config.user + ":" + config.password.value_or(""));

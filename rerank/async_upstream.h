@@ -29,6 +29,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <random>
 #include <string>
@@ -81,6 +82,14 @@ class AsyncUpstream {
 
   // The engine's nodes, up or down (for /metrics).
   const std::shared_ptr<connectors::NodeSet>& nodes() const { return nodes_; }
+
+  // Where a node URL (`http(s)://AUTHORITY[/...]`) points: its host (an
+  // IPv6 address without brackets), its port (the scheme's default when
+  // absent) and the authority as written. Null for any other text.
+  struct Address {
+    std::string host, port, authority;
+  };
+  static std::optional<Address> addressOf(std::string_view url);
 
  private:
   struct Connection;
