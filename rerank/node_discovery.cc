@@ -3,10 +3,16 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <boost/asio.hpp>
+#include <memory>
+#include <set>
+
+#include "rerank/async_upstream.h"
 
 namespace rr::rerank {
 namespace {
 
+namespace asio = boost::asio;
 namespace dom = simdjson::dom;
 
 // A dedicated cluster manager: a manager role, and none that holds data,
@@ -48,6 +54,31 @@ std::string authority(std::string_view address) {
   return (bare_v6 ? "[" + std::string(host) + "]" : std::string(host)) + ":" + std::string(port);
 }
 
+// The addresses (`IP|PORT`) `url`'s host resolves to; none when it does
+// not resolve within `timeout`.
+asio::awaitable<std::set<std::string>> endpointsOf(const std::string& url,
+                                                   std::chrono::milliseconds timeout) {
+  std::set<std::string> out;
+  const auto address = AsyncUpstream::addressOf(url);
+  if (!address) co_return out;
+  const auto executor = co_await asio::this_coro::executor;
+  auto resolver = std::make_shared<asio::ip::tcp::resolver>(executor);
+  auto timer = std::make_shared<asio::steady_timer>(executor, timeout);
+  timer->async_wait([resolver](boost::system::error_code ec) {
+    if (!ec) resolver->cancel();
+  });
+  boost::system::error_code ec;
+  const auto results = co_await resolver->async_resolve(
+      address->host, address->port, asio::redirect_error(asio::use_awaitable, ec));
+  timer->cancel();
+  if (ec) co_return out;
+  for (const auto& entry : results) {
+    out.insert(entry.endpoint().address().to_string() + "|" +
+               std::to_string(entry.endpoint().port()));
+  }
+  co_return out;
+}
+
 }  // namespace
 
 std::expected<std::vector<std::string>, std::string> parseNodesHttp(std::string_view body,
@@ -85,6 +116,24 @@ std::vector<std::string> withDiscovered(const std::vector<std::string>& configur
     if (std::find(out.begin(), out.end(), url) == out.end()) out.push_back(url);
   }
   return out;
+}
+
+asio::awaitable<std::vector<std::string>> notConfigured(std::vector<std::string> listed,
+                                                         std::vector<std::string> configured,
+                                                         std::chrono::milliseconds timeout) {
+  std::set<std::string> configured_at;
+  for (const auto& url : configured) configured_at.merge(co_await endpointsOf(url, timeout));
+  std::vector<std::string> out;
+  for (auto& url : listed) {
+    bool configured_node = false;
+    if (std::find(configured.begin(), configured.end(), url) == configured.end()) {
+      for (const auto& at : co_await endpointsOf(url, timeout)) {
+        configured_node = configured_node || configured_at.contains(at);
+      }
+    }
+    if (!configured_node) out.push_back(std::move(url));
+  }
+  co_return out;
 }
 
 }  // namespace rr::rerank

@@ -125,8 +125,8 @@ struct Server::Impl {
   void checkNodes();
   // Asks the cluster for its nodes through `client`; on an answer that
   // changes them, the clients are made again with them.
-  asio::awaitable<void> discoverNodes(std::shared_ptr<AsyncUpstream> client, std::string scheme,
-                                      std::chrono::seconds every);
+  asio::awaitable<void> discoverNodes(std::shared_ptr<AsyncUpstream> client,
+                                      config::UpstreamConfig upstream);
   // Whether to ask now (the interval is over, or a node failed since the
   // last ask); if so, notes the ask.
   bool discoveryDue(const connectors::NodeSet& nodes);
@@ -411,9 +411,7 @@ void Server::Impl::checkNodes() {
         const auto& upstream = rt->config->upstream;
         if (upstream.discover_nodes && !discovering && discoveryDue(*client->nodes())) {
           discovering = true;
-          const std::string scheme = upstream.url.starts_with("https://") ? "https" : "http";
-          asio::co_spawn(*iocs.front(), discoverNodes(client, scheme, upstream.discover_interval),
-                         asio::detached);
+          asio::co_spawn(*iocs.front(), discoverNodes(client, upstream), asio::detached);
         }
       }
     }
@@ -437,7 +435,9 @@ bool Server::Impl::discoveryDue(const connectors::NodeSet& nodes) {
 }
 
 asio::awaitable<void> Server::Impl::discoverNodes(std::shared_ptr<AsyncUpstream> client,
-                                                   std::string scheme, std::chrono::seconds every) {
+                                                   config::UpstreamConfig upstream) {
+  const std::string scheme = upstream.url.starts_with("https://") ? "https" : "http";
+  const std::chrono::seconds every = upstream.discover_interval;
   connectors::HttpRequest request;
   request.method = "GET";
   request.path = std::string(kNodesHttpPath);
@@ -453,6 +453,12 @@ asio::awaitable<void> Server::Impl::discoverNodes(std::shared_ptr<AsyncUpstream>
     nodes = parseNodesHttp(answer->body, scheme);
     if (nodes && nodes->empty()) nodes = std::unexpected(std::string("no nodes listed"));
   }
+  // Not the configured nodes again under other names: a cluster of only
+  // those adds none.
+  std::vector<std::string> added;
+  if (nodes) {
+    added = co_await notConfigured(*nodes, upstream.nodes(), std::chrono::seconds(2));
+  }
   // Asked again after the interval; after a failure, within 10 s.
   next_discovery = Clock::now() + (nodes ? every : std::min<Clock::duration>(every, std::chrono::seconds(10)));
   discovering = false;
@@ -463,11 +469,12 @@ asio::awaitable<void> Server::Impl::discoverNodes(std::shared_ptr<AsyncUpstream>
               << nodes.error() << "\n";
     co_return;
   }
-  if (*nodes == handler.discovered()) co_return;
-  handler.setDiscovered(*nodes);
+  if (added == handler.discovered()) co_return;
+  handler.setDiscovered(added);
   std::string list;
   for (const auto& url : *nodes) list += (list.empty() ? "" : ", ") + url;
-  std::cerr << "rerankd: upstream.discover_nodes: the cluster lists " << list << "\n";
+  std::cerr << "rerankd: upstream.discover_nodes: the cluster lists " << list << " ("
+            << added.size() << " not configured)\n";
   found_generation.fetch_add(1, std::memory_order_release);
 }
 
