@@ -1,11 +1,14 @@
-// rerank/node_discovery.h: the cluster's nodes read from `GET /_nodes/http`.
+// rerank/node_discovery.h: the cluster's nodes read from `GET /_nodes/http`,
+// and those of them the config does not already name.
 #include "rerank/node_discovery.h"
 
+#include <boost/asio.hpp>
 #include <catch2/catch.hpp>
 
 #include <string>
 #include <vector>
 
+using rr::rerank::notConfigured;
 using rr::rerank::parseNodesHttp;
 using rr::rerank::withDiscovered;
 using Urls = std::vector<std::string>;
@@ -54,4 +57,26 @@ TEST_CASE("the configured nodes come first, then each node found that they do no
                        {"http://10.0.0.1:9200", "http://10.0.0.2:9200"}) ==
         Urls{"http://lb:9200", "http://10.0.0.1:9200", "http://10.0.0.2:9200"});
   CHECK(withDiscovered({"http://lb:9200"}, {}) == Urls{"http://lb:9200"});
+}
+
+TEST_CASE("a listed node the config names by another name for the same address is left out",
+          "[unit][node_discovery]") {
+  // localhost resolves to 127.0.0.1 (and ::1) from /etc/hosts, no DNS.
+  const auto run = [](Urls listed, Urls configured) {
+    boost::asio::io_context io;
+    auto result = boost::asio::co_spawn(
+        io, notConfigured(std::move(listed), std::move(configured), std::chrono::seconds(2)),
+        boost::asio::use_future);
+    io.run();
+    return result.get();
+  };
+  const Urls listed = {"http://10.0.0.2:9200", "http://127.0.0.1:9200"};
+  CHECK(run(listed, {"http://localhost:9200"}) == Urls{"http://10.0.0.2:9200"});
+  // The same address on another port is another node; so is an exact
+  // match kept (withDiscovered does not add it twice).
+  CHECK(run(listed, {"http://localhost:9201"}) == listed);
+  CHECK(run(listed, {"http://127.0.0.1:9200"}) == listed);
+  // A name that does not resolve counts as a node of its own.
+  CHECK(run({"http://no-such-host.invalid:9200"}, {"http://localhost:9200"}) ==
+        Urls{"http://no-such-host.invalid:9200"});
 }

@@ -254,6 +254,28 @@ TEST_CASE("with discover_nodes, rerankd finds the cluster's nodes and keeps serv
   CHECK(rerankd.stop() == 0);
 }
 
+TEST_CASE("with discover_nodes, a configured node the cluster lists under another name is not "
+          "added again", "[rerankd][opensearch]") {
+  // The config names the node `localhost`; the cluster publishes its
+  // address, 127.0.0.1. One node, so one share of the searches.
+  Shop shop;
+  const std::string engine = openSearchUrl();
+  const std::string by_name = "http://localhost" + engine.substr(engine.rfind(':'));
+  std::string config = nodesConfig(shop, by_name);
+  const std::string anchor = "\n  connect_timeout_ms:";
+  REQUIRE(config.find(anchor) != std::string::npos);
+  config.insert(config.find(anchor), "\n  discover_nodes: true");
+  RerankdProcess rerankd(shop.dir, config);
+  const auto until = Clock::now() + std::chrono::seconds(10);
+  while (Clock::now() < until && discoveries(rerankd, "listed") < 1) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(discoveries(rerankd, "listed") == 1);
+  for (int i = 0; i < 3; ++i) searchReranked(rerankd, shop);
+  CHECK(nodesUp(rerankd) == std::map<std::string, long>{{by_name, 1}});
+  CHECK(rerankd.stop() == 0);
+}
+
 TEST_CASE("after a reload that changes the node list, /metrics shows the new nodes at once",
           "[rerankd][opensearch]") {
   Shop shop;
