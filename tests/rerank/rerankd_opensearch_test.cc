@@ -23,6 +23,18 @@ struct Fixture {
   std::string model = saveRandomModel(dir, "shop-v1", 1);
 
   Fixture() { createShopIndex(*engine, index, shopItems(50)); }
+
+  // rerankd in front of an engine that accepts connections and never
+  // answers (`silent`), with a 300 ms connect timeout; `listen` adds to the
+  // listen section.
+  std::string stalledConfig(const SilentListener& silent, int request_timeout_ms,
+                            const std::string& listen = "") const {
+    return "upstream:\n  url: " + silent.url() +
+           "\n  connect_timeout_ms: 300\n  request_timeout_ms: " +
+           std::to_string(request_timeout_ms) + "\nlisten:\n  port: 0\n" + listen +
+           "storefronts:\n  - name: shop\n    indices: [" + index + "]\n    model: " + model +
+           "\n";
+  }
 };
 
 }  // namespace
@@ -117,11 +129,7 @@ TEST_CASE("a stalled engine gets a 504 once the request timeout passes",
           "[rerankd][opensearch]") {
   Fixture f;
   SilentListener silent;
-  RerankdProcess rerankd(
-      f.dir, "upstream:\n  url: " + silent.url() +
-                 "\n  connect_timeout_ms: 300\n  request_timeout_ms: 500\n"
-                 "listen:\n  port: 0\nstorefronts:\n  - name: shop\n    indices: [" +
-                 f.index + "]\n    model: " + f.model + "\n");
+  RerankdProcess rerankd(f.dir, f.stalledConfig(silent, /*request_timeout_ms=*/500));
   const auto r = call(rerankd.client(), "GET", "/" + f.index + "/_count");
   CHECK(r.status == 504);
 }
@@ -135,11 +143,8 @@ TEST_CASE("readiness answers while every worker waits on a stalled engine",
   // while every post is still waiting.
   Fixture f;
   SilentListener silent;
-  RerankdProcess rerankd(
-      f.dir, "upstream:\n  url: " + silent.url() +
-                 "\n  connect_timeout_ms: 300\n  request_timeout_ms: 4000\n"
-                 "listen:\n  port: 0\n  threads: 1\nstorefronts:\n  - name: shop\n    indices: [" +
-                 f.index + "]\n    model: " + f.model + "\n");
+  RerankdProcess rerankd(f.dir, f.stalledConfig(silent, /*request_timeout_ms=*/4000,
+                                                "  threads: 1\n"));
   const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
