@@ -448,7 +448,12 @@ asio::awaitable<void> Server::Impl::discoverNodes(std::shared_ptr<AsyncUpstream>
   if (!answer) {
     nodes = std::unexpected(answer.error().message);
   } else if (answer->status != 200) {
-    nodes = std::unexpected("HTTP " + std::to_string(answer->status) + " from the engine");
+    // The engine's own reason; refused, what to grant (or to turn off).
+    nodes = std::unexpected(connectors::engineErrorFromResponse(*answer).message +
+                            (answer->status == 401 || answer->status == 403
+                                 ? " (rerankd's user needs cluster:monitor/nodes/info, or set "
+                                   "discover_nodes: false)"
+                                 : ""));
   } else {
     nodes = parseNodesHttp(answer->body, scheme);
     if (nodes && nodes->empty()) nodes = std::unexpected(std::string("no nodes listed"));
