@@ -117,7 +117,15 @@ TlsFront::TlsFront(const std::string& engine_url, FrontGuard guard) {
       << (guard.client_cert ? "    ssl_client_certificate " + at("ca.pem") +
                                   ";\n    ssl_verify_client on;\n"
                             : std::string())
-      << "    client_max_body_size 10m;\n    location / {\n"
+      << "    client_max_body_size 10m;\n"
+      << (guard.refuse_nodes_info
+              ? "    location /_nodes {\n      default_type application/json;\n      return 403 "
+                "'{\"error\":{\"root_cause\":[{\"type\":\"security_exception\",\"reason\":\"no "
+                "permissions for [cluster:monitor/nodes/info]\"}],\"type\":\"security_exception\","
+                "\"reason\":\"no permissions for [cluster:monitor/nodes/info]\"},\"status\":403}';\n"
+                "    }\n"
+              : "")
+      << "    location / {\n"
       << (guard.api_key.empty()
               ? std::string()
               : "      if ($http_authorization != \"ApiKey " + guard.api_key +

@@ -13,10 +13,14 @@ namespace rr::testing {
 
 // What a TlsFront asks of a caller before passing its request on, as a
 // managed cluster does: a client certificate signed by its caFile() (else
-// nginx answers 400), and/or `Authorization: ApiKey <api_key>` (else 401).
+// nginx answers 400), and/or `Authorization: ApiKey <api_key>` (else 401);
+// and what it refuses whoever asks.
 struct FrontGuard {
   bool client_cert = false;
   std::string api_key;
+  // 403 with the security plugin's error to `/_nodes` requests, as a
+  // cluster does to a user without `cluster:monitor/nodes/info`.
+  bool refuse_nodes_info = false;
 };
 
 class TlsFront {
