@@ -10,7 +10,9 @@
 // Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
 #include <utility>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 #include <vector>
 
 #include "connectors/upstream_options.h"
@@ -275,4 +277,37 @@ TEST_CASE("an engine that asks for a client certificate and an API key gets both
     CHECK(after.status == 200);
     CHECK(after.header("X-Rerank") == "applied");
   }
+}
+
+TEST_CASE("a cluster that refuses to list its nodes leaves rerankd on the configured one, asking "
+          "again within 10 s", "[rerankd][opensearch]") {
+  // A secured cluster whose rerankd user may search but not read
+  // cluster:monitor/nodes/info: discovery fails, searches do not.
+  Shop shop;
+  TlsFront front(openSearchUrl(), {.refuse_nodes_info = true});
+  RerankdProcess rerankd(
+      shop.dir, withCa(configFor(front.url(), shop.index, shop.model,
+                                 "    deadline_ms: 5000\n    fields: {title: title, brand: brand}\n"),
+                       front.caFile(), {"discover_nodes: true"}));
+  const auto wait_for = [&](long failed, std::chrono::seconds at_most) {
+    const auto until = std::chrono::steady_clock::now() + at_most;
+    while (std::chrono::steady_clock::now() < until && discoveries(rerankd, "failed") < failed) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return discoveries(rerankd, "failed");
+  };
+  CHECK(wait_for(1, std::chrono::seconds(10)) == 1);
+  shop.buy(rerankd, "alice", "Acme");
+  const auto r = call(rerankd.client(), "POST", "/" + shop.index + "/_search", kQuery, "",
+                      {{"X-User-Id", "alice"}});
+  CHECK(r.status == 200);
+  CHECK(r.header("X-Rerank") == "applied");
+  const auto metrics = call(rerankd.client(), "GET", "/metrics").body;
+  CHECK_THAT(metrics, Catch::Contains("rerank_upstream_node_up{node=\"" + front.url() + "\"} 1"));
+  CHECK(metrics.find("rerank_upstream_node_up{node=\"https://127.0.0.1:") ==
+        metrics.rfind("rerank_upstream_node_up{node=\"https://127.0.0.1:"));  // that one only
+  CHECK(discoveries(rerankd, "listed") == -1);
+  // Asked again after a failure within 10 s, not at the 300 s interval.
+  CHECK(wait_for(2, std::chrono::seconds(15)) == 2);
+  CHECK(rerankd.stop() == 0);
 }

@@ -38,23 +38,9 @@ std::string nodesConfig(const Shop& shop, const std::string& nodes) {
                    "category: category, price: price}\n");
 }
 
-// The value of the series `series` (`name{labels}`) in /metrics, or -1
-// when there is none.
-long metricValue(RerankdProcess& rerankd, const std::string& series) {
-  const auto body = call(rerankd.client(), "GET", "/metrics").body;
-  const auto at = body.find(series + " ");
-  if (at == std::string::npos) return -1;
-  return std::stol(body.substr(at + series.size() + 1));
-}
-
 // The value of `metric{node="URL"}` in /metrics, or -1 when there is none.
 long nodeMetric(RerankdProcess& rerankd, const std::string& metric, const std::string& url) {
   return metricValue(rerankd, metric + "{node=\"" + url + "\"}");
-}
-
-// rerank_upstream_discoveries_total{outcome}, or -1 when there is none.
-long discoveries(RerankdProcess& rerankd, const std::string& outcome) {
-  return metricValue(rerankd, "rerank_upstream_discoveries_total{outcome=\"" + outcome + "\"}");
 }
 
 // The nodes /metrics lists, each with whether it is up.

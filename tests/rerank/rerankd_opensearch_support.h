@@ -52,6 +52,20 @@ inline connectors::HttpResponse call(connectors::EngineClient& c, std::string me
   return *r;
 }
 
+// The value of the series `series` (`name{labels}`) in rerankd's
+// /metrics, or -1 when there is none.
+inline long metricValue(RerankdProcess& rerankd, const std::string& series) {
+  const auto body = call(rerankd.client(), "GET", "/metrics").body;
+  const auto at = body.find(series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stol(body.substr(at + series.size() + 1));
+}
+
+// rerank_upstream_discoveries_total{outcome}, or -1 when there is none.
+inline long discoveries(RerankdProcess& rerankd, const std::string& outcome) {
+  return metricValue(rerankd, "rerank_upstream_discoveries_total{outcome=\"" + outcome + "\"}");
+}
+
 // `took` differs between two calls to the engine; nothing else may.
 inline std::string withoutTook(std::string body) {
   return std::regex_replace(body, std::regex("\"took\":[0-9]+"), "\"took\":_");
