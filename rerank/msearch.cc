@@ -93,7 +93,8 @@ asio::awaitable<Response> RerankService::msearchWith(const Runtime& rt, const Re
                                   std::string(request.query()),
                                   {{"Content-Type", "application/x-ndjson"}}, request.body};
       auto a = co_await caller.raw(std::move(out));
-      co_return detail::fromEngine(a ? std::move(*a) : connectors::HttpResponse{502, {}, ""});
+      if (!a) co_return detail::upstreamFailure(metrics_, a.error());
+      co_return detail::fromEngine(std::move(*a));
     }
     Item item;
     item.header = std::string(header);
