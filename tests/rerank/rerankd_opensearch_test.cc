@@ -110,6 +110,34 @@ TEST_CASE("an API outside the allowlist is refused with an engine-shaped 403",
   CHECK(put.status == 403);
 }
 
+TEST_CASE("an _msearch whose last header has no search gets the engine's own answer, or an "
+          "engine-shaped 502 when the engine is away", "[rerankd][opensearch]") {
+  // rerankd does not judge a batch it cannot pair up: the engine does (here
+  // a 400 for the broken header; a last header alone it would ignore).
+  Fixture f;
+  const std::string path = "/" + f.index + "/_msearch";
+  const std::string odd = "{}\n{\"query\":{\"match_all\":{}}}\n{\"index\":\n";
+  const auto post = [&](connectors::EngineClient& client) {
+    auto r = client.raw({"POST", path, "", {{"Content-Type", "application/x-ndjson"}}, odd});
+    REQUIRE(r);
+    return *r;
+  };
+  const auto direct = post(*f.engine);
+  REQUIRE(direct.status == 400);
+  {
+    RerankdProcess rerankd(f.dir, configFor(openSearchUrl(), f.index, f.model));
+    const auto r = post(rerankd.client());
+    CHECK(r.status == 400);
+    CHECK(r.body == direct.body);
+  }
+  RerankdProcess away(
+      f.dir, configFor("http://127.0.0.1:" + std::to_string(closedPort()), f.index, f.model));
+  const auto r = post(away.client());
+  CHECK(r.status == 502);
+  CHECK_THAT(r.body, Catch::StartsWith(
+                         R"({"error":{"root_cause":[{"type":"rerank_upstream_exception")"));
+}
+
 TEST_CASE("an engine that does not answer gets a quick engine-shaped 502",
           "[rerankd][opensearch]") {
   Fixture f;
