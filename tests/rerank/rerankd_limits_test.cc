@@ -206,12 +206,17 @@ TEST_CASE("broken requests get an HTTP answer or a closed connection, and rerank
   const std::string events_line =
       R"({"event_id":"m1","storefront":"shop","user_id":"u1","type":"view","item_id":"sku-1","ts":1})"
       "\n";
+  const std::string msearch =
+      "{}\n{\"query\":{\"match\":{\"title\":\"tv\"}},\"ext\":{\"rerank\":{\"user_id\":\"u1\"}}}\n"
+      "{\"index\":\"products\"}\n{\"size\":3}\n";
   const std::vector<std::string> seeds = {
       health("Accept: application/json\r\n"),
       "POST /_rerank/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
       "Content-Length: " + std::to_string(events_line.size()) + "\r\n\r\n" + events_line,
       "POST /products/_search?rerank_explain=true HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
       "chunked\r\nContent-Type: application/json\r\n\r\n1a\r\n{\"query\":{\"match_all\":{}}}\r\n0\r\n\r\n",
+      "POST /products/_msearch HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
+      "Content-Length: " + std::to_string(msearch.size()) + "\r\n\r\n" + msearch,
   };
   int answered = 0, closed_silently = 0;
   for (std::size_t s = 0; s < seeds.size(); ++s) {
