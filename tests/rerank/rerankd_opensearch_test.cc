@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/rerank/raw_http.h"
 #include "tests/rerank/rerankd_opensearch_support.h"
 
 using namespace rr;
@@ -136,6 +137,16 @@ TEST_CASE("an _msearch whose last header has no search gets the engine's own ans
   CHECK(r.status == 502);
   CHECK_THAT(r.body, Catch::StartsWith(
                          R"({"error":{"root_cause":[{"type":"rerank_upstream_exception")"));
+}
+
+TEST_CASE("broken requests through rerankd to the real engine get its answers or rerankd's, "
+          "never a 500", "[rerankd][opensearch]") {
+  Fixture f;
+  RerankdProcess rerankd(f.dir, configFor(openSearchUrl(), f.index, f.model));
+  const int port = std::stoi(rerankd.url().substr(rerankd.url().rfind(':') + 1));
+  checkBrokenRequests(port, f.index, "GET /_rerank/health HTTP/1.1\r\nHost: x\r\n\r\n", 71);
+  CHECK(call(rerankd.client(), "GET", "/_rerank/health").status == 200);
+  CHECK(rerankd.stop() == 0);
 }
 
 TEST_CASE("an engine that does not answer gets a quick engine-shaped 502",
