@@ -73,9 +73,10 @@ inline std::string readHead(int fd, std::chrono::milliseconds wait) {
   return out;
 }
 
-// ~600 broken copies of real requests to rerankd on `port` (an events
-// post, `health` (a request for rerankd's health), a chunked search and an
-// `_msearch` of `index`), each on its own connection: every one gets one
+// ~900 broken copies of real requests to rerankd on `port` (`health`, a
+// request for rerankd's health; an events post; searches of `index`:
+// chunked, in the URL with a cookie, gzipped; an `_msearch`), each on its
+// own connection: every one gets one
 // or more answers, each a status line, never a 500, an error status with
 // an error body in one of the engine's shapes; or, when not even a request
 // line came, the connection closed.
@@ -87,6 +88,12 @@ inline void checkBrokenRequests(int port, const std::string& index, const std::s
   const std::string msearch =
       "{}\n{\"query\":{\"match\":{\"title\":\"tv\"}},\"ext\":{\"rerank\":{\"user_id\":\"u1\"}}}\n"
       "{\"index\":\"" + index + "\"}\n{\"size\":3}\n";
+  // {"query":{"match":{"title":"tv"}},"size":5}, gzipped.
+  const std::string gzip_search(
+      "\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03\xab\x56\x2a\x2c\x4d\x2d\xaa\x54\xb2\xaa\x56\xca\x4d"
+      "\x2c\x49\xce\x00\x31\x4a\x32\x4b\x72\x52\x95\xac\x94\x4a\xca\x94\x6a\x6b\x75\x94\x8a\x33"
+      "\xab\x80\x3c\xd3\x5a\x00\xb7\x2e\x46\xd9\x2b\x00\x00\x00",
+      59);
   const std::vector<std::string> seeds = {
       health,
       "POST /_rerank/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
@@ -95,6 +102,11 @@ inline void checkBrokenRequests(int port, const std::string& index, const std::s
       "chunked\r\nContent-Type: application/json\r\n\r\n1a\r\n{\"query\":{\"match_all\":{}}}\r\n0\r\n\r\n",
       "POST /" + index + "/_msearch HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
       "Content-Length: " + std::to_string(msearch.size()) + "\r\n\r\n" + msearch,
+      "GET /" + index + "/_search?q=title:tv&from=2&size=3&rerank_explain=true HTTP/1.1\r\n"
+      "Host: x\r\nX-User-Id: u1\r\nCookie: sid=s1; theme=dark\r\n\r\n",
+      "POST /" + index + "/_search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Encoding: gzip\r\nContent-Length: " + std::to_string(gzip_search.size()) +
+          "\r\n\r\n" + gzip_search,
   };
   int answered = 0, closed_silently = 0;
   for (std::size_t s = 0; s < seeds.size(); ++s) {
